@@ -1,0 +1,69 @@
+//! `sockaudit list`: the netstat / TCPView view.
+
+use super::{AppError, ExitStatus, collect, input_for, print};
+use crate::cli::{ListArgs, ListFormat};
+use crate::collect::LiveOptions;
+use crate::filter::SocketFilter;
+use crate::model::{Family, Protocol};
+use crate::report::list::{AddressStyle, render_csv, render_json, render_text};
+use crate::report::style::Palette;
+use crate::services::Services;
+
+pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> {
+    let filter = filter_from(args);
+    let services = args.resolve.then(Services::load_system);
+    let style = AddressStyle {
+        services: services.as_ref(),
+    };
+    let input = input_for(args.input.as_deref(), LiveOptions::default());
+    let palette = Palette::new(color && args.format == ListFormat::Text);
+    let mut iteration: u64 = 0;
+    loop {
+        let snapshot = filter.apply(&collect(&input)?);
+        let repeating = args.interval.is_some();
+        let text = match args.format {
+            ListFormat::Text => render_text(&snapshot, style, palette),
+            ListFormat::Csv => render_csv(&snapshot).map_err(|e| AppError::Render(e.to_string()))?,
+            // One compact document per line when repeating: JSON Lines.
+            ListFormat::Json => render_json(&snapshot, !repeating)
+                .map_err(|e| AppError::Render(e.to_string()))?,
+        };
+        if iteration > 0 && args.format != ListFormat::Json {
+            print("\n")?;
+        }
+        print(&text)?;
+        iteration += 1;
+        let Some(interval) = args.interval else { break };
+        if args.count.is_some_and(|n| iteration >= n) {
+            break;
+        }
+        std::thread::sleep(interval);
+    }
+    Ok(ExitStatus::Clean)
+}
+
+fn filter_from(args: &ListArgs) -> SocketFilter {
+    let mut protocols = Vec::new();
+    if args.tcp {
+        protocols.push(Protocol::Tcp);
+    }
+    if args.udp {
+        protocols.push(Protocol::Udp);
+    }
+    let mut families = Vec::new();
+    if args.ipv4 {
+        families.push(Family::Ipv4);
+    }
+    if args.ipv6 {
+        families.push(Family::Ipv6);
+    }
+    SocketFilter {
+        protocols,
+        families,
+        listening: args.listening,
+        states: args.states.clone(),
+        ports: args.ports.clone(),
+        pids: args.pids.clone(),
+        process: args.process.clone(),
+    }
+}

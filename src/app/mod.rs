@@ -1,0 +1,90 @@
+//! The commands: glue between collectors, the engine and reporters. No I/O of its own beyond
+//! choosing inputs and outputs.
+
+mod list;
+mod snapshot;
+
+use std::path::Path;
+
+use crate::cli::{Cli, Command};
+use crate::collect::{CollectError, Input, LiveOptions};
+use crate::model::Snapshot;
+
+/// How a run ended; `main` maps it to the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing at or above the failure bar.
+    Clean = 0,
+    /// Findings at or above `--fail-on`.
+    Findings = 1,
+}
+
+/// Everything that stops a command; all map to exit status 2.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Reading the socket table or an input file failed.
+    #[error(transparent)]
+    Collect(#[from] CollectError),
+    /// Writing an output file failed.
+    #[error(transparent)]
+    Write(#[from] crate::atomic::WriteError),
+    /// Writing to stdout failed.
+    #[error("cannot write to stdout: {0}")]
+    Stdout(std::io::Error),
+    /// Serialising output failed.
+    #[error("cannot render output: {0}")]
+    Render(String),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitStatus, AppError> {
+    let color = crate::report::style::use_color(cli.global.color);
+    match cli.command {
+        Command::List(args) => list::run(&args, color),
+        Command::Snapshot(args) => snapshot::run(&args),
+    }
+}
+
+/// The input for `--input FILE`, or the live system.
+fn input_for(path: Option<&Path>, live: LiveOptions) -> Input {
+    match path {
+        Some(path) => Input::File(path.to_path_buf()),
+        None => Input::Live(live),
+    }
+}
+
+/// Collects, then says once on stderr what could not be seen.
+fn collect(input: &Input) -> Result<Snapshot, AppError> {
+    let snapshot = crate::collect::collect(input)?;
+    tracing::info!(
+        "{} sockets, {} owning processes, from {}",
+        snapshot.sockets.len(),
+        snapshot.processes.len(),
+        crate::collect::describe(input)
+    );
+    if matches!(input, Input::Live(_)) {
+        warn_coverage(&snapshot);
+    }
+    Ok(snapshot)
+}
+
+fn warn_coverage(snapshot: &Snapshot) {
+    let coverage = &snapshot.coverage;
+    if coverage.privileged == Some(false) && coverage.unattributed.permission > 0 {
+        tracing::warn!(
+            "{} of {} sockets could not be attributed to a process: their owners' /proc/PID/fd is not readable by this user; run as root for full attribution",
+            coverage.unattributed.permission,
+            coverage.sockets
+        );
+    } else if coverage.unattributed.permission > 0 {
+        tracing::warn!(
+            "{} sockets could not be attributed: /proc/PID/fd of {} process(es) was not readable (hidepid or a security module?)",
+            coverage.unattributed.permission,
+            coverage.unreadable_processes
+        );
+    }
+}
+
+fn print(text: &str) -> Result<(), AppError> {
+    crate::report::write_stdout(text.as_bytes()).map_err(AppError::Stdout)
+}

@@ -1,0 +1,190 @@
+//! The command-line contract: every subcommand, flag and value users and tests rely on.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Examples:
+  sockaudit list -tlnp                 listening TCP sockets with their processes
+  sockaudit list --state SYN_RECV      half-open connections (SYN flood check)
+  sockaudit list --format json         the whole table as JSON (docs/json.md)
+  sockaudit snapshot -o host.json      save the table to audit elsewhere
+  sockaudit list --input host.json     read a saved snapshot instead of this machine
+
+Exit status: 0 ok, 1 findings at or above --fail-on (scan), 2 usage, config or input error.
+sockaudit only reads: it never kills processes or closes connections.";
+
+/// Reads this machine's TCP/UDP socket table and reports what is wrong with it.
+#[derive(Debug, Parser)]
+#[command(name = "sockaudit", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// More log output on stderr (-v info, -vv debug). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Colour: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the socket table, like `netstat -tunap` or TCPView.
+    #[command(after_help = "\
+Examples:
+  sockaudit list -tlnp                 listening TCP sockets (-n and -p are the default anyway)
+  sockaudit list -u -6                 IPv6 UDP sockets
+  sockaudit list --port 22 --port 443  sockets on local or remote port 22 or 443
+  sockaudit list --interval 5 --count 3   repeat three times, five seconds apart")]
+    List(ListArgs),
+    /// Write the socket table as snapshot JSON, to audit or compare elsewhere.
+    Snapshot(SnapshotArgs),
+}
+
+/// Output formats of `list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned table for a person.
+    Text,
+    /// Snapshot JSON (docs/json.md); one compact document per line with --interval.
+    Json,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+/// Arguments of `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// TCP sockets.
+    #[arg(short = 't', long = "tcp")]
+    pub tcp: bool,
+    /// UDP sockets.
+    #[arg(short = 'u', long = "udp")]
+    pub udp: bool,
+    /// Listening sockets only (TCP LISTEN and unconnected UDP).
+    #[arg(short = 'l', long = "listening")]
+    pub listening: bool,
+    /// IPv4 only.
+    #[arg(short = '4', long = "ipv4")]
+    pub ipv4: bool,
+    /// IPv6 only.
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
+    /// Accepted for netstat habit; all sockets are shown anyway.
+    #[arg(short = 'a', long = "all", hide = true)]
+    pub all: bool,
+    /// Accepted for netstat habit; output is numeric unless --resolve.
+    #[arg(short = 'n', long = "numeric", hide = true)]
+    pub numeric: bool,
+    /// Accepted for netstat habit; the PID/Program column is always shown.
+    #[arg(short = 'p', long = "programs", hide = true)]
+    pub programs: bool,
+    /// Only sockets in this TCP state (LISTEN, ESTABLISHED, SYN_RECV, TIME_WAIT...). Repeatable.
+    #[arg(long = "state", value_name = "STATE", value_parser = parse_state)]
+    pub states: Vec<crate::model::TcpState>,
+    /// Only sockets with this local or remote port. Repeatable.
+    #[arg(long = "port", value_name = "N")]
+    pub ports: Vec<u16>,
+    /// Only sockets owned by this PID. Repeatable.
+    #[arg(long = "pid", value_name = "N")]
+    pub pids: Vec<u32>,
+    /// Only sockets whose process name or exe file name is NAME (case-insensitive).
+    #[arg(long = "process", value_name = "NAME")]
+    pub process: Option<String>,
+    /// Read a saved snapshot instead of this machine.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Show service names from /etc/services instead of port numbers (never DNS).
+    #[arg(long)]
+    pub resolve: bool,
+    /// Repeat every interval (seconds, or 500ms, 5s, 1m), like `netstat -on 5`.
+    #[arg(long, value_name = "SECS", value_parser = parse_interval)]
+    pub interval: Option<Duration>,
+    /// Stop after N listings (with --interval; default: until interrupted).
+    #[arg(long, value_name = "N", requires = "interval")]
+    pub count: Option<u64>,
+}
+
+/// Arguments of `snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Read this file instead of the live system (convert or re-check a snapshot).
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Write here (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_state(text: &str) -> Result<crate::model::TcpState, String> {
+    crate::model::TcpState::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = crate::model::TcpState::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown TCP state `{text}`; expected one of {}", names.join(", "))
+    })
+}
+
+/// `5` (seconds), `0.5`, `500ms`, `5s`, `1m`.
+pub fn parse_interval(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let parsed = match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 => Some(Duration::from_secs_f64(secs)),
+        Ok(_) => None,
+        Err(_) => text
+            .parse::<jiff::SignedDuration>()
+            .ok()
+            .and_then(|d| Duration::try_from(d).ok())
+            .filter(|d| !d.is_zero()),
+    };
+    parsed.ok_or_else(|| format!("`{text}` is not a positive interval; try 5, 0.5, 500ms or 1m"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals() {
+        assert_eq!(parse_interval("5"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_interval("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_interval("1m"), Ok(Duration::from_secs(60)));
+        assert!(parse_interval("0").is_err());
+        assert!(parse_interval("-1").is_err());
+        assert!(parse_interval("soon").is_err());
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

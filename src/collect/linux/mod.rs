@@ -1,0 +1,9 @@
+//! Linux-only readers of `/proc`: socket ownership, connected UDP peers, executable links.
+//!
+//! netstat2 gives the socket table over netlink; these fill in what it does not: which
+//! process holds each socket inode (its own walk `expect()`s on `/proc` and cannot tell
+//! "permission denied" from "process exited"), and the peer of a connected UDP socket.
+
+pub mod fds;
+pub mod procfs;
+pub mod udp;

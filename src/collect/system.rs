@@ -1,0 +1,444 @@
+//! The live collector: the only code that talks to `netstat2` and `sysinfo`.
+//!
+//! Linux: netstat2's netlink dump without its PID walk, run beside our own `/proc/PID/fd` walk
+//! ([`super::linux::fds`]); SYN_RECV request sockets attributed through their listener; UDP
+//! peers from `/proc/net/udp*`; process facts from sysinfo for the owning PIDs only. Other
+//! systems: netstat2 with its own PID attachment.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo, SocketInfo};
+use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Users};
+
+use super::CollectError;
+use crate::model::{
+    Attribution, Coverage, Family, Host, Process, Protocol, Snapshot, Socket, TcpState,
+    Unattributed, SCHEMA_VERSION,
+};
+
+/// What the live collector should gather.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    /// Find owning processes (the `/proc` walk and process facts). Off when nothing needs them.
+    pub attribute: bool,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions { attribute: true }
+    }
+}
+
+/// Reads every TCP and UDP socket of this network namespace, with owners.
+pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
+    let collected_at = jiff::Timestamp::now();
+    let (mut sockets, mut coverage) = platform::sockets(options)?;
+    let processes = if options.attribute {
+        process_facts(&sockets, &mut coverage)
+    } else {
+        BTreeMap::new()
+    };
+    sockets.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut snapshot = Snapshot {
+        schema_version: SCHEMA_VERSION,
+        host: host_facts(),
+        collected_at,
+        source: "live".to_string(),
+        sockets,
+        processes,
+        coverage,
+    };
+    snapshot.recount_coverage();
+    Ok(snapshot)
+}
+
+fn host_facts() -> Host {
+    Host {
+        hostname: System::host_name().ok(),
+        os: System::long_os_version().ok(),
+        kernel: System::kernel_version().ok(),
+    }
+}
+
+fn flags() -> (AddressFamilyFlags, ProtocolFlags) {
+    (
+        AddressFamilyFlags::IPV4 | AddressFamilyFlags::IPV6,
+        ProtocolFlags::TCP | ProtocolFlags::UDP,
+    )
+}
+
+/// A socket as netstat2 reports it, in our types; owners filled in later.
+fn convert(info: &SocketInfo) -> Socket {
+    let (proto, local_addr, local_port, remote, state) = match &info.protocol_socket_info {
+        ProtocolSocketInfo::Tcp(tcp) => {
+            let state = tcp_state(tcp.state);
+            let remote = (state != TcpState::Listen && !(tcp.remote_port == 0 && tcp.remote_addr.is_unspecified()))
+                .then_some((tcp.remote_addr, tcp.remote_port));
+            (Protocol::Tcp, tcp.local_addr, tcp.local_port, remote, Some(state))
+        }
+        ProtocolSocketInfo::Udp(udp) => (Protocol::Udp, udp.local_addr, udp.local_port, None, None),
+    };
+    Socket {
+        proto,
+        family: Family::of(&local_addr),
+        local_addr,
+        local_port,
+        remote_addr: remote.map(|r| r.0),
+        remote_port: remote.map(|r| r.1),
+        state,
+        uid: None,
+        inode: None,
+        pids: Vec::new(),
+        attribution: None,
+        unattributed: None,
+    }
+}
+
+fn tcp_state(state: netstat2::TcpState) -> TcpState {
+    use netstat2::TcpState as N;
+    match state {
+        N::Closed => TcpState::Close,
+        N::Listen => TcpState::Listen,
+        N::SynSent => TcpState::SynSent,
+        N::SynReceived => TcpState::SynRecv,
+        N::Established => TcpState::Established,
+        N::FinWait1 => TcpState::FinWait1,
+        N::FinWait2 => TcpState::FinWait2,
+        N::CloseWait => TcpState::CloseWait,
+        N::Closing => TcpState::Closing,
+        N::LastAck => TcpState::LastAck,
+        N::TimeWait => TcpState::TimeWait,
+        N::DeleteTcb => TcpState::DeleteTcb,
+        N::Unknown => TcpState::Unknown,
+    }
+}
+
+/// Process facts for every PID that owns a socket, and only those.
+fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, Process> {
+    let pids: BTreeSet<u32> = sockets.iter().flat_map(|s| s.pids.iter().copied()).collect();
+    if pids.is_empty() {
+        return BTreeMap::new();
+    }
+    let sys_pids: Vec<Pid> = pids.iter().map(|&p| Pid::from_u32(p)).collect();
+    let mut system = match System::new() {
+        Ok(system) => system,
+        Err(err) => {
+            tracing::warn!("cannot read process facts ({err}); sockets keep their PIDs only");
+            coverage.notes.push(format!("process facts unavailable: {err}"));
+            return BTreeMap::new();
+        }
+    };
+    system.refresh_processes_specifics(
+        ProcessesToUpdate::Some(&sys_pids),
+        true,
+        ProcessRefreshKind::nothing()
+            .with_exe(UpdateKind::Always)
+            .with_cmd(UpdateKind::Always)
+            .with_user(UpdateKind::Always),
+    );
+    let users = Users::new_with_refreshed_list().ok();
+    let mut processes = BTreeMap::new();
+    let mut missing = 0usize;
+    for pid in pids {
+        let Some(proc_) = system.process(Pid::from_u32(pid)) else {
+            missing += 1;
+            continue;
+        };
+        let uid = proc_.user_id().map(|u| **u);
+        let user = proc_.user_id().and_then(|uid| {
+            users
+                .as_ref()
+                .and_then(|users| users.get_user_by_id(uid))
+                .map(|u| u.name().to_string())
+        });
+        let mut exe = proc_.exe().map(|p| p.to_string_lossy().into_owned());
+        let mut exe_deleted = false;
+        #[cfg(target_os = "linux")]
+        if let Some(link) = super::linux::procfs::exe_link(pid) {
+            exe_deleted = link.deleted;
+            exe = Some(link.path);
+        }
+        processes.insert(
+            pid,
+            Process {
+                pid,
+                ppid: proc_.parent().map(|p| p.as_u32()),
+                name: proc_.name().to_string_lossy().into_owned(),
+                exe,
+                exe_deleted,
+                cmdline: proc_
+                    .cmd()
+                    .iter()
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect(),
+                user,
+                uid,
+                start_time: i64::try_from(proc_.start_time())
+                    .ok()
+                    .and_then(|secs| jiff::Timestamp::from_second(secs).ok()),
+            },
+        );
+    }
+    if missing > 0 {
+        coverage.notes.push(format!(
+            "{missing} owning process(es) exited before their facts could be read"
+        ));
+    }
+    processes
+}
+
+#[cfg(target_os = "linux")]
+mod platform {
+    //! netlink dump + our own fd walk, run at the same time.
+
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    use super::*;
+    use crate::collect::linux::{fds, udp};
+
+    pub(super) fn sockets(options: &LiveOptions) -> Result<(Vec<Socket>, Coverage), CollectError> {
+        let (af, proto) = flags();
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let (dump, walk) = std::thread::scope(|scope| {
+            let walker = options
+                .attribute
+                .then(|| scope.spawn(move || fds::walk(Path::new("/proc"), threads)));
+            let dump = dump(af, proto);
+            let walk = walker.map(|h| h.join());
+            (dump, walk)
+        });
+        let raw = dump?;
+        let mut sockets: Vec<Socket> = Vec::with_capacity(raw.len());
+        let mut inodes: Vec<u64> = Vec::with_capacity(raw.len());
+        let needs_udp_peers = raw
+            .iter()
+            .any(|s| matches!(s.protocol_socket_info, ProtocolSocketInfo::Udp(_)));
+        let udp_peers = if needs_udp_peers {
+            udp::connected_peers(Path::new("/proc/net"))
+        } else {
+            HashMap::new()
+        };
+        for info in &raw {
+            let mut socket = convert(info);
+            let inode = u64::from(info.inode);
+            socket.uid = Some(info.uid);
+            socket.inode = Some(inode);
+            if socket.proto == Protocol::Udp {
+                if let Some(&(addr, port)) = udp_peers.get(&inode) {
+                    socket.remote_addr = Some(addr);
+                    socket.remote_port = Some(port);
+                }
+            }
+            inodes.push(inode);
+            sockets.push(socket);
+        }
+        let euid = rustix::process::geteuid().as_raw();
+        let mut coverage = Coverage {
+            privileged: Some(euid == 0),
+            ..Coverage::default()
+        };
+        match walk {
+            None => coverage
+                .notes
+                .push("process attribution skipped: nothing asked for it".to_string()),
+            Some(Ok(Ok(walk))) => {
+                coverage.unreadable_processes = walk.denied;
+                if let Some(err) = &walk.first_error {
+                    tracing::warn!(
+                        "could not read the fd tables of {} process(es) ({err}); their sockets are counted as unattributed",
+                        walk.other_errors
+                    );
+                    coverage.notes.push(format!(
+                        "{} process(es) unreadable for another reason: {err}",
+                        walk.other_errors
+                    ));
+                }
+                attribute(&mut sockets, &inodes, &walk, euid);
+            }
+            Some(Ok(Err(err))) => {
+                tracing::warn!("cannot read /proc ({err}); no socket can be attributed to a process");
+                coverage.notes.push(format!("/proc unreadable: {err}"));
+                let empty = fds::FdWalk {
+                    denied: 1,
+                    ..fds::FdWalk::default()
+                };
+                attribute(&mut sockets, &inodes, &empty, euid);
+            }
+            Some(Err(_)) => {
+                return Err(CollectError::Internal("the /proc walk thread failed".to_string()));
+            }
+        }
+        Ok((sockets, coverage))
+    }
+
+    fn dump(af: AddressFamilyFlags, proto: ProtocolFlags) -> Result<Vec<SocketInfo>, CollectError> {
+        netstat2::iterate_sockets_info_without_pids(af, proto)
+            .map_err(|e| CollectError::Enumerate(e.to_string()))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| CollectError::Enumerate(e.to_string()))
+    }
+
+    /// Fills `pids`, `attribution` and `unattributed` for every socket.
+    pub(super) fn attribute(sockets: &mut [Socket], inodes: &[u64], walk: &fds::FdWalk, euid: u32) {
+        for (socket, &inode) in sockets.iter_mut().zip(inodes) {
+            if inode == 0 {
+                continue;
+            }
+            match walk.owners.get(&inode) {
+                Some(pids) => {
+                    socket.pids = pids.clone();
+                    socket.attribution = Some(Attribution::Fd);
+                }
+                None => {
+                    // As non-root, other users' processes are unreadable or hidden (hidepid).
+                    let hidden = if euid == 0 {
+                        walk.denied > 0
+                    } else {
+                        socket.uid != Some(euid)
+                    };
+                    socket.unattributed = Some(if hidden {
+                        Unattributed::Permission
+                    } else {
+                        Unattributed::Exited
+                    });
+                }
+            }
+        }
+        attribute_request_sockets(sockets, inodes);
+    }
+
+    /// SYN_RECV request sockets have inode 0 and no fd: they belong to the process of the
+    /// LISTEN socket on the same address and port, or of the wildcard listener on that port.
+    fn attribute_request_sockets(sockets: &mut [Socket], inodes: &[u64]) {
+        let mut exact: HashMap<(IpAddr, u16), usize> = HashMap::new();
+        let mut wildcard: HashMap<u16, Vec<usize>> = HashMap::new();
+        for (idx, s) in sockets.iter().enumerate() {
+            if s.proto == Protocol::Tcp && s.state == Some(TcpState::Listen) {
+                exact.insert((s.local_addr, s.local_port), idx);
+                if s.local_addr.is_unspecified() {
+                    wildcard.entry(s.local_port).or_default().push(idx);
+                }
+            }
+        }
+        for idx in 0..sockets.len() {
+            if inodes[idx] != 0 {
+                continue;
+            }
+            let s = &sockets[idx];
+            if s.state != Some(TcpState::SynRecv) {
+                sockets[idx].unattributed = Some(Unattributed::NoOwner);
+                continue;
+            }
+            let listener = exact.get(&(s.local_addr, s.local_port)).copied().or_else(|| {
+                let candidates = wildcard.get(&s.local_port)?;
+                // Same family first; an IPv4 client of a dual-stack [::] listener shows as IPv4.
+                candidates
+                    .iter()
+                    .copied()
+                    .find(|&l| sockets[l].family == s.family)
+                    .or_else(|| candidates.first().copied())
+            });
+            let (pids, attribution, unattributed) = match listener {
+                Some(l) if !sockets[l].pids.is_empty() => {
+                    (sockets[l].pids.clone(), Some(Attribution::Listener), None)
+                }
+                Some(l) => (Vec::new(), None, sockets[l].unattributed),
+                None => (Vec::new(), None, Some(Unattributed::NoOwner)),
+            };
+            let s = &mut sockets[idx];
+            s.pids = pids;
+            s.attribution = attribution;
+            s.unattributed = unattributed;
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod platform {
+    //! Windows and macOS: netstat2 reports owning PIDs itself.
+
+    use super::*;
+
+    pub(super) fn sockets(options: &LiveOptions) -> Result<(Vec<Socket>, Coverage), CollectError> {
+        let (af, proto) = flags();
+        let raw = netstat2::get_sockets_info(af, proto)
+            .map_err(|e| CollectError::Enumerate(e.to_string()))?;
+        let sockets = raw
+            .iter()
+            .map(|info| {
+                let mut socket = convert(info);
+                if options.attribute {
+                    let mut pids: Vec<u32> =
+                        info.associated_pids.iter().copied().filter(|&p| p != 0).collect();
+                    pids.sort_unstable();
+                    pids.dedup();
+                    if pids.is_empty() {
+                        socket.unattributed = Some(Unattributed::NoOwner);
+                    } else {
+                        socket.attribution = Some(Attribution::Reported);
+                    }
+                    socket.pids = pids;
+                }
+                socket
+            })
+            .collect();
+        Ok((sockets, Coverage::default()))
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::platform::attribute;
+    use super::*;
+    use crate::collect::linux::fds::FdWalk;
+
+    fn tcp(local: [u8; 4], port: u16, state: TcpState, uid: u32) -> Socket {
+        Socket {
+            proto: Protocol::Tcp,
+            family: Family::Ipv4,
+            local_addr: IpAddr::from(local),
+            local_port: port,
+            remote_addr: (state != TcpState::Listen).then(|| IpAddr::from([127, 0, 0, 1])),
+            remote_port: (state != TcpState::Listen).then_some(40000),
+            state: Some(state),
+            uid: Some(uid),
+            inode: None,
+            pids: Vec::new(),
+            attribution: None,
+            unattributed: None,
+        }
+    }
+
+    #[test]
+    fn request_sockets_inherit_their_listeners_owner() {
+        let mut sockets = vec![
+            tcp([0, 0, 0, 0], 8080, TcpState::Listen, 1000),
+            tcp([127, 0, 0, 1], 8080, TcpState::SynRecv, 0),
+            tcp([127, 0, 0, 1], 9090, TcpState::SynRecv, 0),
+            tcp([127, 0, 0, 1], 7070, TcpState::TimeWait, 0),
+            tcp([127, 0, 0, 1], 6060, TcpState::Established, 0),
+        ];
+        let inodes = [11, 0, 0, 0, 12];
+        let mut walk = FdWalk::default();
+        walk.owners.insert(11, vec![42]);
+        attribute(&mut sockets, &inodes, &walk, 0);
+        assert_eq!(sockets[1].pids, vec![42]);
+        assert_eq!(sockets[1].attribution, Some(Attribution::Listener));
+        assert_eq!(sockets[2].unattributed, Some(Unattributed::NoOwner));
+        assert_eq!(sockets[3].unattributed, Some(Unattributed::NoOwner));
+        assert_eq!(sockets[4].unattributed, Some(Unattributed::Exited));
+    }
+
+    #[test]
+    fn non_root_gaps_are_permission_gaps() {
+        let mut sockets = vec![
+            tcp([127, 0, 0, 1], 22, TcpState::Listen, 0),
+            tcp([127, 0, 0, 1], 8000, TcpState::Listen, 1000),
+        ];
+        attribute(&mut sockets, &[5, 6], &FdWalk::default(), 1000);
+        assert_eq!(sockets[0].unattributed, Some(Unattributed::Permission));
+        assert_eq!(sockets[1].unattributed, Some(Unattributed::Exited));
+    }
+}

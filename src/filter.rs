@@ -1,0 +1,95 @@
+//! `list` filters, combinable like `netstat -tlnp`.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::model::{Family, Protocol, Snapshot, Socket, TcpState};
+
+/// Which sockets to show. Empty fields mean "no restriction".
+#[derive(Debug, Clone, Default)]
+pub struct SocketFilter {
+    /// Protocols to keep (`-t`, `-u`); both when empty.
+    pub protocols: Vec<Protocol>,
+    /// Families to keep (`-4`, `-6`); both when empty.
+    pub families: Vec<Family>,
+    /// Listeners only (`-l`).
+    pub listening: bool,
+    /// TCP states to keep.
+    pub states: Vec<TcpState>,
+    /// Local or remote ports to keep.
+    pub ports: Vec<u16>,
+    /// Owning PIDs to keep.
+    pub pids: Vec<u32>,
+    /// Process name or exe file name, case-insensitive.
+    pub process: Option<String>,
+}
+
+impl SocketFilter {
+    /// Whether no filter is set.
+    pub fn is_empty(&self) -> bool {
+        self.protocols.is_empty()
+            && self.families.is_empty()
+            && !self.listening
+            && self.states.is_empty()
+            && self.ports.is_empty()
+            && self.pids.is_empty()
+            && self.process.is_none()
+    }
+
+    /// Whether the filter needs process facts.
+    pub fn needs_processes(&self) -> bool {
+        !self.pids.is_empty() || self.process.is_some()
+    }
+
+    /// Whether `socket` passes every filter.
+    pub fn matches(&self, snapshot: &Snapshot, socket: &Socket) -> bool {
+        (self.protocols.is_empty() || self.protocols.contains(&socket.proto))
+            && (self.families.is_empty() || self.families.contains(&socket.family))
+            && (!self.listening || socket.is_listener())
+            && (self.states.is_empty() || socket.state.is_some_and(|s| self.states.contains(&s)))
+            && (self.ports.is_empty()
+                || self.ports.contains(&socket.local_port)
+                || socket.remote_port.is_some_and(|p| self.ports.contains(&p)))
+            && (self.pids.is_empty() || socket.pids.iter().any(|p| self.pids.contains(p)))
+            && self.process.as_deref().is_none_or(|name| {
+                socket.pids.iter().filter_map(|p| snapshot.processes.get(p)).any(|proc_| {
+                    proc_.name.eq_ignore_ascii_case(name)
+                        || proc_
+                            .exe
+                            .as_deref()
+                            .and_then(|exe| Path::new(exe).file_name())
+                            .is_some_and(|f| f.to_string_lossy().eq_ignore_ascii_case(name))
+                })
+            })
+    }
+
+    /// A copy of the snapshot with only the matching sockets and the processes they reference;
+    /// coverage is recounted for what is kept.
+    pub fn apply(&self, snapshot: &Snapshot) -> Snapshot {
+        if self.is_empty() {
+            return snapshot.clone();
+        }
+        let sockets: Vec<Socket> = snapshot
+            .sockets
+            .iter()
+            .filter(|s| self.matches(snapshot, s))
+            .cloned()
+            .collect();
+        let kept: BTreeSet<u32> = sockets.iter().flat_map(|s| s.pids.iter().copied()).collect();
+        let processes = kept
+            .iter()
+            .filter_map(|pid| snapshot.processes.get(pid).map(|p| (*pid, p.clone())))
+            .collect();
+        let mut out = Snapshot {
+            schema_version: snapshot.schema_version,
+            host: snapshot.host.clone(),
+            collected_at: snapshot.collected_at,
+            source: snapshot.source.clone(),
+            sockets,
+            processes,
+            coverage: snapshot.coverage.clone(),
+        };
+        out.recount_coverage();
+        out
+    }
+}

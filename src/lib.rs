@@ -1,0 +1,16 @@
+//! sockaudit reads a machine's TCP/UDP socket table and says what is wrong with it.
+//!
+//! A collector ([`collect`]) turns the live system, a saved snapshot or a netstat/ss capture
+//! into one plain [`model::Snapshot`]. The rule engine evaluates rules against that snapshot
+//! without doing any I/O, and reporters ([`report`]) print the result for a person or a machine.
+
+pub mod app;
+pub mod atomic;
+pub mod cli;
+pub mod collect;
+pub mod escape;
+pub mod filter;
+pub mod logging;
+pub mod model;
+pub mod report;
+pub mod services;

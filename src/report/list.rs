@@ -1,0 +1,231 @@
+//! The socket table (`sockaudit list`): text like `netstat -tunap`, CSV, and JSON.
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use super::style::Palette;
+use crate::escape::for_terminal;
+use crate::model::{Family, Process, Protocol, Snapshot, Socket, TcpState, Unattributed};
+use crate::services::Services;
+
+/// How to print addresses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AddressStyle<'a> {
+    /// Service names for ports, when `--resolve`.
+    pub services: Option<&'a Services>,
+}
+
+/// `127.0.0.1:22`, `[::1]:22`, `*:*`; with services, `127.0.0.1:ssh`.
+pub fn endpoint(addr: IpAddr, port: u16, proto: Protocol, style: AddressStyle<'_>) -> String {
+    let port_text = style
+        .services
+        .and_then(|s| s.name(port, proto))
+        .map_or_else(|| port.to_string(), str::to_string);
+    match addr {
+        IpAddr::V4(v4) => format!("{v4}:{port_text}"),
+        IpAddr::V6(v6) => format!("[{v6}]:{port_text}"),
+    }
+}
+
+fn remote_text(socket: &Socket, style: AddressStyle<'_>) -> String {
+    match (socket.remote_addr, socket.remote_port) {
+        (Some(addr), Some(port)) => endpoint(addr, port, socket.proto, style),
+        _ => "*:*".to_string(),
+    }
+}
+
+/// `tcp`, `tcp6`, `udp`, `udp6`, as netstat prints them.
+pub fn proto_text(socket: &Socket) -> &'static str {
+    match (socket.proto, socket.family) {
+        (Protocol::Tcp, Family::Ipv4) => "tcp",
+        (Protocol::Tcp, Family::Ipv6) => "tcp6",
+        (Protocol::Udp, Family::Ipv4) => "udp",
+        (Protocol::Udp, Family::Ipv6) => "udp6",
+    }
+}
+
+/// `812/sshd`, `812/nginx (+3)`, `-` (no owner), `[permission]`, `[exited]`.
+pub fn owner_text(snapshot: &Snapshot, socket: &Socket) -> String {
+    let Some(&first) = socket.pids.first() else {
+        return match socket.unattributed {
+            Some(Unattributed::Permission) => "[permission]".to_string(),
+            Some(Unattributed::Exited) => "[exited]".to_string(),
+            Some(Unattributed::NoOwner) | None => "-".to_string(),
+        };
+    };
+    let name = snapshot
+        .processes
+        .get(&first)
+        .map_or(std::borrow::Cow::Borrowed("?"), |p| for_terminal(&p.name));
+    let mut text = format!("{first}/{name}");
+    if socket.pids.len() > 1 {
+        let _ = write!(text, " (+{})", socket.pids.len() - 1);
+    }
+    text
+}
+
+fn user_text(process: Option<&Process>, socket: &Socket) -> String {
+    process
+        .and_then(|p| p.user.as_deref().map(|u| for_terminal(u).into_owned()).or(p.uid.map(|u| u.to_string())))
+        .or_else(|| socket.uid.map(|u| u.to_string()))
+        .unwrap_or_else(|| "-".to_string())
+}
+
+/// The footer: `Endpoints: N | Established: N | Listening: N | Time Wait: N | Close Wait: N | Syn Recv: N`.
+pub fn footer(snapshot: &Snapshot) -> String {
+    let count = |state| {
+        snapshot
+            .sockets
+            .iter()
+            .filter(|s| s.state == Some(state))
+            .count()
+    };
+    let listening = snapshot.sockets.iter().filter(|s| s.is_listener()).count();
+    format!(
+        "Endpoints: {} | Established: {} | Listening: {} | Time Wait: {} | Close Wait: {} | Syn Recv: {}",
+        snapshot.sockets.len(),
+        count(TcpState::Established),
+        listening,
+        count(TcpState::TimeWait),
+        count(TcpState::CloseWait),
+        count(TcpState::SynRecv),
+    )
+}
+
+/// The aligned text table with its footer.
+pub fn render_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palette) -> String {
+    const HEADERS: [&str; 6] = [
+        "Proto",
+        "Local Address",
+        "Foreign Address",
+        "State",
+        "PID/Program",
+        "User",
+    ];
+    let rows: Vec<[String; 6]> = snapshot
+        .sockets
+        .iter()
+        .map(|s| {
+            [
+                proto_text(s).to_string(),
+                endpoint(s.local_addr, s.local_port, s.proto, style),
+                remote_text(s, style),
+                s.state.map_or(String::new(), |st| st.as_str().to_string()),
+                owner_text(snapshot, s),
+                user_text(snapshot.process_of(s), s),
+            ]
+        })
+        .collect();
+    let mut widths = HEADERS.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::with_capacity((rows.len() + 3) * 100);
+    let header = join_row(&HEADERS.map(str::to_string), &widths);
+    let _ = writeln!(out, "{}{header}{}", palette.bold, palette.reset);
+    for row in &rows {
+        out.push_str(&join_row(row, &widths));
+        out.push('\n');
+    }
+    out.push_str(&footer(snapshot));
+    out.push('\n');
+    out
+}
+
+fn join_row(cells: &[String; 6], widths: &[usize; 6]) -> String {
+    let mut line = String::new();
+    for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+        if i + 1 == cells.len() {
+            line.push_str(cell);
+        } else {
+            let _ = write!(line, "{cell:<width$}  ");
+        }
+    }
+    line.trim_end().to_string()
+}
+
+/// CSV with a header row; program names are escaped like the text table.
+pub fn render_csv(snapshot: &Snapshot) -> Result<String, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record([
+        "proto", "family", "local_addr", "local_port", "remote_addr", "remote_port", "state",
+        "pids", "program", "exe", "user", "uid", "inode", "unattributed",
+    ])?;
+    for s in &snapshot.sockets {
+        let process = snapshot.process_of(s);
+        let pids: Vec<String> = s.pids.iter().map(u32::to_string).collect();
+        writer.write_record([
+            s.proto.as_str().to_string(),
+            match s.family {
+                Family::Ipv4 => "ipv4",
+                Family::Ipv6 => "ipv6",
+            }
+            .to_string(),
+            s.local_addr.to_string(),
+            s.local_port.to_string(),
+            s.remote_addr.map(|a| a.to_string()).unwrap_or_default(),
+            s.remote_port.map(|p| p.to_string()).unwrap_or_default(),
+            s.state.map(|st| st.as_str().to_string()).unwrap_or_default(),
+            pids.join(" "),
+            process.map(|p| for_terminal(&p.name).into_owned()).unwrap_or_default(),
+            process.and_then(|p| p.exe.as_deref()).map(|e| for_terminal(e).into_owned()).unwrap_or_default(),
+            process.and_then(|p| p.user.clone()).unwrap_or_default(),
+            s.uid.map(|u| u.to_string()).unwrap_or_default(),
+            s.inode.map(|i| i.to_string()).unwrap_or_default(),
+            s.unattributed.map(|u| u.as_str().to_string()).unwrap_or_default(),
+        ])?;
+    }
+    let bytes = writer.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A socket with its first owner's facts inline, for `list --format json` readers who do not
+/// want to join against `processes` themselves.
+#[derive(Serialize)]
+struct SocketWithProcess<'a> {
+    #[serde(flatten)]
+    socket: &'a Socket,
+    process: Option<&'a Process>,
+}
+
+#[derive(Serialize)]
+struct ListDocument<'a> {
+    schema_version: u32,
+    host: &'a crate::model::Host,
+    collected_at: &'a jiff::Timestamp,
+    source: &'a str,
+    sockets: Vec<SocketWithProcess<'a>>,
+    processes: &'a std::collections::BTreeMap<u32, Process>,
+    coverage: &'a crate::model::Coverage,
+}
+
+/// Snapshot JSON plus an inline `process` per socket (still loadable as a snapshot).
+pub fn render_json(snapshot: &Snapshot, pretty: bool) -> Result<String, serde_json::Error> {
+    let doc = ListDocument {
+        schema_version: snapshot.schema_version,
+        host: &snapshot.host,
+        collected_at: &snapshot.collected_at,
+        source: &snapshot.source,
+        sockets: snapshot
+            .sockets
+            .iter()
+            .map(|socket| SocketWithProcess {
+                socket,
+                process: snapshot.process_of(socket),
+            })
+            .collect(),
+        processes: &snapshot.processes,
+        coverage: &snapshot.coverage,
+    };
+    let mut text = if pretty {
+        serde_json::to_string_pretty(&doc)?
+    } else {
+        serde_json::to_string(&doc)?
+    };
+    text.push('\n');
+    Ok(text)
+}

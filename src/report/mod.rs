@@ -1,0 +1,15 @@
+//! Reporters: each owns its writer and renders plain data; none collects or evaluates.
+
+pub mod list;
+pub mod style;
+
+use std::io::{self, Write};
+
+/// Writes to stdout, turning a closed pipe (`sockaudit list | head`) into a quiet success.
+pub fn write_stdout(bytes: &[u8]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
