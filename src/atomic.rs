@@ -83,7 +83,11 @@ mod tests {
         let missing_dir = dir.path().join("nope").join("out.json");
         let err = write_atomic(&missing_dir, b"x", NewFileMode::Public);
         assert!(err.is_err());
-        assert_eq!(std::fs::read_dir(dir.path())?.count(), 1, "no temp file left behind");
+        assert_eq!(
+            std::fs::read_dir(dir.path())?.count(),
+            1,
+            "no temp file left behind"
+        );
         Ok(())
     }
 
@@ -94,7 +98,10 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("state.json");
         write_atomic(&path, b"{}", NewFileMode::Private)?;
-        assert_eq!(std::fs::metadata(&path)?.permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path)?.permissions().mode() & 0o777,
+            0o600
+        );
         Ok(())
     }
 }

@@ -148,8 +148,14 @@ pub struct SnapshotArgs {
 
 fn parse_state(text: &str) -> Result<crate::model::TcpState, String> {
     crate::model::TcpState::parse(text).ok_or_else(|| {
-        let names: Vec<&str> = crate::model::TcpState::ALL.iter().map(|s| s.as_str()).collect();
-        format!("unknown TCP state `{text}`; expected one of {}", names.join(", "))
+        let names: Vec<&str> = crate::model::TcpState::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        format!(
+            "unknown TCP state `{text}`; expected one of {}",
+            names.join(", ")
+        )
     })
 }
 

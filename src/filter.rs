@@ -52,14 +52,18 @@ impl SocketFilter {
                 || socket.remote_port.is_some_and(|p| self.ports.contains(&p)))
             && (self.pids.is_empty() || socket.pids.iter().any(|p| self.pids.contains(p)))
             && self.process.as_deref().is_none_or(|name| {
-                socket.pids.iter().filter_map(|p| snapshot.processes.get(p)).any(|proc_| {
-                    proc_.name.eq_ignore_ascii_case(name)
-                        || proc_
-                            .exe
-                            .as_deref()
-                            .and_then(|exe| Path::new(exe).file_name())
-                            .is_some_and(|f| f.to_string_lossy().eq_ignore_ascii_case(name))
-                })
+                socket
+                    .pids
+                    .iter()
+                    .filter_map(|p| snapshot.processes.get(p))
+                    .any(|proc_| {
+                        proc_.name.eq_ignore_ascii_case(name)
+                            || proc_
+                                .exe
+                                .as_deref()
+                                .and_then(|exe| Path::new(exe).file_name())
+                                .is_some_and(|f| f.to_string_lossy().eq_ignore_ascii_case(name))
+                    })
             })
     }
 
@@ -75,7 +79,10 @@ impl SocketFilter {
             .filter(|s| self.matches(snapshot, s))
             .cloned()
             .collect();
-        let kept: BTreeSet<u32> = sockets.iter().flat_map(|s| s.pids.iter().copied()).collect();
+        let kept: BTreeSet<u32> = sockets
+            .iter()
+            .flat_map(|s| s.pids.iter().copied())
+            .collect();
         let processes = kept
             .iter()
             .filter_map(|pid| snapshot.processes.get(pid).map(|p| (*pid, p.clone())))

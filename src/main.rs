@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 //! The `sockaudit` binary: parse arguments, run, map the outcome to an exit code.
 
 use std::process::ExitCode;

@@ -40,7 +40,9 @@ impl Services {
                 _ => continue,
             };
             if let Ok(port) = port.parse::<u16>() {
-                names.entry((port, proto)).or_insert_with(|| name.to_string());
+                names
+                    .entry((port, proto))
+                    .or_insert_with(|| name.to_string());
             }
         }
         Services { names }
@@ -58,7 +60,9 @@ mod tests {
 
     #[test]
     fn parses_services_file() {
-        let s = Services::parse("# c\nssh\t\t22/tcp\t\t\t# SSH\ndomain 53/udp\nbad line\nhttp 80/sctp\n");
+        let s = Services::parse(
+            "# c\nssh\t\t22/tcp\t\t\t# SSH\ndomain 53/udp\nbad line\nhttp 80/sctp\n",
+        );
         assert_eq!(s.name(22, Protocol::Tcp), Some("ssh"));
         assert_eq!(s.name(53, Protocol::Udp), Some("domain"));
         assert_eq!(s.name(53, Protocol::Tcp), None);

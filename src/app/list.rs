@@ -23,10 +23,13 @@ pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> 
         let repeating = args.interval.is_some();
         let text = match args.format {
             ListFormat::Text => render_text(&snapshot, style, palette),
-            ListFormat::Csv => render_csv(&snapshot).map_err(|e| AppError::Render(e.to_string()))?,
+            ListFormat::Csv => {
+                render_csv(&snapshot).map_err(|e| AppError::Render(e.to_string()))?
+            }
             // One compact document per line when repeating: JSON Lines.
-            ListFormat::Json => render_json(&snapshot, !repeating)
-                .map_err(|e| AppError::Render(e.to_string()))?,
+            ListFormat::Json => {
+                render_json(&snapshot, !repeating).map_err(|e| AppError::Render(e.to_string()))?
+            }
         };
         if iteration > 0 && args.format != ListFormat::Json {
             print("\n")?;

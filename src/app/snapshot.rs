@@ -14,7 +14,11 @@ pub(super) fn run(args: &SnapshotArgs) -> Result<ExitStatus, AppError> {
     match &args.output {
         Some(path) => {
             write_atomic(path, json.as_bytes(), NewFileMode::Public)?;
-            tracing::info!("wrote {} sockets to {}", snapshot.sockets.len(), path.display());
+            tracing::info!(
+                "wrote {} sockets to {}",
+                snapshot.sockets.len(),
+                path.display()
+            );
         }
         None => print(&json)?,
     }

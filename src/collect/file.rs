@@ -19,22 +19,29 @@ pub fn load(path: &Path) -> Result<Snapshot, CollectError> {
     };
     let file = std::fs::File::open(path).map_err(read_err)?;
     if file.metadata().map_err(read_err)?.is_dir() {
-        return Err(invalid(path, "is a directory, not a snapshot file".to_string()));
+        return Err(invalid(
+            path,
+            "is a directory, not a snapshot file".to_string(),
+        ));
     }
     let mut text = String::new();
-    let read = file
-        .take(MAX_SNAPSHOT_BYTES + 1)
-        .read_to_string(&mut text);
+    let read = file.take(MAX_SNAPSHOT_BYTES + 1).read_to_string(&mut text);
     match read {
         Ok(n) if n as u64 > MAX_SNAPSHOT_BYTES => {
             return Err(invalid(
                 path,
-                format!("larger than the {} MiB snapshot limit", MAX_SNAPSHOT_BYTES >> 20),
+                format!(
+                    "larger than the {} MiB snapshot limit",
+                    MAX_SNAPSHOT_BYTES >> 20
+                ),
             ));
         }
         Ok(_) => {}
         Err(err) if err.kind() == std::io::ErrorKind::InvalidData => {
-            return Err(invalid(path, "not UTF-8 text, so not a snapshot JSON file".to_string()));
+            return Err(invalid(
+                path,
+                "not UTF-8 text, so not a snapshot JSON file".to_string(),
+            ));
         }
         Err(err) => return Err(read_err(err)),
     }
@@ -44,10 +51,17 @@ pub fn load(path: &Path) -> Result<Snapshot, CollectError> {
 /// Parses snapshot JSON; `path` only labels errors.
 pub fn parse(path: &Path, text: &str) -> Result<Snapshot, CollectError> {
     if text.trim().is_empty() {
-        return Err(invalid(path, "empty file, expected snapshot JSON".to_string()));
+        return Err(invalid(
+            path,
+            "empty file, expected snapshot JSON".to_string(),
+        ));
     }
     match serde_json::from_str::<Snapshot>(text) {
-        Ok(snapshot) if snapshot.schema_version == SCHEMA_VERSION => Ok(snapshot),
+        Ok(mut snapshot) if snapshot.schema_version == SCHEMA_VERSION => {
+            // Hand-edited or foreign files may be in any order; our output never is.
+            snapshot.sort();
+            Ok(snapshot)
+        }
         Ok(snapshot) => Err(version_error(path, snapshot.schema_version)),
         Err(err) => {
             // A document of another version fails on its fields; say which version it is.
@@ -121,9 +135,14 @@ mod tests {
     #[test]
     fn bad_documents_say_what_is_wrong() {
         assert_eq!(err_text(""), "x.json: empty file, expected snapshot JSON");
-        assert!(err_text("{\"schema_version\": 99}").contains("schema_version 99 is not supported"));
+        assert!(
+            err_text("{\"schema_version\": 99}").contains("schema_version 99 is not supported")
+        );
         assert!(err_text("{\"a\": 1}").contains("not a sockaudit snapshot"));
         let truncated = err_text("{\"schema_version\": 1, \"host\": {");
-        assert!(truncated.starts_with("x.json: invalid snapshot JSON at line 1 column"), "{truncated}");
+        assert!(
+            truncated.starts_with("x.json: invalid snapshot JSON at line 1 column"),
+            "{truncated}"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Collectors: everything that produces a [`Snapshot`].
 //!
 //! [`system`] reads the live machine (the only module that touches netstat2 and sysinfo);
-//! [`file`] reads a saved snapshot. Both return the same plain data, so the rest of the
+//! [`mod@file`] reads a saved snapshot. Both return the same plain data, so the rest of the
 //! pipeline never knows where it came from.
 
 pub mod file;

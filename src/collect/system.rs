@@ -6,15 +6,14 @@
 //! systems: netstat2 with its own PID attachment.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::IpAddr;
 
 use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo, SocketInfo};
 use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Users};
 
 use super::CollectError;
 use crate::model::{
-    Attribution, Coverage, Family, Host, Process, Protocol, Snapshot, Socket, TcpState,
-    Unattributed, SCHEMA_VERSION,
+    Attribution, Coverage, Family, Host, Process, Protocol, SCHEMA_VERSION, Snapshot, Socket,
+    TcpState, Unattributed,
 };
 
 /// What the live collector should gather.
@@ -73,9 +72,16 @@ fn convert(info: &SocketInfo) -> Socket {
     let (proto, local_addr, local_port, remote, state) = match &info.protocol_socket_info {
         ProtocolSocketInfo::Tcp(tcp) => {
             let state = tcp_state(tcp.state);
-            let remote = (state != TcpState::Listen && !(tcp.remote_port == 0 && tcp.remote_addr.is_unspecified()))
-                .then_some((tcp.remote_addr, tcp.remote_port));
-            (Protocol::Tcp, tcp.local_addr, tcp.local_port, remote, Some(state))
+            let remote = (state != TcpState::Listen
+                && !(tcp.remote_port == 0 && tcp.remote_addr.is_unspecified()))
+            .then_some((tcp.remote_addr, tcp.remote_port));
+            (
+                Protocol::Tcp,
+                tcp.local_addr,
+                tcp.local_port,
+                remote,
+                Some(state),
+            )
         }
         ProtocolSocketInfo::Udp(udp) => (Protocol::Udp, udp.local_addr, udp.local_port, None, None),
     };
@@ -116,7 +122,10 @@ fn tcp_state(state: netstat2::TcpState) -> TcpState {
 
 /// Process facts for every PID that owns a socket, and only those.
 fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, Process> {
-    let pids: BTreeSet<u32> = sockets.iter().flat_map(|s| s.pids.iter().copied()).collect();
+    let pids: BTreeSet<u32> = sockets
+        .iter()
+        .flat_map(|s| s.pids.iter().copied())
+        .collect();
     if pids.is_empty() {
         return BTreeMap::new();
     }
@@ -125,7 +134,9 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
         Ok(system) => system,
         Err(err) => {
             tracing::warn!("cannot read process facts ({err}); sockets keep their PIDs only");
-            coverage.notes.push(format!("process facts unavailable: {err}"));
+            coverage
+                .notes
+                .push(format!("process facts unavailable: {err}"));
             return BTreeMap::new();
         }
     };
@@ -145,20 +156,18 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
             missing += 1;
             continue;
         };
+        // Numeric uids exist on Unix only (Windows has SIDs; the user name still resolves).
+        #[cfg(unix)]
         let uid = proc_.user_id().map(|u| **u);
+        #[cfg(not(unix))]
+        let uid = None;
         let user = proc_.user_id().and_then(|uid| {
             users
                 .as_ref()
                 .and_then(|users| users.get_user_by_id(uid))
                 .map(|u| u.name().to_string())
         });
-        let mut exe = proc_.exe().map(|p| p.to_string_lossy().into_owned());
-        let mut exe_deleted = false;
-        #[cfg(target_os = "linux")]
-        if let Some(link) = super::linux::procfs::exe_link(pid) {
-            exe_deleted = link.deleted;
-            exe = Some(link.path);
-        }
+        let (exe, exe_deleted) = exe_facts(pid, proc_.exe());
         processes.insert(
             pid,
             Process {
@@ -188,11 +197,23 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
     processes
 }
 
+/// The exe path and whether it was deleted. sysinfo strips the kernel's ` (deleted)` marker,
+/// so on Linux the link is read again here.
+fn exe_facts(pid: u32, sysinfo_exe: Option<&std::path::Path>) -> (Option<String>, bool) {
+    #[cfg(target_os = "linux")]
+    if let Some(link) = super::linux::procfs::exe_link(pid) {
+        return (Some(link.path), link.deleted);
+    }
+    let _ = pid;
+    (sysinfo_exe.map(|p| p.to_string_lossy().into_owned()), false)
+}
+
 #[cfg(target_os = "linux")]
 mod platform {
     //! netlink dump + our own fd walk, run at the same time.
 
     use std::collections::HashMap;
+    use std::net::IpAddr;
     use std::path::Path;
 
     use super::*;
@@ -225,11 +246,11 @@ mod platform {
             let inode = u64::from(info.inode);
             socket.uid = Some(info.uid);
             socket.inode = Some(inode);
-            if socket.proto == Protocol::Udp {
-                if let Some(&(addr, port)) = udp_peers.get(&inode) {
-                    socket.remote_addr = Some(addr);
-                    socket.remote_port = Some(port);
-                }
+            if socket.proto == Protocol::Udp
+                && let Some(&(addr, port)) = udp_peers.get(&inode)
+            {
+                socket.remote_addr = Some(addr);
+                socket.remote_port = Some(port);
             }
             inodes.push(inode);
             sockets.push(socket);
@@ -258,7 +279,9 @@ mod platform {
                 attribute(&mut sockets, &inodes, &walk, euid);
             }
             Some(Ok(Err(err))) => {
-                tracing::warn!("cannot read /proc ({err}); no socket can be attributed to a process");
+                tracing::warn!(
+                    "cannot read /proc ({err}); no socket can be attributed to a process"
+                );
                 coverage.notes.push(format!("/proc unreadable: {err}"));
                 let empty = fds::FdWalk {
                     denied: 1,
@@ -267,7 +290,9 @@ mod platform {
                 attribute(&mut sockets, &inodes, &empty, euid);
             }
             Some(Err(_)) => {
-                return Err(CollectError::Internal("the /proc walk thread failed".to_string()));
+                return Err(CollectError::Internal(
+                    "the /proc walk thread failed".to_string(),
+                ));
             }
         }
         Ok((sockets, coverage))
@@ -331,15 +356,18 @@ mod platform {
                 sockets[idx].unattributed = Some(Unattributed::NoOwner);
                 continue;
             }
-            let listener = exact.get(&(s.local_addr, s.local_port)).copied().or_else(|| {
-                let candidates = wildcard.get(&s.local_port)?;
-                // Same family first; an IPv4 client of a dual-stack [::] listener shows as IPv4.
-                candidates
-                    .iter()
-                    .copied()
-                    .find(|&l| sockets[l].family == s.family)
-                    .or_else(|| candidates.first().copied())
-            });
+            let listener = exact
+                .get(&(s.local_addr, s.local_port))
+                .copied()
+                .or_else(|| {
+                    let candidates = wildcard.get(&s.local_port)?;
+                    // Same family first; an IPv4 client of a dual-stack [::] listener shows as IPv4.
+                    candidates
+                        .iter()
+                        .copied()
+                        .find(|&l| sockets[l].family == s.family)
+                        .or_else(|| candidates.first().copied())
+                });
             let (pids, attribution, unattributed) = match listener {
                 Some(l) if !sockets[l].pids.is_empty() => {
                     (sockets[l].pids.clone(), Some(Attribution::Listener), None)
@@ -370,8 +398,12 @@ mod platform {
             .map(|info| {
                 let mut socket = convert(info);
                 if options.attribute {
-                    let mut pids: Vec<u32> =
-                        info.associated_pids.iter().copied().filter(|&p| p != 0).collect();
+                    let mut pids: Vec<u32> = info
+                        .associated_pids
+                        .iter()
+                        .copied()
+                        .filter(|&p| p != 0)
+                        .collect();
                     pids.sort_unstable();
                     pids.dedup();
                     if pids.is_empty() {
@@ -390,6 +422,8 @@ mod platform {
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
+    use std::net::IpAddr;
+
     use super::platform::attribute;
     use super::*;
     use crate::collect::linux::fds::FdWalk;

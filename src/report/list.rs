@@ -68,7 +68,12 @@ pub fn owner_text(snapshot: &Snapshot, socket: &Socket) -> String {
 
 fn user_text(process: Option<&Process>, socket: &Socket) -> String {
     process
-        .and_then(|p| p.user.as_deref().map(|u| for_terminal(u).into_owned()).or(p.uid.map(|u| u.to_string())))
+        .and_then(|p| {
+            p.user
+                .as_deref()
+                .map(|u| for_terminal(u).into_owned())
+                .or(p.uid.map(|u| u.to_string()))
+        })
         .or_else(|| socket.uid.map(|u| u.to_string()))
         .unwrap_or_else(|| "-".to_string())
 }
@@ -152,8 +157,20 @@ fn join_row(cells: &[String; 6], widths: &[usize; 6]) -> String {
 pub fn render_csv(snapshot: &Snapshot) -> Result<String, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record([
-        "proto", "family", "local_addr", "local_port", "remote_addr", "remote_port", "state",
-        "pids", "program", "exe", "user", "uid", "inode", "unattributed",
+        "proto",
+        "family",
+        "local_addr",
+        "local_port",
+        "remote_addr",
+        "remote_port",
+        "state",
+        "pids",
+        "program",
+        "exe",
+        "user",
+        "uid",
+        "inode",
+        "unattributed",
     ])?;
     for s in &snapshot.sockets {
         let process = snapshot.process_of(s);
@@ -169,14 +186,23 @@ pub fn render_csv(snapshot: &Snapshot) -> Result<String, csv::Error> {
             s.local_port.to_string(),
             s.remote_addr.map(|a| a.to_string()).unwrap_or_default(),
             s.remote_port.map(|p| p.to_string()).unwrap_or_default(),
-            s.state.map(|st| st.as_str().to_string()).unwrap_or_default(),
+            s.state
+                .map(|st| st.as_str().to_string())
+                .unwrap_or_default(),
             pids.join(" "),
-            process.map(|p| for_terminal(&p.name).into_owned()).unwrap_or_default(),
-            process.and_then(|p| p.exe.as_deref()).map(|e| for_terminal(e).into_owned()).unwrap_or_default(),
+            process
+                .map(|p| for_terminal(&p.name).into_owned())
+                .unwrap_or_default(),
+            process
+                .and_then(|p| p.exe.as_deref())
+                .map(|e| for_terminal(e).into_owned())
+                .unwrap_or_default(),
             process.and_then(|p| p.user.clone()).unwrap_or_default(),
             s.uid.map(|u| u.to_string()).unwrap_or_default(),
             s.inode.map(|i| i.to_string()).unwrap_or_default(),
-            s.unattributed.map(|u| u.as_str().to_string()).unwrap_or_default(),
+            s.unattributed
+                .map(|u| u.as_str().to_string())
+                .unwrap_or_default(),
         ])?;
     }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;

@@ -16,7 +16,7 @@ use rustix::io::Errno;
 /// Result of one walk.
 #[derive(Debug, Default)]
 pub struct FdWalk {
-    /// Socket inode → PIDs holding it (unsorted, may repeat until [`FdWalk::finish`]).
+    /// Socket inode → PIDs holding it (sorted and de-duplicated once the walk ends).
     pub owners: HashMap<u64, Vec<u32>>,
     /// PIDs whose fd directory was not readable (EACCES/EPERM).
     pub denied: usize,

@@ -1,0 +1,260 @@
+//! End-to-end CLI behaviour of the built binary: help, versions, bad flags, bad files, golden
+//! output of saved snapshots.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::sockaudit;
+use predicates::prelude::*;
+
+const CLEAN: &str = "fixtures/snapshots/clean-debian.json";
+
+#[test]
+fn version_and_help() {
+    sockaudit()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(format!(
+            "sockaudit {}",
+            env!("CARGO_PKG_VERSION")
+        )));
+    sockaudit()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Examples:")
+                .and(predicate::str::contains("sockaudit list -tlnp")),
+        )
+        .stdout(predicate::str::contains("never kills processes"));
+    sockaudit()
+        .args(["list", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--interval").and(predicate::str::contains("--resolve")));
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_hint() {
+    sockaudit()
+        .args(["list", "--frobnicate"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unexpected argument '--frobnicate'",
+        ));
+    sockaudit()
+        .args(["list", "--state", "HALF_OPEN"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("unknown TCP state `HALF_OPEN`")
+                .and(predicate::str::contains("SYN_RECV")),
+        );
+    sockaudit()
+        .args(["list", "--port", "70000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("70000"));
+    sockaudit()
+        .args(["list", "--interval", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a positive interval"));
+    sockaudit()
+        .args(["list", "--count", "2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--interval"));
+    sockaudit()
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Usage"));
+}
+
+/// Each bad input: exit 2, one `error:` line naming the file and what is wrong, no panic.
+#[test]
+fn bad_input_files_are_named_and_explained() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "fixtures/bad/does-not-exist.json",
+            "fixtures/bad/does-not-exist.json: cannot read: No such file or directory",
+        ),
+        (
+            "fixtures/bad/truncated.json",
+            "fixtures/bad/truncated.json: invalid snapshot JSON at line 2 column 13: EOF while parsing",
+        ),
+        (
+            "fixtures/bad/future-version.json",
+            "fixtures/bad/future-version.json: snapshot schema_version 7 is not supported (this sockaudit reads version 1)",
+        ),
+        (
+            "fixtures/bad/not-json.txt",
+            "fixtures/bad/not-json.txt: invalid snapshot JSON at line 1 column 1: expected value",
+        ),
+        (
+            "fixtures/bad/other-json.json",
+            "fixtures/bad/other-json.json: not a sockaudit snapshot (no `schema_version`)",
+        ),
+        (
+            "fixtures/bad/binary.json",
+            "fixtures/bad/binary.json: not UTF-8 text",
+        ),
+        ("fixtures/bad", "fixtures/bad: is a directory"),
+    ];
+    for (file, message) in cases {
+        for command in [["list", "--input"], ["snapshot", "--input"]] {
+            let out = sockaudit().args(command).arg(file).output().unwrap();
+            assert_eq!(out.status.code(), Some(2), "{command:?} {file}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.starts_with(&format!("error: {message}")),
+                "{file}: {stderr}"
+            );
+            assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+            assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"));
+            assert!(out.stdout.is_empty());
+        }
+    }
+}
+
+#[test]
+fn golden_text_listing_of_a_saved_snapshot() {
+    let out = sockaudit()
+        .args(["list", "--input", CLEAN])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    insta::assert_snapshot!("clean_debian_list", String::from_utf8(out.stdout).unwrap());
+    let out = sockaudit()
+        .args(["list", "-tlnp", "--input", CLEAN])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(
+        "clean_debian_list_tlnp",
+        String::from_utf8(out.stdout).unwrap()
+    );
+    let out = sockaudit()
+        .args(["list", "--format", "csv", "-u", "--input", CLEAN])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(
+        "clean_debian_list_udp_csv",
+        String::from_utf8(out.stdout).unwrap()
+    );
+}
+
+#[test]
+fn color_is_opt_in_and_no_color_wins() {
+    let out = sockaudit()
+        .args(["list", "--color", "always", "--input", CLEAN])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\x1b[1m"));
+    let out = sockaudit()
+        .args(["list", "--input", CLEAN])
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains('\x1b'),
+        "no colour into a pipe"
+    );
+    let out = sockaudit()
+        .env("NO_COLOR", "1")
+        .args(["list", "--input", CLEAN])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\x1b'));
+}
+
+#[test]
+fn snapshot_round_trips_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.json");
+    let second = dir.path().join("second.json");
+    sockaudit()
+        .args(["snapshot", "-o"])
+        .arg(&first)
+        .assert()
+        .success()
+        .stdout("");
+    sockaudit()
+        .args(["snapshot", "--input"])
+        .arg(&first)
+        .arg("-o")
+        .arg(&second)
+        .assert()
+        .success();
+    let a = std::fs::read_to_string(&first).unwrap();
+    let b = std::fs::read_to_string(&second).unwrap();
+    assert_eq!(a, b, "collect -> write -> read -> write is lossless");
+    let doc: serde_json::Value = serde_json::from_str(&a).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    assert!(doc["collected_at"].as_str().unwrap().ends_with('Z'));
+    // Only the target file is left in the directory: no temp files.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+
+    // A list JSON document loads as a snapshot too.
+    let listed = sockaudit()
+        .args(["list", "--format", "json", "--input", CLEAN])
+        .output()
+        .unwrap();
+    let list_file = dir.path().join("list.json");
+    std::fs::write(&list_file, &listed.stdout).unwrap();
+    let again = sockaudit()
+        .args(["snapshot", "--input"])
+        .arg(&list_file)
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert_eq!(
+        String::from_utf8(again.stdout).unwrap(),
+        std::fs::read_to_string(CLEAN).unwrap()
+    );
+}
+
+#[test]
+fn snapshot_to_an_unwritable_place_fails_cleanly() {
+    let out = sockaudit()
+        .args([
+            "snapshot",
+            "--input",
+            CLEAN,
+            "-o",
+            "/nonexistent-dir/x.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr
+            .starts_with("error: /nonexistent-dir/x.json: cannot write: No such file or directory"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn closed_stdout_pipe_is_not_an_error() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(common::sockaudit_path())
+        .args(["list", "--input", CLEAN])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+}

@@ -1,0 +1,255 @@
+//! Shared helpers for the integration tests: the built binary, and real socket-holding
+//! processes.
+//!
+//! A "holder" is this very test executable re-run with `SOCKAUDIT_TEST_HOLDER` set: it opens
+//! the sockets asked for, prints `HOLDER ...` lines, and keeps them open until its stdin closes.
+//! That gives tests a separate process with a known PID and exe, without a helper binary that
+//! would ship with the package. Copy the executable elsewhere first to control its path/name.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The `sockaudit` binary under test.
+pub fn sockaudit() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("sockaudit").expect("binary built")
+}
+
+/// Path of the `sockaudit` binary under test.
+pub fn sockaudit_path() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("sockaudit")
+}
+
+/// Runs sockaudit with `args`, asserts exit 0, and parses stdout as JSON.
+pub fn json_of(args: &[&str]) -> serde_json::Value {
+    let out = sockaudit().args(args).output().expect("runs");
+    assert!(
+        out.status.success(),
+        "sockaudit {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+/// Sockets of a `list --format json` document whose local or remote port is `port`.
+pub fn sockets_on_port(doc: &serde_json::Value, port: u16) -> Vec<serde_json::Value> {
+    doc["sockets"]
+        .as_array()
+        .expect("sockets array")
+        .iter()
+        .filter(|s| s["local_port"] == port || s["remote_port"] == port)
+        .cloned()
+        .collect()
+}
+
+/// A child process holding real sockets until dropped.
+pub struct Holder {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    /// Its PID.
+    pub pid: u32,
+    /// The ports it reported, in order.
+    pub ports: Vec<u16>,
+}
+
+impl Holder {
+    /// Starts this test executable as a holder of `spec` (see [`run_holder`]).
+    pub fn spawn(spec: &str) -> Holder {
+        Holder::spawn_exe(&std::env::current_exe().expect("current exe"), spec)
+    }
+
+    /// Starts `exe` (a copy of this test executable) as a holder of `spec`.
+    pub fn spawn_exe(exe: &Path, spec: &str) -> Holder {
+        let mut child = Command::new(exe)
+            .args([
+                "common::holder_main",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("SOCKAUDIT_TEST_HOLDER", spec)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("holder starts");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("holder stdout");
+        let mut ports = Vec::new();
+        let mut lines = BufReader::new(stdout).lines();
+        loop {
+            let line = lines
+                .next()
+                .expect("holder said READY")
+                .expect("holder output");
+            // libtest may print "test common::holder_main ... " before our first line.
+            if let Some((_, port)) = line.split_once("HOLDER PORT ") {
+                ports.push(port.trim().parse().expect("port number"));
+            } else if line.contains("HOLDER READY") {
+                break;
+            }
+        }
+        // Keep draining so the holder never writes into a closed pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let pid = child.id();
+        Holder {
+            child,
+            stdin,
+            pid,
+            ports,
+        }
+    }
+
+    /// Closes its stdin and waits for it to exit.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Sets TCP_DEFER_ACCEPT on a listener: clients that connect and send nothing then stay in
+/// the server's SYN_RECV queue, the one way to get real SYN_RECV sockets on loopback without
+/// root.
+#[allow(unsafe_code)]
+pub fn set_defer_accept(listener: &TcpListener, seconds: libc::c_int) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let value: libc::c_int = seconds;
+    let len = libc::socklen_t::try_from(std::mem::size_of::<libc::c_int>()).expect("small");
+    // SAFETY: `listener` owns an open socket fd for the whole call; `value` is a live c_int on
+    // this stack frame, and `len` is exactly its size, so the kernel reads only valid memory.
+    // setsockopt does not retain the pointer.
+    let rc = unsafe {
+        libc::setsockopt(
+            listener.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_DEFER_ACCEPT,
+            (&raw const value).cast(),
+            len,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// The holder's body. `spec` is a `;`-separated list of:
+/// `tcp` (listener on 127.0.0.1:0), `tcp6` (on [::1]:0), `udp` (bound 127.0.0.1:0),
+/// `pair` (listener + one established connection), `defer:N` (TCP_DEFER_ACCEPT listener with
+/// N silent clients: N SYN_RECV sockets), `port:P` (listener on 127.0.0.1:P),
+/// `any:P` (listener on 0.0.0.0:P).
+fn run_holder(spec: &str) {
+    let mut keep: Vec<Box<dyn std::any::Any>> = Vec::new();
+    let say = |port: u16| println!("HOLDER PORT {port}");
+    for item in spec.split(';').filter(|s| !s.is_empty()) {
+        let (kind, arg) = item.split_once(':').unwrap_or((item, ""));
+        match kind {
+            "tcp" | "tcp6" | "port" | "any" => {
+                let addr: SocketAddr = match kind {
+                    "tcp" => "127.0.0.1:0".parse().unwrap(),
+                    "tcp6" => "[::1]:0".parse().unwrap(),
+                    "port" => format!("127.0.0.1:{arg}").parse().unwrap(),
+                    _ => format!("0.0.0.0:{arg}").parse().unwrap(),
+                };
+                let l = TcpListener::bind(addr).expect("bind");
+                say(l.local_addr().unwrap().port());
+                keep.push(Box::new(l));
+            }
+            "udp" => {
+                let u = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+                say(u.local_addr().unwrap().port());
+                keep.push(Box::new(u));
+            }
+            "pair" => {
+                let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+                let c = TcpStream::connect(l.local_addr().unwrap()).expect("connect");
+                let (a, _) = l.accept().expect("accept");
+                say(l.local_addr().unwrap().port());
+                keep.push(Box::new(l));
+                keep.push(Box::new(c));
+                keep.push(Box::new(a));
+            }
+            "defer" => {
+                let n: usize = arg.parse().expect("defer:N");
+                let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+                set_defer_accept(&l, 60).expect("TCP_DEFER_ACCEPT");
+                let addr = l.local_addr().unwrap();
+                for _ in 0..n {
+                    keep.push(Box::new(TcpStream::connect(addr).expect("connect")));
+                }
+                say(addr.port());
+                keep.push(Box::new(l));
+            }
+            other => panic!("unknown holder item {other}"),
+        }
+    }
+    println!("HOLDER READY");
+    std::io::stdout().flush().unwrap();
+    // Hold until the parent closes our stdin (or dies), with a hard stop so nothing lingers.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = std::io::stdin().read_to_end(&mut sink);
+        let _ = tx.send(());
+    });
+    let _ = rx.recv_timeout(Duration::from_secs(300));
+    drop(keep);
+}
+
+/// Entry point of a holder run; as a plain test, checks that a holder starts, serves its
+/// port and goes away again.
+#[test]
+fn holder_main() {
+    if let Ok(spec) = std::env::var("SOCKAUDIT_TEST_HOLDER") {
+        run_holder(&spec);
+        return;
+    }
+    let holder = Holder::spawn("tcp");
+    let port = holder.ports[0];
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_ok());
+    holder.stop();
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+/// Copies this test executable to `dir/name` (executable) and returns the path.
+pub fn copy_self_to(dir: &Path, name: &str) -> PathBuf {
+    let target = dir.join(name);
+    std::fs::copy(std::env::current_exe().unwrap(), &target).expect("copy test exe");
+    target
+}
+
+/// Whether we run as root (some tests need it and say so when skipped).
+pub fn is_root() -> bool {
+    // /proc/self/status "Uid:" first field is the real uid.
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|u| u == "0"))
+        })
+        .unwrap_or(false)
+}
