@@ -64,8 +64,115 @@ Examples:
   sockaudit list --port 22 --port 443  sockets on local or remote port 22 or 443
   sockaudit list --interval 5 --count 3   repeat three times, five seconds apart")]
     List(ListArgs),
+    /// Check the socket table against the rules and report findings.
+    #[command(after_help = "\
+Examples:
+  sockaudit scan                              default rule pack, text report
+  sockaudit scan --format json -o scan.json   JSON report (docs/json.md), written atomically
+  sockaudit scan --rules site.toml --fail-on medium
+  sockaudit scan --input web1.json            scan a saved snapshot
+
+Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, rule or input error.")]
+    Scan(ScanArgs),
     /// Write the socket table as snapshot JSON, to audit or compare elsewhere.
     Snapshot(SnapshotArgs),
+    /// List, explain and check rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// Output formats of `scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// Findings grouped by severity, for a person.
+    Text,
+    /// The JSON report (docs/json.md).
+    Json,
+}
+
+/// The lowest severity that makes `scan` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any finding.
+    Info,
+    /// Low and above.
+    Low,
+    /// Medium and above.
+    Medium,
+    /// High and above.
+    High,
+    /// Critical only.
+    Critical,
+    /// Never exit 1 because of findings.
+    Never,
+}
+
+impl FailOn {
+    /// The severity bar, `None` for `never`.
+    pub fn threshold(self) -> Option<crate::finding::Severity> {
+        use crate::finding::Severity;
+        match self {
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// Where rules come from (shared by `scan` and `rules`).
+#[derive(Debug, Args, Clone)]
+pub struct RuleArgs {
+    /// Extra rule file or directory of *.toml, loaded after the built-in pack,
+    /// /etc/sockaudit/rules.d and ~/.config/sockaudit/rules.d. Repeatable.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Do not load the built-in rule pack.
+    #[arg(long)]
+    pub no_default_rules: bool,
+}
+
+/// Arguments of `scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Rule sources.
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Scan a saved snapshot instead of this machine.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+    /// Write the report here (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "LEVEL")]
+    pub fail_on: FailOn,
+}
+
+/// `rules` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Every loaded rule: id, kind, severity, state, origin.
+    List(RuleArgs),
+    /// A rule's documentation and settings (or a kind's: listen, flood, remote, process).
+    Explain {
+        /// Rule id or kind name.
+        id: String,
+        /// Rule sources.
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Validate rule files without scanning; exit 0, or 2 with every problem.
+    Check {
+        /// Files or directories to check (with the built-in pack's lists available).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
 }
 
 /// Output formats of `list`.

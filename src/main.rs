@@ -15,6 +15,10 @@ fn main() -> ExitCode {
     match sockaudit::app::run(cli).map_err(anyhow::Error::from) {
         Ok(status) => ExitCode::from(status as u8),
         Err(err) => {
+            // Rule diagnostics come first, each with file:line:column and a caret.
+            if let Some(sockaudit::app::AppError::Rules(rules)) = err.downcast_ref::<sockaudit::app::AppError>() {
+                eprint!("{}", rules.rendered);
+            }
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }

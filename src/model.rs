@@ -274,9 +274,13 @@ pub struct Process {
     pub name: String,
     /// Executable path, without the kernel's ` (deleted)` suffix.
     pub exe: Option<String>,
-    /// The executable was deleted or replaced after the process started.
+    /// The executable was deleted or replaced after the process started (or is a `memfd:`).
     #[serde(default)]
     pub exe_deleted: bool,
+    /// The deleted executable's path holds a file again: typically a package upgrade that
+    /// replaced the binary while the old process kept running.
+    #[serde(default)]
+    pub exe_replaced: bool,
     /// Command line, one element per argument.
     #[serde(default)]
     pub cmdline: Vec<String>,
@@ -286,6 +290,10 @@ pub struct Process {
     pub uid: Option<u32>,
     /// When the process started (RFC 3339).
     pub start_time: Option<jiff::Timestamp>,
+    /// Which of fds 0, 1, 2 are TCP/UDP sockets (a shell with its stdio on a socket is the
+    /// classic reverse shell).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stdio_sockets: Vec<u32>,
 }
 
 /// Facts about the machine the snapshot was taken on.
@@ -297,6 +305,16 @@ pub struct Host {
     pub os: Option<String>,
     /// Kernel version.
     pub kernel: Option<String>,
+    /// The ephemeral (client) port range, `[low, high]` (Linux `ip_local_port_range`).
+    #[serde(default)]
+    pub ephemeral_ports: Option<[u16; 2]>,
+}
+
+impl Host {
+    /// Whether `port` is in the ephemeral range (when known).
+    pub fn is_ephemeral(&self, port: u16) -> bool {
+        self.ephemeral_ports.is_some_and(|[lo, hi]| (lo..=hi).contains(&port))
+    }
 }
 
 /// Counts of sockets whose owner could not be found, by reason.

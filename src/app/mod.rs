@@ -2,6 +2,8 @@
 //! choosing inputs and outputs.
 
 mod list;
+mod rules;
+mod scan;
 mod snapshot;
 
 use std::path::Path;
@@ -34,6 +36,12 @@ pub enum AppError {
     /// Serialising output failed.
     #[error("cannot render output: {0}")]
     Render(String),
+    /// Rule files have problems (already printed with locations).
+    #[error(transparent)]
+    Rules(crate::rules::load::RuleErrors),
+    /// A command-line value is wrong in a way clap cannot check.
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// Runs the parsed command line.
@@ -42,7 +50,17 @@ pub fn run(cli: Cli) -> Result<ExitStatus, AppError> {
     match cli.command {
         Command::List(args) => list::run(&args, color),
         Command::Snapshot(args) => snapshot::run(&args),
+        Command::Scan(args) => scan::run(&args, color),
+        Command::Rules(command) => rules::run(&command),
     }
+}
+
+/// Loads rules in the standard order; on problems prints every diagnostic to stderr.
+fn load_rules(args: &crate::cli::RuleArgs) -> Result<crate::rules::RuleSet, AppError> {
+    let sources = crate::rules::RuleSources::standard(args.no_default_rules, args.rules.clone());
+    let set = crate::rules::load(&sources).map_err(AppError::Rules)?;
+    tracing::info!("{} rules from {}", set.rules.len(), set.files.join(", "));
+    Ok(set)
 }
 
 /// The input for `--input FILE`, or the live system.
@@ -78,7 +96,7 @@ fn warn_coverage(snapshot: &Snapshot) {
         );
     } else if coverage.unattributed.permission > 0 {
         tracing::warn!(
-            "{} sockets could not be attributed: /proc/PID/fd of {} process(es) was not readable (hidepid or a security module?)",
+            "{} socket(s) could not be attributed: the fd table of {} process(es) is not readable even as root (a security module, or a sandbox or container init); they are counted as coverage gaps",
             coverage.unattributed.permission,
             coverage.unreadable_processes
         );

@@ -32,12 +32,17 @@ impl Default for LiveOptions {
 /// Reads every TCP and UDP socket of this network namespace, with owners.
 pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
     let collected_at = jiff::Timestamp::now();
-    let (mut sockets, mut coverage) = platform::sockets(options)?;
-    let processes = if options.attribute {
+    let (mut sockets, mut coverage, stdio) = platform::sockets(options)?;
+    let mut processes = if options.attribute {
         process_facts(&sockets, &mut coverage)
     } else {
         BTreeMap::new()
     };
+    for (pid, fd) in stdio {
+        if let Some(p) = processes.get_mut(&pid) {
+            p.stdio_sockets.push(fd);
+        }
+    }
     sockets.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut snapshot = Snapshot {
         schema_version: SCHEMA_VERSION,
@@ -53,10 +58,16 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
 }
 
 fn host_facts() -> Host {
+    #[cfg(target_os = "linux")]
+    let ephemeral_ports = super::linux::procfs::ephemeral_ports();
+    // Windows and macOS default to the IANA range.
+    #[cfg(not(target_os = "linux"))]
+    let ephemeral_ports = Some([49152, 65535]);
     Host {
         hostname: System::host_name().ok(),
         os: System::long_os_version().ok(),
         kernel: System::kernel_version().ok(),
+        ephemeral_ports,
     }
 }
 
@@ -174,6 +185,8 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
                 pid,
                 ppid: proc_.parent().map(|p| p.as_u32()),
                 name: proc_.name().to_string_lossy().into_owned(),
+                exe_replaced: exe_deleted
+                    && exe.as_deref().is_some_and(|e| std::path::Path::new(e).is_file()),
                 exe,
                 exe_deleted,
                 cmdline: proc_
@@ -186,6 +199,7 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
                 start_time: i64::try_from(proc_.start_time())
                     .ok()
                     .and_then(|secs| jiff::Timestamp::from_second(secs).ok()),
+                stdio_sockets: Vec::new(),
             },
         );
     }
@@ -196,6 +210,10 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
     }
     processes
 }
+
+/// What a platform collector returns: sockets, coverage, and (pid, fd) of inet sockets on
+/// fds 0-2.
+type SocketsAndCoverage = (Vec<Socket>, Coverage, Vec<(u32, u32)>);
 
 /// The exe path and whether it was deleted. sysinfo strips the kernel's ` (deleted)` marker,
 /// so on Linux the link is read again here.
@@ -219,7 +237,8 @@ mod platform {
     use super::*;
     use crate::collect::linux::{fds, udp};
 
-    pub(super) fn sockets(options: &LiveOptions) -> Result<(Vec<Socket>, Coverage), CollectError> {
+    /// Sockets, coverage, and (pid, fd) for inet sockets held on stdio.
+    pub(super) fn sockets(options: &LiveOptions) -> Result<SocketsAndCoverage, CollectError> {
         let (af, proto) = flags();
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let (dump, walk) = std::thread::scope(|scope| {
@@ -256,6 +275,7 @@ mod platform {
             sockets.push(socket);
         }
         let euid = rustix::process::geteuid().as_raw();
+        let mut stdio = Vec::new();
         let mut coverage = Coverage {
             privileged: Some(euid == 0),
             ..Coverage::default()
@@ -277,6 +297,15 @@ mod platform {
                     ));
                 }
                 attribute(&mut sockets, &inodes, &walk, euid);
+                // Only TCP/UDP sockets count: services' stdio is often a journald unix socket.
+                let inet: std::collections::HashSet<u64> = inodes.iter().copied().collect();
+                stdio = walk
+                    .stdio
+                    .iter()
+                    .filter(|(_, _, inode)| inet.contains(inode))
+                    .map(|&(pid, fd, _)| (pid, fd))
+                    .collect();
+                stdio.sort_unstable();
             }
             Some(Ok(Err(err))) => {
                 tracing::warn!(
@@ -295,7 +324,7 @@ mod platform {
                 ));
             }
         }
-        Ok((sockets, coverage))
+        Ok((sockets, coverage, stdio))
     }
 
     fn dump(af: AddressFamilyFlags, proto: ProtocolFlags) -> Result<Vec<SocketInfo>, CollectError> {
@@ -389,7 +418,7 @@ mod platform {
 
     use super::*;
 
-    pub(super) fn sockets(options: &LiveOptions) -> Result<(Vec<Socket>, Coverage), CollectError> {
+    pub(super) fn sockets(options: &LiveOptions) -> Result<SocketsAndCoverage, CollectError> {
         let (af, proto) = flags();
         let raw = netstat2::get_sockets_info(af, proto)
             .map_err(|e| CollectError::Enumerate(e.to_string()))?;
@@ -416,7 +445,7 @@ mod platform {
                 socket
             })
             .collect();
-        Ok((sockets, Coverage::default()))
+        Ok((sockets, Coverage::default(), Vec::new()))
     }
 }
 

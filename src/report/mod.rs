@@ -1,6 +1,7 @@
 //! Reporters: each owns its writer and renders plain data; none collects or evaluates.
 
 pub mod list;
+pub mod scan;
 pub mod style;
 
 use std::io::{self, Write};

@@ -18,6 +18,8 @@ use rustix::io::Errno;
 pub struct FdWalk {
     /// Socket inode → PIDs holding it (sorted and de-duplicated once the walk ends).
     pub owners: HashMap<u64, Vec<u32>>,
+    /// (pid, fd, inode) for sockets held on fds 0, 1 or 2.
+    pub stdio: Vec<(u32, u32, u64)>,
     /// PIDs whose fd directory was not readable (EACCES/EPERM).
     pub denied: usize,
     /// PIDs that exited while we looked.
@@ -33,6 +35,7 @@ impl FdWalk {
         for (inode, pids) in other.owners {
             self.owners.entry(inode).or_default().extend(pids);
         }
+        self.stdio.extend(other.stdio);
         self.denied += other.denied;
         self.vanished += other.vanished;
         self.other_errors += other.other_errors;
@@ -166,6 +169,9 @@ fn walk_pids(proc_dir: &OwnedFd, pids: &[u32]) -> FdWalk {
             };
             if let Some(inode) = link.get(..len).and_then(parse_socket_link) {
                 walk.owners.entry(inode).or_default().push(pid);
+                if let [fd @ b'0'..=b'2'] = name.to_bytes() {
+                    walk.stdio.push((pid, u32::from(fd - b'0'), inode));
+                }
             }
         }
     }

@@ -2,6 +2,16 @@
 
 use std::os::unix::ffi::OsStrExt;
 
+/// The ephemeral port range from `/proc/sys/net/ipv4/ip_local_port_range`.
+pub fn ephemeral_ports() -> Option<[u16; 2]> {
+    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let mut parts = text.split_whitespace().map(str::parse::<u16>);
+    match (parts.next(), parts.next()) {
+        (Some(Ok(lo)), Some(Ok(hi))) if lo <= hi => Some([lo, hi]),
+        _ => None,
+    }
+}
+
 /// What `/proc/PID/exe` points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExeLink {

@@ -1,0 +1,106 @@
+//! `sockaudit rules list | explain | check`.
+
+use std::fmt::Write as _;
+
+use super::{AppError, ExitStatus, load_rules, print};
+use crate::cli::{RuleArgs, RulesCommand};
+use crate::finding::RuleKind;
+use crate::rules::{RuleSources, kind_doc};
+
+pub(super) fn run(command: &RulesCommand) -> Result<ExitStatus, AppError> {
+    match command {
+        RulesCommand::List(args) => list(args),
+        RulesCommand::Explain { id, rules } => explain(id, rules),
+        RulesCommand::Check { paths } => {
+            // The built-in pack is loaded too so its lists (@temp-dirs...) can be referenced and
+            // duplicate ids are caught; only problems are reported.
+            let set = crate::rules::load(&RuleSources::only(paths.clone(), true)).map_err(AppError::Rules)?;
+            let own = set.rules.iter().filter(|r| !r.common.origin.starts_with("builtin:")).count();
+            print(&format!("ok: {} file(s), {own} rule(s) valid\n", paths.len()))?;
+            Ok(ExitStatus::Clean)
+        }
+    }
+}
+
+fn list(args: &RuleArgs) -> Result<ExitStatus, AppError> {
+    let set = load_rules(args)?;
+    let mut rows = vec![["ID", "KIND", "SEVERITY", "STATE", "ORIGIN"].map(String::from)];
+    for rule in &set.rules {
+        rows.push([
+            rule.common.id.clone(),
+            rule.kind().to_string(),
+            rule.common.severity.to_string(),
+            rule.dormant_reason().map_or_else(|| "enabled".to_string(), str::to_string),
+            rule.common.origin.clone(),
+        ]);
+    }
+    let mut widths = [0usize; 5];
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &rows {
+        let mut line = String::new();
+        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                let _ = write!(line, "{cell:<w$}  ");
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    print(&out)?;
+    Ok(ExitStatus::Clean)
+}
+
+fn explain(id: &str, args: &RuleArgs) -> Result<ExitStatus, AppError> {
+    if let Some(kind) = RuleKind::ALL.into_iter().find(|k| k.as_str() == id) {
+        print(&format!("{}\n", kind_doc(kind)))?;
+        return Ok(ExitStatus::Clean);
+    }
+    let set = load_rules(args)?;
+    let Some(rule) = set.get(id) else {
+        let ids: Vec<&str> = set.rules.iter().map(|r| r.common.id.as_str()).collect();
+        let hint = crate::rules::diag::did_you_mean(id, &ids)
+            .map_or_else(|| "`sockaudit rules list` shows every rule".to_string(), |s| format!("did you mean `{s}`?"));
+        return Err(AppError::Usage(format!("no rule or kind named `{id}`; {hint}")));
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "Rule `{}` ({} kind, severity {})", rule.common.id, rule.kind(), rule.common.severity);
+    if let Some(d) = &rule.common.description {
+        let _ = writeln!(out, "{d}");
+    }
+    let _ = writeln!(out, "Defined at {}", rule.common.origin);
+    if let Some(reason) = rule.dormant_reason() {
+        let _ = writeln!(out, "State: {reason}");
+    }
+    let _ = writeln!(out, "\nAs written:\n{}", quote_definition(&set, rule));
+    if !rule.common.allow.is_empty() {
+        let _ = writeln!(out, "Allow entries:");
+        for a in &rule.common.allow {
+            let expires = a.expires.map_or_else(String::new, |d| format!(", expires {d}"));
+            let _ = writeln!(out, "  - {} ({}{expires})", a.reason, a.origin);
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "---\n{}", kind_doc(rule.kind()));
+    print(&out)?;
+    Ok(ExitStatus::Clean)
+}
+
+/// The rule's table as written: from its `[[kind]]` header to the next header.
+fn quote_definition(set: &crate::rules::RuleSet, rule: &crate::rules::Rule) -> String {
+    let text = set.sources.text(rule.common.loc.file);
+    let at = rule.common.loc.span.start.min(text.len());
+    let start = text[..at].rfind("[[").unwrap_or(at);
+    let end = text[at..].find("\n[").map_or(text.len(), |i| at + i + 1);
+    let mut quoted = String::new();
+    for line in text[start..end].trim_end().lines() {
+        let _ = writeln!(quoted, "    {line}");
+    }
+    quoted
+}

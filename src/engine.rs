@@ -1,0 +1,242 @@
+//! The engine: a pure function from rules and a snapshot to sorted findings. No I/O.
+//!
+//! The snapshot is indexed once (listening ports, sockets per process); each rule then makes
+//! one pass over the sockets or processes it concerns, so cost stays linear in sockets × rules.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::finding::{Evidence, Finding, fingerprint};
+use crate::model::{Process, Protocol, Snapshot, Socket};
+use crate::rules::{Allow, Body, Rule, RuleSet};
+
+/// A note about the evaluation (expired suppressions, dormant rules).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// The rule concerned, if any.
+    pub rule: Option<String>,
+    /// What happened.
+    pub message: String,
+}
+
+/// Findings and warnings of one evaluation.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Evaluation {
+    /// Sorted: severity (highest first), rule id, then socket.
+    pub findings: Vec<Finding>,
+    /// Sorted warnings.
+    pub warnings: Vec<Warning>,
+    /// Rules evaluated.
+    pub rules_run: usize,
+}
+
+/// Indexes over one snapshot, built once per evaluation.
+pub struct Context<'a> {
+    /// The snapshot.
+    pub snapshot: &'a Snapshot,
+    listening: HashSet<(Protocol, u16)>,
+    sockets_by_pid: BTreeMap<u32, Vec<&'a Socket>>,
+}
+
+impl<'a> Context<'a> {
+    /// Indexes a snapshot.
+    pub fn new(snapshot: &'a Snapshot) -> Context<'a> {
+        let mut listening = HashSet::new();
+        let mut sockets_by_pid: BTreeMap<u32, Vec<&Socket>> = BTreeMap::new();
+        for s in &snapshot.sockets {
+            if s.is_listener() {
+                listening.insert((s.proto, s.local_port));
+            }
+            for pid in &s.pids {
+                sockets_by_pid.entry(*pid).or_default().push(s);
+            }
+        }
+        Context {
+            snapshot,
+            listening,
+            sockets_by_pid,
+        }
+    }
+
+    /// The first owning process with known facts.
+    pub fn process(&self, socket: &Socket) -> Option<&'a Process> {
+        self.snapshot.process_of(socket)
+    }
+
+    /// Processes that own sockets, with their sockets, in PID order.
+    pub fn processes_with_sockets(&self) -> impl Iterator<Item = (&'a Process, &[&'a Socket])> {
+        self.sockets_by_pid
+            .iter()
+            .filter_map(|(pid, sockets)| self.snapshot.processes.get(pid).map(|p| (p, sockets.as_slice())))
+    }
+
+    /// A connected socket is inbound when its local port is one we listen on.
+    pub fn is_inbound(&self, socket: &Socket) -> bool {
+        self.listening.contains(&(socket.proto, socket.local_port))
+    }
+
+    /// A port as it goes into fingerprints: `ephemeral` inside the kernel's client range.
+    pub fn stable_port(&self, port: u16) -> String {
+        if self.snapshot.host.is_ephemeral(port) {
+            "ephemeral".to_string()
+        } else {
+            port.to_string()
+        }
+    }
+}
+
+/// A rule being evaluated, with its still-valid allow entries.
+pub struct RuleRun<'r> {
+    /// The rule.
+    pub rule: &'r Rule,
+    allows: Vec<&'r Allow>,
+}
+
+impl<'r> RuleRun<'r> {
+    /// Whether an allow entry covers this socket.
+    pub fn allowed(&self, socket: &Socket, process: Option<&Process>) -> bool {
+        self.allows.iter().any(|a| a.selector.matches(socket, process))
+    }
+
+    /// Whether an allow entry covers this process (process-level conditions only).
+    pub fn allowed_process(&self, process: &Process, sockets: &[&Socket]) -> bool {
+        self.allows.iter().any(|a| {
+            let s = &a.selector;
+            let socket_conditions = s.port.is_some()
+                || s.proto.is_some()
+                || s.bind.is_some()
+                || s.remote.is_some()
+                || s.remote_port.is_some();
+            if socket_conditions {
+                sockets.iter().any(|sock| s.matches(sock, Some(process)))
+            } else {
+                s.matches_process(Some(process))
+            }
+        })
+    }
+
+    /// Builds a finding of this rule.
+    pub fn finding(
+        &self,
+        message: String,
+        identity: &[&str],
+        socket: Option<&Socket>,
+        process: Option<&Process>,
+        evidence: Evidence,
+    ) -> Finding {
+        let common = &self.rule.common;
+        let mut parts = vec![common.id.as_str()];
+        parts.extend_from_slice(identity);
+        Finding {
+            rule: common.id.clone(),
+            kind: self.rule.kind(),
+            severity: common.severity,
+            message,
+            fingerprint: fingerprint(&parts),
+            origin: common.origin.clone(),
+            socket: socket.cloned(),
+            process: process.cloned(),
+            evidence,
+        }
+    }
+}
+
+/// Evaluates every enabled rule against the snapshot. `today` decides which allow entries have
+/// expired.
+pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, today: jiff::civil::Date) -> Evaluation {
+    let ctx = Context::new(snapshot);
+    let mut findings = Vec::new();
+    let mut warnings = Vec::new();
+    let mut rules_run = 0;
+    for rule in &rules.rules {
+        if rule.dormant_reason().is_some() {
+            continue;
+        }
+        let mut allows = Vec::with_capacity(rule.common.allow.len());
+        for allow in &rule.common.allow {
+            match allow.expires {
+                Some(date) if date < today => warnings.push(Warning {
+                    rule: Some(rule.common.id.clone()),
+                    message: format!(
+                        "allow entry at {} expired on {date} and no longer suppresses (reason was: {})",
+                        allow.origin, allow.reason
+                    ),
+                }),
+                _ => allows.push(allow),
+            }
+        }
+        let run = RuleRun { rule, allows };
+        rules_run += 1;
+        match &rule.body {
+            Body::Listen(body) => crate::rules::listen::evaluate(&run, body, &ctx, &mut findings),
+            Body::Flood(body) => crate::rules::flood::evaluate(&run, body, &ctx, &mut findings),
+            Body::Remote(body) => crate::rules::remote::evaluate(&run, body, &ctx, &mut findings),
+            Body::Process(body) => crate::rules::process::evaluate(&run, body, &ctx, &mut findings),
+        }
+    }
+    Evaluation {
+        findings: merge_and_sort(findings),
+        warnings,
+        rules_run,
+    }
+}
+
+/// One finding per (rule, fingerprint): a listener on 0.0.0.0 and [::] of the same program is
+/// one finding with two sockets of evidence.
+fn merge_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut by_identity: HashMap<(String, String), usize> = HashMap::new();
+    let mut merged: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in findings {
+        let key = (f.rule.clone(), f.fingerprint.clone());
+        match by_identity.get(&key) {
+            Some(&idx) => {
+                let target = &mut merged[idx].evidence;
+                target.count += f.evidence.count;
+                for s in f.evidence.sockets {
+                    if target.sockets.len() < Evidence::MAX_SOCKETS {
+                        target.sockets.push(s);
+                    }
+                }
+            }
+            None => {
+                by_identity.insert(key, merged.len());
+                merged.push(f);
+            }
+        }
+    }
+    for f in &mut merged {
+        f.evidence.sockets.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
+    merged.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| {
+                let ka = a.socket.as_ref().map(Socket::sort_key);
+                let kb = b.socket.as_ref().map(Socket::sort_key);
+                ka.cmp(&kb)
+            })
+            .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+    });
+    merged
+}
+
+/// The owner for messages: `nc (pid 4242)`, or why it is unknown.
+pub fn owner_phrase(socket: &Socket, process: Option<&Process>) -> String {
+    match (process, socket.pids.first()) {
+        (Some(p), _) => format!("{} (pid {})", p.name, p.pid),
+        (None, Some(pid)) => format!("pid {pid}"),
+        (None, None) => match socket.unattributed {
+            Some(reason) => format!("owner unknown ({})", reason.as_str()),
+            None => "owner unknown".to_string(),
+        },
+    }
+}
+
+/// `exe` or name, the program identity used in fingerprints.
+pub fn program_identity(process: Option<&Process>) -> String {
+    process
+        .map(|p| p.exe.clone().unwrap_or_else(|| p.name.clone()))
+        .unwrap_or_else(|| "?".to_string())
+}

@@ -1,0 +1,176 @@
+//! The scan report: text for a person, JSON for machines (docs/json.md).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::style::Palette;
+use crate::engine::{Evaluation, Warning};
+use crate::escape::for_terminal;
+use crate::finding::{Finding, Severity};
+use crate::model::{Coverage, Host, SCHEMA_VERSION, Snapshot, TcpState};
+
+/// Counts for the summary line and the JSON `summary`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Sockets scanned.
+    pub sockets: usize,
+    /// TCP sockets per state, plus `UDP` for UDP sockets.
+    pub by_state: BTreeMap<String, usize>,
+    /// Findings per severity (every severity present, zero included).
+    pub findings_by_severity: BTreeMap<Severity, usize>,
+    /// Rules evaluated.
+    pub rules_run: usize,
+    /// The `--fail-on` bar (`null` for never).
+    pub fail_on: Option<Severity>,
+    /// Whether a finding reached the bar (exit status 1).
+    pub failed: bool,
+}
+
+impl Summary {
+    /// Counts a snapshot and its evaluation.
+    pub fn new(snapshot: &Snapshot, eval: &Evaluation, fail_on: Option<Severity>) -> Summary {
+        let mut by_state = BTreeMap::new();
+        for s in &snapshot.sockets {
+            let key = s.state.map_or("UDP", TcpState::as_str);
+            *by_state.entry(key.to_string()).or_insert(0) += 1;
+        }
+        let mut findings_by_severity: BTreeMap<Severity, usize> = Severity::ALL.iter().map(|s| (*s, 0)).collect();
+        for f in &eval.findings {
+            *findings_by_severity.entry(f.severity).or_insert(0) += 1;
+        }
+        let failed = fail_on.is_some_and(|bar| eval.findings.iter().any(|f| f.severity >= bar));
+        Summary {
+            sockets: snapshot.sockets.len(),
+            by_state,
+            findings_by_severity,
+            rules_run: eval.rules_run,
+            fail_on,
+            failed,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema_version: u32,
+    host: &'a Host,
+    collected_at: &'a jiff::Timestamp,
+    source: &'a str,
+    summary: &'a Summary,
+    findings: &'a [Finding],
+    warnings: &'a [Warning],
+    coverage: &'a Coverage,
+}
+
+/// The JSON report.
+pub fn render_json(snapshot: &Snapshot, eval: &Evaluation, summary: &Summary) -> Result<String, serde_json::Error> {
+    let report = JsonReport {
+        schema_version: SCHEMA_VERSION,
+        host: &snapshot.host,
+        collected_at: &snapshot.collected_at,
+        source: &snapshot.source,
+        summary,
+        findings: &eval.findings,
+        warnings: &eval.warnings,
+        coverage: &snapshot.coverage,
+    };
+    let mut text = serde_json::to_string_pretty(&report)?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn severity_color(severity: Severity, palette: Palette) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => palette.red,
+        Severity::Medium => palette.yellow,
+        Severity::Low | Severity::Info => palette.cyan,
+    }
+}
+
+/// The text report: a header, findings grouped by severity (highest first), a summary line.
+pub fn render_text(snapshot: &Snapshot, eval: &Evaluation, summary: &Summary, input_label: &str, palette: Palette) -> String {
+    let mut out = String::new();
+    let host = snapshot.host.hostname.as_deref().map_or(std::borrow::Cow::Borrowed("unknown host"), for_terminal);
+    let _ = writeln!(
+        out,
+        "{}sockaudit scan{} of {host} ({}, collected {})",
+        palette.bold,
+        palette.reset,
+        for_terminal(input_label),
+        snapshot.collected_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    );
+    let c = &snapshot.coverage;
+    let _ = writeln!(
+        out,
+        "{} sockets, {} attributed to a process, {} rules run",
+        summary.sockets, c.attributed, summary.rules_run
+    );
+    for severity in Severity::ALL.iter().rev() {
+        let group: Vec<&Finding> = eval.findings.iter().filter(|f| f.severity == *severity).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let color = severity_color(*severity, palette);
+        let _ = writeln!(
+            out,
+            "\n{color}{}{}{} ({})",
+            palette.bold,
+            severity.as_str().to_uppercase(),
+            palette.reset,
+            group.len()
+        );
+        for f in group {
+            let _ = writeln!(out, "  {color}{}{}  {}", f.rule, palette.reset, for_terminal(&f.message));
+            let mut detail = String::new();
+            if let Some(p) = &f.process {
+                let _ = write!(
+                    detail,
+                    "process {} (pid {}, exe {}, user {})",
+                    for_terminal(&p.name),
+                    p.pid,
+                    p.exe.as_deref().map_or(std::borrow::Cow::Borrowed("?"), for_terminal),
+                    p.user.as_deref().map_or(std::borrow::Cow::Borrowed("?"), for_terminal),
+                );
+                if !p.cmdline.is_empty() {
+                    let cmd = p.cmdline.join(" ");
+                    let _ = write!(detail, ", cmdline {}", truncate(&for_terminal(&cmd), 120));
+                }
+                detail.push_str("; ");
+            }
+            if f.evidence.count > 1 {
+                let _ = write!(detail, "{} sockets; ", f.evidence.count);
+            }
+            let _ = write!(detail, "rule at {}", f.origin);
+            let _ = writeln!(out, "      {}{detail}{}", palette.dim, palette.reset);
+        }
+    }
+    if eval.findings.is_empty() {
+        out.push_str("\nNo findings.\n");
+    }
+    for w in &eval.warnings {
+        let _ = writeln!(out, "\nwarning: {}", for_terminal(&w.message));
+    }
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .rev()
+        .map(|s| format!("{} {}", summary.findings_by_severity.get(s).copied().unwrap_or(0), s))
+        .collect();
+    let verdict = match summary.fail_on {
+        Some(bar) if summary.failed => format!("findings at or above {bar}: exit 1"),
+        Some(bar) => format!("nothing at or above {bar}: exit 0"),
+        None => "--fail-on never: exit 0".to_string(),
+    };
+    let _ = writeln!(out, "\n{} finding(s): {} ({verdict})", eval.findings.len(), counts.join(", "));
+    out
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max_chars).collect();
+        format!("{cut}…")
+    }
+}

@@ -1,0 +1,210 @@
+#![doc = include_str!("../../docs/rules/flood.md")]
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::diag::Diag;
+use super::reader::TableReader;
+use super::spec::{Lists, Selector, build_states};
+use crate::engine::{Context, RuleRun, program_identity};
+use crate::enrich::scope::canonical;
+use crate::finding::{Evidence, Finding};
+use crate::model::{Socket, TcpState};
+
+/// This kind's documentation (shown by `rules explain`).
+pub const DOC: &str = include_str!("../../docs/rules/flood.md");
+
+/// Keys of a `[[flood]]` table.
+pub const KEYS: &[&str] = &[
+    "id", "severity", "description", "enabled", "allow", "state", "group-by", "threshold", "prefix-v4",
+    "prefix-v6", "port", "proto", "bind", "process", "exe", "user", "remote", "remote-port",
+];
+
+/// How sockets are grouped before counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    /// Local port and owning program.
+    Listener,
+    /// The peer's network (/24, /64 by default).
+    RemotePrefix,
+    /// The peer's address.
+    RemoteIp,
+    /// The owning process (PID).
+    Process,
+    /// Everything together.
+    All,
+}
+
+impl GroupBy {
+    fn parse(text: &str) -> Option<GroupBy> {
+        Some(match text {
+            "listener" => GroupBy::Listener,
+            "remote-prefix" => GroupBy::RemotePrefix,
+            "remote-ip" => GroupBy::RemoteIp,
+            "process" => GroupBy::Process,
+            "all" => GroupBy::All,
+            _ => return None,
+        })
+    }
+}
+
+/// Settings of a `[[flood]]` rule.
+#[derive(Debug, Clone)]
+pub struct FloodRule {
+    /// Which sockets count (besides the state).
+    pub selector: Selector,
+    /// States counted.
+    pub states: Vec<TcpState>,
+    /// Grouping.
+    pub group_by: GroupBy,
+    /// Report at this count or above.
+    pub threshold: usize,
+    /// Prefix length for IPv4 `remote-prefix` groups.
+    pub prefix_v4: u8,
+    /// Prefix length for IPv6 `remote-prefix` groups.
+    pub prefix_v6: u8,
+}
+
+/// Reads the kind's own keys.
+pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) -> Option<FloodRule> {
+    let selector = Selector::read(reader, lists, diags);
+    let states = match reader.items("state", diags) {
+        Some(items) => build_states(&lists.expand(&items, diags), diags),
+        None => vec![TcpState::SynRecv],
+    };
+    let group_by = match reader.string("group-by", diags) {
+        Some((text, loc)) => match GroupBy::parse(&text) {
+            Some(g) => g,
+            None => {
+                diags.push(
+                    Diag::at(loc, format!("unknown group-by `{text}`"), "unknown grouping")
+                        .help("use one of: listener, remote-prefix, remote-ip, process, all"),
+                );
+                GroupBy::Listener
+            }
+        },
+        None => GroupBy::Listener,
+    };
+    let mut prefix = |key: &str, max: i64, default: u8, diags: &mut Vec<Diag>| match reader.integer(key, diags) {
+        Some((n, _)) if (0..=max).contains(&n) => u8::try_from(n).unwrap_or(default),
+        Some((n, loc)) => {
+            diags.push(Diag::at(loc, format!("`{key}` {n} is out of range (0-{max})"), "bad prefix length"));
+            default
+        }
+        None => default,
+    };
+    let prefix_v4 = prefix("prefix-v4", 32, 24, diags);
+    let prefix_v6 = prefix("prefix-v6", 128, 64, diags);
+    let threshold = match reader.integer("threshold", diags) {
+        Some((n, _)) if n >= 1 => usize::try_from(n).ok(),
+        Some((n, loc)) => {
+            diags.push(Diag::at(loc, format!("threshold {n} must be at least 1"), "bad threshold"));
+            None
+        }
+        None => {
+            if reader.value_loc("threshold").is_none()
+                && let Some(loc) = reader.value_loc("id")
+            {
+                diags.push(Diag::at(loc, "flood rule has no `threshold`", "add threshold = N"));
+            }
+            None
+        }
+    };
+    Some(FloodRule {
+        selector,
+        states,
+        group_by,
+        threshold: threshold?,
+        prefix_v4,
+        prefix_v6,
+    })
+}
+
+/// Counts sockets per group and reports groups at or over the threshold.
+pub fn evaluate(run: &RuleRun<'_>, rule: &FloodRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let mut groups: BTreeMap<String, Vec<&Socket>> = BTreeMap::new();
+    for socket in &ctx.snapshot.sockets {
+        if !socket.state.is_some_and(|s| rule.states.contains(&s)) {
+            continue;
+        }
+        let process = ctx.process(socket);
+        if !rule.selector.matches(socket, process) {
+            continue;
+        }
+        let Some(key) = group_key(rule, ctx, socket) else { continue };
+        groups.entry(key).or_default().push(socket);
+    }
+    let states: Vec<&str> = rule.states.iter().map(|s| s.as_str()).collect();
+    let states = states.join("/");
+    for (key, sockets) in groups {
+        if sockets.len() < rule.threshold {
+            continue;
+        }
+        let first = sockets[0];
+        let process = ctx.process(first);
+        if run.allowed(first, process) {
+            continue;
+        }
+        let what = run
+            .rule
+            .common
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("too many {states} sockets"));
+        let owner = process.map_or_else(String::new, |p| format!(" ({} pid {})", p.name, p.pid));
+        let message = format!(
+            "{what}: {} {states} sockets for {key}{owner} (threshold {})",
+            sockets.len(),
+            rule.threshold
+        );
+        // The identity of a listener/process group is its program, never its PID.
+        let identity = match rule.group_by {
+            GroupBy::Listener | GroupBy::Process => {
+                let port = match rule.group_by {
+                    GroupBy::Listener => ctx.stable_port(first.local_port),
+                    _ => String::new(),
+                };
+                format!("{}|{port}|{}", first.proto, program_identity(process))
+            }
+            _ => key.clone(),
+        };
+        out.push(run.finding(
+            message,
+            &[&states, &identity],
+            Some(first),
+            process,
+            Evidence {
+                count: sockets.len(),
+                threshold: Some(rule.threshold),
+                group: Some(key),
+                sockets: sockets.iter().take(Evidence::MAX_SOCKETS).map(|s| (*s).clone()).collect(),
+            },
+        ));
+    }
+}
+
+fn group_key(rule: &FloodRule, ctx: &Context<'_>, socket: &Socket) -> Option<String> {
+    Some(match rule.group_by {
+        GroupBy::Listener => {
+            let program = ctx.process(socket).map_or("?".to_string(), |p| p.name.clone());
+            format!("listener {}/{} ({program})", socket.local_port, socket.proto)
+        }
+        GroupBy::RemotePrefix => {
+            let addr = canonical(socket.remote_addr?);
+            let len = match addr {
+                IpAddr::V4(_) => rule.prefix_v4,
+                IpAddr::V6(_) => rule.prefix_v6,
+            };
+            let net = IpNet::new(addr, len).ok()?.trunc();
+            format!("remote {net}")
+        }
+        GroupBy::RemoteIp => format!("remote {}", canonical(socket.remote_addr?)),
+        GroupBy::Process => match socket.pids.first() {
+            Some(pid) => format!("process {pid}"),
+            None => "unattributed sockets".to_string(),
+        },
+        GroupBy::All => "all sockets".to_string(),
+    })
+}

@@ -1,0 +1,74 @@
+#![doc = include_str!("../../docs/rules/listen.md")]
+
+use super::diag::Diag;
+use super::reader::TableReader;
+use super::spec::{Lists, Selector};
+use crate::engine::{Context, RuleRun, owner_phrase, program_identity};
+use crate::enrich::scope::classify;
+use crate::finding::{Evidence, Finding};
+use crate::report::list::endpoint;
+
+/// This kind's documentation (shown by `rules explain`).
+pub const DOC: &str = include_str!("../../docs/rules/listen.md");
+
+/// Keys of a `[[listen]]` table.
+pub const KEYS: &[&str] = &[
+    "id", "severity", "description", "enabled", "allow", "port", "proto", "bind", "process", "exe", "user",
+    "require-allow",
+];
+
+/// Settings of a `[[listen]]` rule.
+#[derive(Debug, Clone)]
+pub struct ListenRule {
+    /// Which listeners the rule looks at (all when empty).
+    pub selector: Selector,
+    /// Dormant until an allow entry names the rule.
+    pub require_allow: bool,
+}
+
+/// Reads the kind's own keys.
+pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) -> ListenRule {
+    let selector = Selector::read(reader, lists, diags);
+    let require_allow = reader.boolean("require-allow", diags).is_some_and(|(b, _)| b);
+    ListenRule {
+        selector,
+        require_allow,
+    }
+}
+
+/// One finding per listener that matches and is not allowed.
+pub fn evaluate(run: &RuleRun<'_>, rule: &ListenRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let what = run
+        .rule
+        .common
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("unexpected listener ({})", run.rule.common.id));
+    for socket in ctx.snapshot.sockets.iter().filter(|s| s.is_listener()) {
+        let process = ctx.process(socket);
+        if !rule.selector.matches(socket, process) || run.allowed(socket, process) {
+            continue;
+        }
+        let scope = classify(socket.local_addr);
+        let message = format!(
+            "{what}: {} {} listening ({} address) by {}",
+            socket.proto,
+            endpoint(socket.local_addr, socket.local_port, socket.proto, Default::default()),
+            scope,
+            owner_phrase(socket, process)
+        );
+        let program = program_identity(process);
+        let port = ctx.stable_port(socket.local_port);
+        out.push(run.finding(
+            message,
+            &[socket.proto.as_str(), scope.as_str(), &port, &program],
+            Some(socket),
+            process,
+            Evidence {
+                count: 1,
+                sockets: vec![socket.clone()],
+                ..Evidence::default()
+            },
+        ));
+    }
+}

@@ -1,0 +1,396 @@
+//! Loading rule files in order, validating everything, and reporting every problem at once.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use toml_edit::{Document, Item, TableLike};
+
+use super::diag::{Diag, Loc, Sources, did_you_mean, render};
+use super::reader::{Scalar, TableReader};
+use super::spec::Lists;
+use super::{ALLOW_KEYS, Body, Rule, RuleSet, builtin, flood, listen, process, read_allow, read_common, remote};
+use crate::finding::{RuleKind, Severity};
+
+/// Largest rule file read; rule files are hand-written, this is far above any real one.
+pub const MAX_RULE_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Where rules come from, in load order: the built-in pack, `/etc/sockaudit/rules.d`,
+/// `$XDG_CONFIG_HOME/sockaudit/rules.d`, then each explicit path (file or directory).
+#[derive(Debug, Clone, Default)]
+pub struct RuleSources {
+    /// Load the embedded default pack.
+    pub builtin: bool,
+    /// Directories read when they exist (missing ones are skipped silently).
+    pub optional_dirs: Vec<PathBuf>,
+    /// Files or directories the user named; they must exist.
+    pub paths: Vec<PathBuf>,
+}
+
+impl RuleSources {
+    /// The standard order: built-in pack (unless `no_default`), system and user directories,
+    /// then `paths`.
+    pub fn standard(no_default: bool, paths: Vec<PathBuf>) -> RuleSources {
+        let mut optional_dirs = vec![PathBuf::from("/etc/sockaudit/rules.d")];
+        let xdg = std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+        if let Some(config) = xdg {
+            optional_dirs.push(config.join("sockaudit").join("rules.d"));
+        }
+        RuleSources {
+            builtin: !no_default,
+            optional_dirs,
+            paths,
+        }
+    }
+
+    /// Only the given files, no built-in pack and no system directories (`rules check`).
+    pub fn only(paths: Vec<PathBuf>, with_builtin: bool) -> RuleSources {
+        RuleSources {
+            builtin: with_builtin,
+            optional_dirs: Vec::new(),
+            paths,
+        }
+    }
+}
+
+/// Rule files that could not be loaded; nothing may run with half the rules.
+#[derive(Debug, thiserror::Error)]
+#[error("{count} problem(s) in rule files; nothing was scanned")]
+pub struct RuleErrors {
+    /// Every diagnostic, rendered with file:line:column and a caret.
+    pub rendered: String,
+    /// How many.
+    pub count: usize,
+}
+
+/// Top-level keys of a rule file.
+const TOP_KEYS: &[&str] = &["lists", "listen", "flood", "remote", "process", "allow", "rules"];
+/// Keys of a top-level `[[allow]]` entry.
+const TOP_ALLOW_KEYS: &[&str] = &[
+    "rule", "port", "proto", "bind", "process", "exe", "user", "remote-port", "remote", "reason", "expires",
+];
+/// Keys of a `[rules.ID]` override.
+const OVERRIDE_KEYS: &[&str] = &["enabled", "severity"];
+
+/// Loads and validates every rule file.
+pub fn load(sources: &RuleSources) -> Result<RuleSet, RuleErrors> {
+    let mut diags = Vec::new();
+    let mut set = RuleSet::default();
+    for (name, text) in gather(sources, &mut diags) {
+        set.files.push(name.clone());
+        set.sources.add(name, text);
+    }
+    // Parse every file first; spans point into the texts kept in `set.sources`.
+    let mut docs = Vec::new();
+    for id in 0..set.files.len() {
+        match Document::parse(set.sources.text(id).to_string()) {
+            Ok(doc) => docs.push((id, doc)),
+            Err(err) => diags.push(Diag::at(
+                Loc {
+                    file: id,
+                    span: err.span().unwrap_or(0..0),
+                },
+                format!("invalid TOML: {}", err.message().trim()),
+                "here",
+            )),
+        }
+    }
+    // Lists first: a later file may extend a list an earlier rule uses.
+    let mut lists = Lists::default();
+    for (id, doc) in &docs {
+        read_lists(doc.as_table(), *id, &mut lists, &mut diags);
+    }
+    let mut first_definition: BTreeMap<String, Loc> = BTreeMap::new();
+    let mut overrides = Vec::new();
+    for (id, doc) in &docs {
+        let root = doc.as_table();
+        for (key, item) in root.iter() {
+            let key_loc = Loc {
+                file: *id,
+                span: root.get_key_value(key).and_then(|(k, _)| k.span()).unwrap_or(0..0),
+            };
+            match key {
+                "lists" => {}
+                "listen" | "flood" | "remote" | "process" => {
+                    let kind = match key {
+                        "listen" => RuleKind::Listen,
+                        "flood" => RuleKind::Flood,
+                        "remote" => RuleKind::Remote,
+                        _ => RuleKind::Process,
+                    };
+                    for table in tables_of(item, key, key_loc.clone(), &mut diags) {
+                        let span = table.1;
+                        if let Some(rule) = read_rule(kind, table.0, Loc { file: *id, span }, &set.sources, &lists, &mut diags) {
+                            match first_definition.get(&rule.common.id) {
+                                Some(first) => diags.push(
+                                    Diag::at(rule.common.loc.clone(), format!("duplicate rule id `{}`", rule.common.id), "already defined")
+                                        .help(format!(
+                                            "first defined at {}; to change a rule defined elsewhere use [rules.{}] with enabled/severity",
+                                            set.sources.position(first),
+                                            rule.common.id
+                                        )),
+                                ),
+                                None => {
+                                    first_definition.insert(rule.common.id.clone(), rule.common.loc.clone());
+                                    set.rules.push(rule);
+                                }
+                            }
+                        }
+                    }
+                }
+                "allow" => {
+                    for (table, _) in tables_of(item, key, key_loc.clone(), &mut diags) {
+                        overrides.push(read_top_allow(table, *id, &set.sources, &lists, &mut diags));
+                    }
+                }
+                "rules" => match item.as_table_like() {
+                    Some(table) => {
+                        for (rule_id, entry) in table.iter() {
+                            let loc = Loc {
+                                file: *id,
+                                span: table.get_key_value(rule_id).and_then(|(k, _)| k.span()).unwrap_or(0..0),
+                            };
+                            match entry.as_table_like() {
+                                Some(t) => overrides.push(read_override(rule_id, t, loc, *id, &mut diags)),
+                                None => diags.push(Diag::at(loc, format!("[rules.{rule_id}] must be a table"), "expected a table")),
+                            }
+                        }
+                    }
+                    None => diags.push(Diag::at(key_loc, "`rules` must be a table of [rules.ID] entries", "expected a table")),
+                },
+                other => {
+                    let mut d = Diag::at(key_loc, format!("unknown top-level key `{other}`"), "unknown key");
+                    d = match did_you_mean(other, TOP_KEYS) {
+                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        None => d.help(format!("valid keys: {}", TOP_KEYS.join(", "))),
+                    };
+                    diags.push(d);
+                }
+            }
+        }
+    }
+    apply_overrides(&mut set, overrides, &mut diags);
+    if diags.is_empty() {
+        Ok(set)
+    } else {
+        Err(RuleErrors {
+            rendered: render(&set.sources, &diags),
+            count: diags.len(),
+        })
+    }
+}
+
+/// (display name, text) of every file to read, in order; unreadable named paths are
+/// diagnostics.
+fn gather(sources: &RuleSources, diags: &mut Vec<Diag>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    if sources.builtin {
+        out.extend(builtin::FILES.iter().map(|(n, t)| ((*n).to_string(), (*t).to_string())));
+    }
+    for dir in &sources.optional_dirs {
+        if dir.is_dir() {
+            read_dir_into(dir, &mut out, diags);
+        }
+    }
+    for path in &sources.paths {
+        if path.is_dir() {
+            read_dir_into(path, &mut out, diags);
+        } else {
+            read_file_into(path, &mut out, diags);
+        }
+    }
+    out
+}
+
+fn file_diag(path: &Path, message: String, help: Option<&str>) -> Diag {
+    Diag {
+        loc: None,
+        message,
+        label: String::new(),
+        help: help.map(str::to_string),
+        path: Some(path.display().to_string()),
+    }
+}
+
+fn read_dir_into(dir: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<Diag>) {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+                .collect();
+            files.sort();
+            for f in files {
+                read_file_into(&f, out, diags);
+            }
+        }
+        Err(err) => diags.push(file_diag(dir, format!("cannot read rule directory: {err}"), None)),
+    }
+}
+
+fn read_file_into(path: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<Diag>) {
+    let too_big = std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_RULE_FILE_BYTES);
+    if too_big {
+        diags.push(file_diag(path, format!("larger than the {} MiB rule file limit", MAX_RULE_FILE_BYTES >> 20), None));
+        return;
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => out.push((path.display().to_string(), text)),
+            Err(_) => diags.push(file_diag(path, "not UTF-8 text, so not a TOML rule file".to_string(), None)),
+        },
+        Err(err) => diags.push(file_diag(
+            path,
+            format!("cannot read rule file: {err}"),
+            Some("check the path given to --rules"),
+        )),
+    }
+}
+
+fn read_lists(root: &toml_edit::Table, file: usize, lists: &mut Lists, diags: &mut Vec<Diag>) {
+    let Some(item) = root.get("lists") else { return };
+    let Some(table) = item.as_table_like() else {
+        diags.push(Diag::at(
+            Loc { file, span: item.span().unwrap_or(0..0) },
+            "`lists` must be a table of name = [values]",
+            "expected a table",
+        ));
+        return;
+    };
+    let names: Vec<String> = table.iter().map(|(k, _)| k.to_string()).collect();
+    let known: &'static [&'static str] = &[];
+    let mut reader = TableReader::new(table, file, known, "[lists]");
+    for name in names {
+        if let Some(items) = reader.items(&name, diags) {
+            lists.extend(&name, items);
+        }
+    }
+}
+
+/// Every table of a `[[kind]]` / `[[allow]]` array, with its span.
+fn tables_of<'a>(item: &'a Item, key: &str, loc: Loc, diags: &mut Vec<Diag>) -> Vec<(&'a dyn TableLike, std::ops::Range<usize>)> {
+    match item {
+        Item::ArrayOfTables(aot) => aot
+            .iter()
+            .map(|t| (t as &dyn TableLike, t.span().unwrap_or_else(|| loc.span.clone())))
+            .collect(),
+        _ => {
+            diags.push(
+                Diag::at(loc, format!("`{key}` must be an array of tables"), "expected [[...]]")
+                    .help(format!("write each entry as [[{key}]]")),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn read_rule(kind: RuleKind, table: &dyn TableLike, loc: Loc, sources: &Sources, lists: &Lists, diags: &mut Vec<Diag>) -> Option<Rule> {
+    let (keys, what): (&'static [&'static str], &str) = match kind {
+        RuleKind::Listen => (listen::KEYS, "a [[listen]] rule"),
+        RuleKind::Flood => (flood::KEYS, "a [[flood]] rule"),
+        RuleKind::Remote => (remote::KEYS, "a [[remote]] rule"),
+        RuleKind::Process => (process::KEYS, "a [[process]] rule"),
+    };
+    let mut reader = TableReader::new(table, loc.file, keys, what);
+    let common = read_common(&mut reader, loc, sources, lists, diags);
+    let body = match kind {
+        RuleKind::Listen => Some(Body::Listen(listen::read(&mut reader, lists, diags))),
+        RuleKind::Flood => flood::read(&mut reader, lists, diags).map(Body::Flood),
+        RuleKind::Remote => Some(Body::Remote(remote::read(&mut reader, lists, diags))),
+        RuleKind::Process => Some(Body::Process(process::read(&mut reader, lists, diags))),
+    };
+    reader.finish(diags);
+    Some(Rule { common: common?, body: body? })
+}
+
+/// A change to a rule defined elsewhere: an extra allow entry, or enabled/severity.
+enum Override {
+    Allow { rules: Vec<(String, Loc)>, allow: Option<super::Allow> },
+    Settings { id: String, loc: Loc, enabled: Option<bool>, severity: Option<Severity> },
+}
+
+fn read_top_allow(table: &dyn TableLike, file: usize, sources: &Sources, lists: &Lists, diags: &mut Vec<Diag>) -> Override {
+    let mut reader = TableReader::new(table, file, TOP_ALLOW_KEYS, "an [[allow]] entry");
+    let rules = match reader.items("rule", diags) {
+        Some(items) => items
+            .into_iter()
+            .filter_map(|item| match item.value {
+                Scalar::Str(s) => Some((s, item.loc)),
+                Scalar::Int(_) => {
+                    diags.push(Diag::at(item.loc, "`rule` names a rule id (a string)", "not a string"));
+                    None
+                }
+            })
+            .collect(),
+        None => {
+            let anchor = ALLOW_KEYS.iter().find_map(|k| reader.value_loc(k)).unwrap_or(Loc { file, span: 0..0 });
+            diags.push(Diag::at(anchor, "[[allow]] entry has no `rule`", "which rule does it suppress?").help("add rule = \"RULE-ID\""));
+            Vec::new()
+        }
+    };
+    let allow = read_allow(&mut reader, sources, lists, diags);
+    reader.finish(diags);
+    Override::Allow { rules, allow }
+}
+
+fn read_override(id: &str, table: &dyn TableLike, loc: Loc, file: usize, diags: &mut Vec<Diag>) -> Override {
+    let mut reader = TableReader::new(table, file, OVERRIDE_KEYS, "a [rules.ID] override");
+    let enabled = reader.boolean("enabled", diags).map(|(b, _)| b);
+    let severity = reader.string("severity", diags).and_then(|(text, loc)| {
+        let s = Severity::parse(&text);
+        if s.is_none() {
+            diags.push(Diag::at(loc, format!("unknown severity `{text}`"), "unknown severity").help("use one of: info, low, medium, high, critical"));
+        }
+        s
+    });
+    reader.finish(diags);
+    Override::Settings { id: id.to_string(), loc, enabled, severity }
+}
+
+fn apply_overrides(set: &mut RuleSet, overrides: Vec<Override>, diags: &mut Vec<Diag>) {
+    let ids: Vec<String> = set.rules.iter().map(|r| r.common.id.clone()).collect();
+    let unknown = |id: &str, loc: Loc, diags: &mut Vec<Diag>| {
+        let known: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut d = Diag::at(loc, format!("no rule has the id `{id}`"), "unknown rule id");
+        if let Some(s) = did_you_mean(id, &known) {
+            d = d.help(format!("did you mean `{s}`?"));
+        } else {
+            d = d.help("`sockaudit rules list` shows every rule id");
+        }
+        diags.push(d);
+    };
+    for o in overrides {
+        match o {
+            Override::Allow { rules, allow } => {
+                for (id, loc) in rules {
+                    let targets: Vec<&mut Rule> = if id == "*" {
+                        set.rules.iter_mut().collect()
+                    } else {
+                        set.rules.iter_mut().filter(|r| r.common.id == id).collect()
+                    };
+                    if targets.is_empty() {
+                        unknown(&id, loc, diags);
+                    }
+                    if let Some(allow) = &allow {
+                        for rule in targets {
+                            rule.common.allow.push(allow.clone());
+                        }
+                    }
+                }
+            }
+            Override::Settings { id, loc, enabled, severity } => match set.rules.iter_mut().find(|r| r.common.id == id) {
+                Some(rule) => {
+                    if let Some(e) = enabled {
+                        rule.common.enabled = e;
+                    }
+                    if let Some(s) = severity {
+                        rule.common.severity = s;
+                    }
+                }
+                None => unknown(&id, loc, diags),
+            },
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! Rules: kinds are code (one module each), instances are data (TOML rule files).
+//!
+//! [`load`] reads rule files into a validated [`RuleSet`] (or every problem found, with
+//! locations); the engine ([`crate::engine`]) evaluates a rule set against a snapshot.
+
+pub mod builtin;
+pub mod diag;
+pub mod flood;
+pub mod listen;
+pub mod load;
+pub mod process;
+pub mod reader;
+pub mod remote;
+pub mod spec;
+
+use diag::{Diag, Loc, Sources};
+use reader::TableReader;
+use spec::{Lists, SELECTOR_KEYS, Selector};
+
+use crate::finding::{RuleKind, Severity};
+
+pub use load::{RuleSources, load};
+
+/// A suppression: sockets/processes matching `selector` do not produce findings.
+#[derive(Debug, Clone)]
+pub struct Allow {
+    /// What it allows.
+    pub selector: Selector,
+    /// Why (required: the next reader must know).
+    pub reason: String,
+    /// After this date the entry warns and stops suppressing.
+    pub expires: Option<jiff::civil::Date>,
+    /// `FILE:LINE` where it is written.
+    pub origin: String,
+}
+
+/// Keys every allow entry may use.
+pub const ALLOW_KEYS: [&str; 10] = [
+    "port",
+    "proto",
+    "bind",
+    "process",
+    "exe",
+    "user",
+    "remote-port",
+    "remote",
+    "reason",
+    "expires",
+];
+
+/// Fields every rule has.
+#[derive(Debug, Clone)]
+pub struct Common {
+    /// Unique kebab-case id.
+    pub id: String,
+    /// Severity of its findings.
+    pub severity: Severity,
+    /// What it is about, for people.
+    pub description: Option<String>,
+    /// Disabled rules are loaded and listed but not evaluated.
+    pub enabled: bool,
+    /// Suppressions (inline and from `[[allow]]` tables that name this rule).
+    pub allow: Vec<Allow>,
+    /// `FILE:LINE` of its definition.
+    pub origin: String,
+    /// Where the definition is, for quoting it (`rules explain`).
+    pub loc: Loc,
+}
+
+/// A kind's own settings.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// `[[listen]]`.
+    Listen(listen::ListenRule),
+    /// `[[flood]]`.
+    Flood(flood::FloodRule),
+    /// `[[remote]]`.
+    Remote(remote::RemoteRule),
+    /// `[[process]]`.
+    Process(process::ProcessRule),
+}
+
+/// One rule instance.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Shared fields.
+    pub common: Common,
+    /// Kind-specific settings.
+    pub body: Body,
+}
+
+impl Rule {
+    /// The rule's kind.
+    pub fn kind(&self) -> RuleKind {
+        match self.body {
+            Body::Listen(_) => RuleKind::Listen,
+            Body::Flood(_) => RuleKind::Flood,
+            Body::Remote(_) => RuleKind::Remote,
+            Body::Process(_) => RuleKind::Process,
+        }
+    }
+
+    /// Why the rule will not run, if it will not (disabled, waiting for allow entries).
+    pub fn dormant_reason(&self) -> Option<&'static str> {
+        if !self.common.enabled {
+            return Some("disabled");
+        }
+        match &self.body {
+            Body::Listen(l) if l.require_allow && self.common.allow.is_empty() => {
+                Some("waiting for allow entries (require-allow)")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The documentation of a kind: what it detects, why it matters, configuration, false
+/// positives.
+pub fn kind_doc(kind: RuleKind) -> &'static str {
+    match kind {
+        RuleKind::Listen => listen::DOC,
+        RuleKind::Flood => flood::DOC,
+        RuleKind::Remote => remote::DOC,
+        RuleKind::Process => process::DOC,
+    }
+}
+
+/// Every rule from every file, validated.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    /// Rules in load order.
+    pub rules: Vec<Rule>,
+    /// The rule files read, for quoting.
+    pub sources: Sources,
+    /// The files read, in order, as display names.
+    pub files: Vec<String>,
+}
+
+impl RuleSet {
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.common.id == id)
+    }
+}
+
+/// Reads the common keys of a rule table; `None` when the id or severity is unusable.
+fn read_common(
+    reader: &mut TableReader<'_>,
+    table_loc: Loc,
+    sources: &Sources,
+    lists: &Lists,
+    diags: &mut Vec<Diag>,
+) -> Option<Common> {
+    let id = match reader.string("id", diags) {
+        Some((id, loc)) => {
+            if !is_kebab(&id) {
+                diags.push(
+                    Diag::at(loc, format!("rule id `{id}` is not kebab-case"), "bad id")
+                        .help("use lower-case letters, digits and single dashes, e.g. `db-on-public-address`"),
+                );
+            }
+            Some(id)
+        }
+        None => {
+            if reader.value_loc("id").is_none() {
+                diags.push(Diag::at(table_loc.clone(), "rule has no `id`", "add id = \"...\""));
+            }
+            None
+        }
+    };
+    let severity = match reader.string("severity", diags) {
+        Some((text, loc)) => match Severity::parse(&text) {
+            Some(s) => Some(s),
+            None => {
+                diags.push(
+                    Diag::at(loc, format!("unknown severity `{text}`"), "unknown severity")
+                        .help("use one of: info, low, medium, high, critical"),
+                );
+                None
+            }
+        },
+        None => {
+            if reader.value_loc("severity").is_none() {
+                diags.push(Diag::at(table_loc.clone(), "rule has no `severity`", "add severity = \"...\""));
+            }
+            None
+        }
+    };
+    let description = reader.string("description", diags).map(|(d, _)| d);
+    let enabled = reader.boolean("enabled", diags).is_none_or(|(b, _)| b);
+    let allow = read_allows(reader, sources, lists, diags);
+    let origin_loc = reader.value_loc("id").unwrap_or(table_loc);
+    Some(Common {
+        id: id?,
+        severity: severity?,
+        description,
+        enabled,
+        allow,
+        origin: sources.origin(&origin_loc),
+        loc: origin_loc,
+    })
+}
+
+/// Reads the `allow = [...]` entries of a rule table.
+fn read_allows(reader: &mut TableReader<'_>, sources: &Sources, lists: &Lists, diags: &mut Vec<Diag>) -> Vec<Allow> {
+    let file = reader.file();
+    reader
+        .tables("allow", diags)
+        .into_iter()
+        .filter_map(|table| {
+            let mut entry = TableReader::new(table, file, &ALLOW_KEYS, "an allow entry");
+            let allow = read_allow(&mut entry, sources, lists, diags);
+            entry.finish(diags);
+            allow
+        })
+        .collect()
+}
+
+/// Reads one allow entry (inline or `[[allow]]`).
+fn read_allow(entry: &mut TableReader<'_>, sources: &Sources, lists: &Lists, diags: &mut Vec<Diag>) -> Option<Allow> {
+    let selector = Selector::read(entry, lists, diags);
+    let expires = entry.date("expires", diags).map(|(d, _)| d);
+    let reason = entry.string("reason", diags);
+    let anchor = SELECTOR_KEYS
+        .iter()
+        .chain(["reason", "expires"].iter())
+        .find_map(|k| entry.value_loc(k))
+        .unwrap_or(Loc { file: entry.file(), span: 0..0 });
+    match reason {
+        Some((reason, _)) if !reason.trim().is_empty() => Some(Allow {
+            selector,
+            reason,
+            expires,
+            origin: sources.origin(&anchor),
+        }),
+        _ => {
+            diags.push(
+                Diag::at(anchor, "allow entry has no `reason`", "every suppression needs a reason")
+                    .help("add reason = \"why this is expected\" so the next reader knows"),
+            );
+            None
+        }
+    }
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && !id.contains("--")
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn kebab_ids() {
+        assert!(super::is_kebab("backdoor-port-2"));
+        for bad in ["Backdoor", "a_b", "-a", "a-", "a--b", ""] {
+            assert!(!super::is_kebab(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Reading rule tables key by key with spans, collecting every problem instead of stopping at
+//! the first.
+//!
+//! serde with `deny_unknown_fields` stops at the first error; a user who made three mistakes
+//! must see all three in one run, each at its file:line:column. So rule files are read from a
+//! spanned `toml_edit` document through this small reader rather than derived with serde.
+
+use std::collections::BTreeSet;
+
+use toml_edit::{Item, TableLike, Value};
+
+use super::diag::{Diag, Loc, did_you_mean};
+
+/// A scalar from a rule file, before its meaning (port, glob, CIDR...) is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scalar {
+    /// An integer.
+    Int(i64),
+    /// A string (`"@name"` refers to a list).
+    Str(String),
+}
+
+/// A scalar and where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawItem {
+    /// The value.
+    pub value: Scalar,
+    /// Its location.
+    pub loc: Loc,
+}
+
+/// Reads one table, remembering which keys were used so unknown ones can be reported.
+pub struct TableReader<'a> {
+    table: &'a dyn TableLike,
+    file: usize,
+    known: &'static [&'static str],
+    what: &'a str,
+    used: BTreeSet<String>,
+}
+
+impl<'a> TableReader<'a> {
+    /// A reader for `table` (a `[[kind]]` entry, an allow entry...) whose valid keys are `known`.
+    pub fn new(table: &'a dyn TableLike, file: usize, known: &'static [&'static str], what: &'a str) -> Self {
+        TableReader {
+            table,
+            file,
+            known,
+            what,
+            used: BTreeSet::new(),
+        }
+    }
+
+    /// The file being read.
+    pub fn file(&self) -> usize {
+        self.file
+    }
+
+    fn loc(&self, span: Option<std::ops::Range<usize>>) -> Loc {
+        Loc {
+            file: self.file,
+            span: span.unwrap_or(0..0),
+        }
+    }
+
+    /// Location of the value of `key`.
+    pub fn value_loc(&self, key: &str) -> Option<Loc> {
+        self.table.get(key).map(|item| self.loc(item.span()))
+    }
+
+    fn take(&mut self, key: &str) -> Option<&'a Item> {
+        self.used.insert(key.to_string());
+        self.table.get(key)
+    }
+
+    fn wrong_type(&self, key: &str, item: &Item, expected: &str, diags: &mut Vec<Diag>) {
+        diags.push(Diag::at(
+            self.loc(item.span()),
+            format!("`{key}` must be {expected}, not {}", item.type_name()),
+            format!("expected {expected}"),
+        ));
+    }
+
+    /// A string value.
+    pub fn string(&mut self, key: &str, diags: &mut Vec<Diag>) -> Option<(String, Loc)> {
+        let item = self.take(key)?;
+        match item.as_str() {
+            Some(s) => Some((s.to_string(), self.loc(item.span()))),
+            None => {
+                self.wrong_type(key, item, "a string", diags);
+                None
+            }
+        }
+    }
+
+    /// A boolean value.
+    pub fn boolean(&mut self, key: &str, diags: &mut Vec<Diag>) -> Option<(bool, Loc)> {
+        let item = self.take(key)?;
+        match item.as_bool() {
+            Some(b) => Some((b, self.loc(item.span()))),
+            None => {
+                self.wrong_type(key, item, "true or false", diags);
+                None
+            }
+        }
+    }
+
+    /// An integer value.
+    pub fn integer(&mut self, key: &str, diags: &mut Vec<Diag>) -> Option<(i64, Loc)> {
+        let item = self.take(key)?;
+        match item.as_integer() {
+            Some(i) => Some((i, self.loc(item.span()))),
+            None => {
+                self.wrong_type(key, item, "an integer", diags);
+                None
+            }
+        }
+    }
+
+    /// A date: a TOML local date (`2026-12-31`) or a string of one.
+    pub fn date(&mut self, key: &str, diags: &mut Vec<Diag>) -> Option<(jiff::civil::Date, Loc)> {
+        let item = self.take(key)?;
+        let loc = self.loc(item.span());
+        let text = match item.as_value() {
+            Some(Value::Datetime(dt)) => dt.value().to_string(),
+            Some(Value::String(s)) => s.value().clone(),
+            _ => {
+                self.wrong_type(key, item, "a date like 2026-12-31", diags);
+                return None;
+            }
+        };
+        match text.parse::<jiff::civil::Date>() {
+            Ok(date) => Some((date, loc)),
+            Err(_) => {
+                diags.push(Diag::at(loc, format!("`{key}` is not a date: `{text}`"), "expected YYYY-MM-DD"));
+                None
+            }
+        }
+    }
+
+    /// A scalar or an array of scalars (integers and strings), in order.
+    pub fn items(&mut self, key: &str, diags: &mut Vec<Diag>) -> Option<Vec<RawItem>> {
+        let item = self.take(key)?;
+        let Some(value) = item.as_value() else {
+            self.wrong_type(key, item, "a value or an array of values", diags);
+            return None;
+        };
+        let mut out = Vec::new();
+        match value {
+            Value::Array(array) => {
+                for v in array.iter() {
+                    if let Some(raw) = self.scalar(key, v, diags) {
+                        out.push(raw);
+                    }
+                }
+            }
+            other => out.extend(self.scalar(key, other, diags)),
+        }
+        Some(out)
+    }
+
+    fn scalar(&self, key: &str, value: &Value, diags: &mut Vec<Diag>) -> Option<RawItem> {
+        let loc = self.loc(value.span());
+        match value {
+            Value::Integer(i) => Some(RawItem {
+                value: Scalar::Int(*i.value()),
+                loc,
+            }),
+            Value::String(s) => Some(RawItem {
+                value: Scalar::Str(s.value().clone()),
+                loc,
+            }),
+            other => {
+                diags.push(Diag::at(
+                    loc,
+                    format!("`{key}` takes integers and strings, not {}", other.type_name()),
+                    "unexpected value",
+                ));
+                None
+            }
+        }
+    }
+
+    /// An array of tables: `allow = [{...}, {...}]` or `[[kind.allow]]`.
+    pub fn tables(&mut self, key: &str, diags: &mut Vec<Diag>) -> Vec<&'a dyn TableLike> {
+        let Some(item) = self.take(key) else {
+            return Vec::new();
+        };
+        match item {
+            Item::ArrayOfTables(aot) => aot.iter().map(|t| t as &dyn TableLike).collect(),
+            Item::Value(Value::Array(array)) => {
+                let mut out: Vec<&dyn TableLike> = Vec::new();
+                for v in array.iter() {
+                    match v {
+                        Value::InlineTable(t) => out.push(t),
+                        other => diags.push(Diag::at(
+                            self.loc(other.span()),
+                            format!("`{key}` entries must be tables like {{ port = 22, reason = \"...\" }}"),
+                            format!("{} here", other.type_name()),
+                        )),
+                    }
+                }
+                out
+            }
+            other => {
+                self.wrong_type(key, other, "an array of tables", diags);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Reports every key that is not in `known`, with a suggestion when one is close.
+    pub fn finish(self, diags: &mut Vec<Diag>) {
+        for (key, _) in self.table.iter() {
+            if self.used.contains(key) || self.known.contains(&key) {
+                continue;
+            }
+            let span = self
+                .table
+                .get_key_value(key)
+                .and_then(|(k, _)| k.span());
+            let mut diag = Diag::at(
+                Loc {
+                    file: self.file,
+                    span: span.unwrap_or(0..0),
+                },
+                format!("unknown key `{key}` in {}", self.what),
+                "unknown key",
+            );
+            diag = match did_you_mean(key, self.known) {
+                Some(suggestion) => diag.help(format!("did you mean `{suggestion}`?")),
+                None => diag.help(format!("valid keys: {}", self.known.join(", "))),
+            };
+            diags.push(diag);
+        }
+    }
+}
