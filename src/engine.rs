@@ -66,9 +66,12 @@ impl<'a> Context<'a> {
 
     /// Processes that own sockets, with their sockets, in PID order.
     pub fn processes_with_sockets(&self) -> impl Iterator<Item = (&'a Process, &[&'a Socket])> {
-        self.sockets_by_pid
-            .iter()
-            .filter_map(|(pid, sockets)| self.snapshot.processes.get(pid).map(|p| (p, sockets.as_slice())))
+        self.sockets_by_pid.iter().filter_map(|(pid, sockets)| {
+            self.snapshot
+                .processes
+                .get(pid)
+                .map(|p| (p, sockets.as_slice()))
+        })
     }
 
     /// A connected socket is inbound when its local port is one we listen on.
@@ -96,7 +99,9 @@ pub struct RuleRun<'r> {
 impl<'r> RuleRun<'r> {
     /// Whether an allow entry covers this socket.
     pub fn allowed(&self, socket: &Socket, process: Option<&Process>) -> bool {
-        self.allows.iter().any(|a| a.selector.matches(socket, process))
+        self.allows
+            .iter()
+            .any(|a| a.selector.matches(socket, process))
     }
 
     /// Whether an allow entry covers this process (process-level conditions only).
@@ -206,7 +211,9 @@ fn merge_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
         }
     }
     for f in &mut merged {
-        f.evidence.sockets.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        f.evidence
+            .sockets
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
     merged.sort_by(|a, b| {
         b.severity

@@ -16,7 +16,9 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status as u8),
         Err(err) => {
             // Rule diagnostics come first, each with file:line:column and a caret.
-            if let Some(sockaudit::app::AppError::Rules(rules)) = err.downcast_ref::<sockaudit::app::AppError>() {
+            if let Some(sockaudit::app::AppError::Rules(rules)) =
+                err.downcast_ref::<sockaudit::app::AppError>()
+            {
                 eprint!("{}", rules.rendered);
             }
             eprintln!("error: {err:#}");

@@ -313,7 +313,8 @@ pub struct Host {
 impl Host {
     /// Whether `port` is in the ephemeral range (when known).
     pub fn is_ephemeral(&self, port: u16) -> bool {
-        self.ephemeral_ports.is_some_and(|[lo, hi]| (lo..=hi).contains(&port))
+        self.ephemeral_ports
+            .is_some_and(|[lo, hi]| (lo..=hi).contains(&port))
     }
 }
 

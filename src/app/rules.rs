@@ -14,9 +14,17 @@ pub(super) fn run(command: &RulesCommand) -> Result<ExitStatus, AppError> {
         RulesCommand::Check { paths } => {
             // The built-in pack is loaded too so its lists (@temp-dirs...) can be referenced and
             // duplicate ids are caught; only problems are reported.
-            let set = crate::rules::load(&RuleSources::only(paths.clone(), true)).map_err(AppError::Rules)?;
-            let own = set.rules.iter().filter(|r| !r.common.origin.starts_with("builtin:")).count();
-            print(&format!("ok: {} file(s), {own} rule(s) valid\n", paths.len()))?;
+            let set = crate::rules::load(&RuleSources::only(paths.clone(), true))
+                .map_err(AppError::Rules)?;
+            let own = set
+                .rules
+                .iter()
+                .filter(|r| !r.common.origin.starts_with("builtin:"))
+                .count();
+            print(&format!(
+                "ok: {} file(s), {own} rule(s) valid\n",
+                paths.len()
+            ))?;
             Ok(ExitStatus::Clean)
         }
     }
@@ -30,7 +38,8 @@ fn list(args: &RuleArgs) -> Result<ExitStatus, AppError> {
             rule.common.id.clone(),
             rule.kind().to_string(),
             rule.common.severity.to_string(),
-            rule.dormant_reason().map_or_else(|| "enabled".to_string(), str::to_string),
+            rule.dormant_reason()
+                .map_or_else(|| "enabled".to_string(), str::to_string),
             rule.common.origin.clone(),
         ]);
     }
@@ -65,12 +74,22 @@ fn explain(id: &str, args: &RuleArgs) -> Result<ExitStatus, AppError> {
     let set = load_rules(args)?;
     let Some(rule) = set.get(id) else {
         let ids: Vec<&str> = set.rules.iter().map(|r| r.common.id.as_str()).collect();
-        let hint = crate::rules::diag::did_you_mean(id, &ids)
-            .map_or_else(|| "`sockaudit rules list` shows every rule".to_string(), |s| format!("did you mean `{s}`?"));
-        return Err(AppError::Usage(format!("no rule or kind named `{id}`; {hint}")));
+        let hint = crate::rules::diag::did_you_mean(id, &ids).map_or_else(
+            || "`sockaudit rules list` shows every rule".to_string(),
+            |s| format!("did you mean `{s}`?"),
+        );
+        return Err(AppError::Usage(format!(
+            "no rule or kind named `{id}`; {hint}"
+        )));
     };
     let mut out = String::new();
-    let _ = writeln!(out, "Rule `{}` ({} kind, severity {})", rule.common.id, rule.kind(), rule.common.severity);
+    let _ = writeln!(
+        out,
+        "Rule `{}` ({} kind, severity {})",
+        rule.common.id,
+        rule.kind(),
+        rule.common.severity
+    );
     if let Some(d) = &rule.common.description {
         let _ = writeln!(out, "{d}");
     }
@@ -82,7 +101,9 @@ fn explain(id: &str, args: &RuleArgs) -> Result<ExitStatus, AppError> {
     if !rule.common.allow.is_empty() {
         let _ = writeln!(out, "Allow entries:");
         for a in &rule.common.allow {
-            let expires = a.expires.map_or_else(String::new, |d| format!(", expires {d}"));
+            let expires = a
+                .expires
+                .map_or_else(String::new, |d| format!(", expires {d}"));
             let _ = writeln!(out, "  - {} ({}{expires})", a.reason, a.origin);
         }
         out.push('\n');

@@ -19,10 +19,18 @@ pub(super) fn run(args: &ScanArgs, color: bool) -> Result<ExitStatus, AppError> 
     }
     let summary = Summary::new(&snapshot, &eval, args.fail_on.threshold());
     let text = match args.format {
-        ScanFormat::Json => render_json(&snapshot, &eval, &summary).map_err(|e| AppError::Render(e.to_string()))?,
+        ScanFormat::Json => {
+            render_json(&snapshot, &eval, &summary).map_err(|e| AppError::Render(e.to_string()))?
+        }
         ScanFormat::Text => {
             let palette = Palette::new(color && args.output.is_none());
-            render_text(&snapshot, &eval, &summary, &crate::collect::describe(&input), palette)
+            render_text(
+                &snapshot,
+                &eval,
+                &summary,
+                &crate::collect::describe(&input),
+                palette,
+            )
         }
     };
     match &args.output {

@@ -186,7 +186,9 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
                 ppid: proc_.parent().map(|p| p.as_u32()),
                 name: proc_.name().to_string_lossy().into_owned(),
                 exe_replaced: exe_deleted
-                    && exe.as_deref().is_some_and(|e| std::path::Path::new(e).is_file()),
+                    && exe
+                        .as_deref()
+                        .is_some_and(|e| std::path::Path::new(e).is_file()),
                 exe,
                 exe_deleted,
                 cmdline: proc_

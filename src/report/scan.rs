@@ -36,7 +36,8 @@ impl Summary {
             let key = s.state.map_or("UDP", TcpState::as_str);
             *by_state.entry(key.to_string()).or_insert(0) += 1;
         }
-        let mut findings_by_severity: BTreeMap<Severity, usize> = Severity::ALL.iter().map(|s| (*s, 0)).collect();
+        let mut findings_by_severity: BTreeMap<Severity, usize> =
+            Severity::ALL.iter().map(|s| (*s, 0)).collect();
         for f in &eval.findings {
             *findings_by_severity.entry(f.severity).or_insert(0) += 1;
         }
@@ -65,7 +66,11 @@ struct JsonReport<'a> {
 }
 
 /// The JSON report.
-pub fn render_json(snapshot: &Snapshot, eval: &Evaluation, summary: &Summary) -> Result<String, serde_json::Error> {
+pub fn render_json(
+    snapshot: &Snapshot,
+    eval: &Evaluation,
+    summary: &Summary,
+) -> Result<String, serde_json::Error> {
     let report = JsonReport {
         schema_version: SCHEMA_VERSION,
         host: &snapshot.host,
@@ -90,9 +95,19 @@ fn severity_color(severity: Severity, palette: Palette) -> &'static str {
 }
 
 /// The text report: a header, findings grouped by severity (highest first), a summary line.
-pub fn render_text(snapshot: &Snapshot, eval: &Evaluation, summary: &Summary, input_label: &str, palette: Palette) -> String {
+pub fn render_text(
+    snapshot: &Snapshot,
+    eval: &Evaluation,
+    summary: &Summary,
+    input_label: &str,
+    palette: Palette,
+) -> String {
     let mut out = String::new();
-    let host = snapshot.host.hostname.as_deref().map_or(std::borrow::Cow::Borrowed("unknown host"), for_terminal);
+    let host = snapshot
+        .host
+        .hostname
+        .as_deref()
+        .map_or(std::borrow::Cow::Borrowed("unknown host"), for_terminal);
     let _ = writeln!(
         out,
         "{}sockaudit scan{} of {host} ({}, collected {})",
@@ -108,7 +123,11 @@ pub fn render_text(snapshot: &Snapshot, eval: &Evaluation, summary: &Summary, in
         summary.sockets, c.attributed, summary.rules_run
     );
     for severity in Severity::ALL.iter().rev() {
-        let group: Vec<&Finding> = eval.findings.iter().filter(|f| f.severity == *severity).collect();
+        let group: Vec<&Finding> = eval
+            .findings
+            .iter()
+            .filter(|f| f.severity == *severity)
+            .collect();
         if group.is_empty() {
             continue;
         }
@@ -122,7 +141,13 @@ pub fn render_text(snapshot: &Snapshot, eval: &Evaluation, summary: &Summary, in
             group.len()
         );
         for f in group {
-            let _ = writeln!(out, "  {color}{}{}  {}", f.rule, palette.reset, for_terminal(&f.message));
+            let _ = writeln!(
+                out,
+                "  {color}{}{}  {}",
+                f.rule,
+                palette.reset,
+                for_terminal(&f.message)
+            );
             let mut detail = String::new();
             if let Some(p) = &f.process {
                 let _ = write!(
@@ -130,8 +155,12 @@ pub fn render_text(snapshot: &Snapshot, eval: &Evaluation, summary: &Summary, in
                     "process {} (pid {}, exe {}, user {})",
                     for_terminal(&p.name),
                     p.pid,
-                    p.exe.as_deref().map_or(std::borrow::Cow::Borrowed("?"), for_terminal),
-                    p.user.as_deref().map_or(std::borrow::Cow::Borrowed("?"), for_terminal),
+                    p.exe
+                        .as_deref()
+                        .map_or(std::borrow::Cow::Borrowed("?"), for_terminal),
+                    p.user
+                        .as_deref()
+                        .map_or(std::borrow::Cow::Borrowed("?"), for_terminal),
                 );
                 if !p.cmdline.is_empty() {
                     let cmd = p.cmdline.join(" ");
@@ -155,14 +184,25 @@ pub fn render_text(snapshot: &Snapshot, eval: &Evaluation, summary: &Summary, in
     let counts: Vec<String> = Severity::ALL
         .iter()
         .rev()
-        .map(|s| format!("{} {}", summary.findings_by_severity.get(s).copied().unwrap_or(0), s))
+        .map(|s| {
+            format!(
+                "{} {}",
+                summary.findings_by_severity.get(s).copied().unwrap_or(0),
+                s
+            )
+        })
         .collect();
     let verdict = match summary.fail_on {
         Some(bar) if summary.failed => format!("findings at or above {bar}: exit 1"),
         Some(bar) => format!("nothing at or above {bar}: exit 0"),
         None => "--fail-on never: exit 0".to_string(),
     };
-    let _ = writeln!(out, "\n{} finding(s): {} ({verdict})", eval.findings.len(), counts.join(", "));
+    let _ = writeln!(
+        out,
+        "\n{} finding(s): {} ({verdict})",
+        eval.findings.len(),
+        counts.join(", ")
+    );
     out
 }
 

@@ -2,4 +2,7 @@
 //! works on a machine nobody configured.
 
 /// (display name, text) of each built-in rule file, in load order.
-pub const FILES: &[(&str, &str)] = &[("builtin:rules/default.toml", include_str!("../../rules/default.toml"))];
+pub const FILES: &[(&str, &str)] = &[(
+    "builtin:rules/default.toml",
+    include_str!("../../rules/default.toml"),
+)];

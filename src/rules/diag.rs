@@ -48,7 +48,12 @@ impl Sources {
     /// `FILE:LINE:COLUMN` of a location.
     pub fn position(&self, loc: &Loc) -> String {
         match self.files.location(loc.file, loc.span.start) {
-            Ok(l) => format!("{}:{}:{}", self.name(loc.file), l.line_number, l.column_number),
+            Ok(l) => format!(
+                "{}:{}:{}",
+                self.name(loc.file),
+                l.line_number,
+                l.column_number
+            ),
             Err(_) => self.name(loc.file).to_string(),
         }
     }
@@ -88,22 +93,31 @@ impl Diag {
     }
 }
 
-/// Renders all diagnostics, in the order found, as plain text.
+/// Renders all diagnostics as plain text, in file order and then position order.
 pub fn render(sources: &Sources, diags: &[Diag]) -> String {
     let config = term::Config::default();
+    let mut sorted: Vec<&Diag> = diags.iter().collect();
+    sorted.sort_by_key(|d| d.loc.as_ref().map(|l| (l.file, l.span.start)));
     let mut out = String::new();
-    for d in diags {
+    for d in sorted {
         match &d.loc {
             Some(loc) => {
-                let mut diagnostic = Diagnostic::error()
-                    .with_message(&d.message)
-                    .with_labels(vec![Label::primary(loc.file, loc.span.clone()).with_message(&d.label)]);
+                let mut diagnostic =
+                    Diagnostic::error()
+                        .with_message(&d.message)
+                        .with_labels(vec![
+                            Label::primary(loc.file, loc.span.clone()).with_message(&d.label),
+                        ]);
                 if let Some(help) = &d.help {
                     diagnostic = diagnostic.with_notes(vec![format!("help: {help}")]);
                 }
                 match term::emit_into_string(&config, &sources.files, &diagnostic) {
                     Ok(text) => out.push_str(&text),
-                    Err(_) => out.push_str(&format!("error: {}: {}\n", sources.position(loc), d.message)),
+                    Err(_) => out.push_str(&format!(
+                        "error: {}: {}\n",
+                        sources.position(loc),
+                        d.message
+                    )),
                 }
             }
             None => {
@@ -115,19 +129,23 @@ pub fn render(sources: &Sources, diags: &[Diag]) -> String {
                 if let Some(help) = &d.help {
                     out.push_str(&format!("  = help: {help}\n"));
                 }
+                out.push('\n');
             }
         }
-        out.push('\n');
     }
     out
 }
 
 /// The closest known key to a misspelt one, when it is close enough to be a likely typo.
 pub fn did_you_mean<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
+    // Jaro-Winkler catches dropped letters in long keys; Damerau-Levenshtein catches swapped
+    // letters in short names (`wbe` for `web`).
     known
         .iter()
         .map(|k| (strsim::jaro_winkler(unknown, k), *k))
-        .filter(|(score, _)| *score > 0.8)
+        .filter(|(score, k)| {
+            *score > 0.8 || strsim::damerau_levenshtein(unknown, k) <= (k.len() / 4).max(1)
+        })
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, k)| k)
 }
@@ -148,10 +166,16 @@ mod tests {
     fn positions_are_one_based() {
         let mut sources = Sources::default();
         let id = sources.add("r.toml".into(), "a = 1\nbb = 2\n".into());
-        let loc = Loc { file: id, span: 6..8 };
+        let loc = Loc {
+            file: id,
+            span: 6..8,
+        };
         assert_eq!(sources.position(&loc), "r.toml:2:1");
         assert_eq!(sources.origin(&loc), "r.toml:2");
-        let text = render(&sources, &[Diag::at(loc, "unknown key `bb`", "here").help("did you mean `b`?")]);
+        let text = render(
+            &sources,
+            &[Diag::at(loc, "unknown key `bb`", "here").help("did you mean `b`?")],
+        );
         assert!(text.contains("r.toml:2:1"), "{text}");
         assert!(text.contains("^^"), "{text}");
     }

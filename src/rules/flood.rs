@@ -18,8 +18,24 @@ pub const DOC: &str = include_str!("../../docs/rules/flood.md");
 
 /// Keys of a `[[flood]]` table.
 pub const KEYS: &[&str] = &[
-    "id", "severity", "description", "enabled", "allow", "state", "group-by", "threshold", "prefix-v4",
-    "prefix-v6", "port", "proto", "bind", "process", "exe", "user", "remote", "remote-port",
+    "id",
+    "severity",
+    "description",
+    "enabled",
+    "allow",
+    "state",
+    "group-by",
+    "threshold",
+    "prefix-v4",
+    "prefix-v6",
+    "port",
+    "proto",
+    "bind",
+    "process",
+    "exe",
+    "user",
+    "remote",
+    "remote-port",
 ];
 
 /// How sockets are grouped before counting.
@@ -68,7 +84,11 @@ pub struct FloodRule {
 }
 
 /// Reads the kind's own keys.
-pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) -> Option<FloodRule> {
+pub fn read(
+    reader: &mut TableReader<'_>,
+    lists: &Lists,
+    diags: &mut Vec<Diag>,
+) -> Option<FloodRule> {
     let selector = Selector::read(reader, lists, diags);
     let states = match reader.items("state", diags) {
         Some(items) => build_states(&lists.expand(&items, diags), diags),
@@ -79,18 +99,28 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
             Some(g) => g,
             None => {
                 diags.push(
-                    Diag::at(loc, format!("unknown group-by `{text}`"), "unknown grouping")
-                        .help("use one of: listener, remote-prefix, remote-ip, process, all"),
+                    Diag::at(
+                        loc,
+                        format!("unknown group-by `{text}`"),
+                        "unknown grouping",
+                    )
+                    .help("use one of: listener, remote-prefix, remote-ip, process, all"),
                 );
                 GroupBy::Listener
             }
         },
         None => GroupBy::Listener,
     };
-    let mut prefix = |key: &str, max: i64, default: u8, diags: &mut Vec<Diag>| match reader.integer(key, diags) {
+    let mut prefix = |key: &str, max: i64, default: u8, diags: &mut Vec<Diag>| match reader
+        .integer(key, diags)
+    {
         Some((n, _)) if (0..=max).contains(&n) => u8::try_from(n).unwrap_or(default),
         Some((n, loc)) => {
-            diags.push(Diag::at(loc, format!("`{key}` {n} is out of range (0-{max})"), "bad prefix length"));
+            diags.push(Diag::at(
+                loc,
+                format!("`{key}` {n} is out of range (0-{max})"),
+                "bad prefix length",
+            ));
             default
         }
         None => default,
@@ -100,14 +130,23 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
     let threshold = match reader.integer("threshold", diags) {
         Some((n, _)) if n >= 1 => usize::try_from(n).ok(),
         Some((n, loc)) => {
-            diags.push(Diag::at(loc, format!("threshold {n} must be at least 1"), "bad threshold"));
+            diags.push(Diag::at(
+                loc,
+                format!("threshold {n} must be at least 1"),
+                "bad threshold",
+            ));
             None
         }
         None => {
             if reader.value_loc("threshold").is_none()
+                && !reader.has_misspelling_of("threshold")
                 && let Some(loc) = reader.value_loc("id")
             {
-                diags.push(Diag::at(loc, "flood rule has no `threshold`", "add threshold = N"));
+                diags.push(Diag::at(
+                    loc,
+                    "flood rule has no `threshold`",
+                    "add threshold = N",
+                ));
             }
             None
         }
@@ -133,7 +172,9 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &FloodRule, ctx: &Context<'_>, out: &mu
         if !rule.selector.matches(socket, process) {
             continue;
         }
-        let Some(key) = group_key(rule, ctx, socket) else { continue };
+        let Some(key) = group_key(rule, ctx, socket) else {
+            continue;
+        };
         groups.entry(key).or_default().push(socket);
     }
     let states: Vec<&str> = rule.states.iter().map(|s| s.as_str()).collect();
@@ -153,7 +194,11 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &FloodRule, ctx: &Context<'_>, out: &mu
             .description
             .clone()
             .unwrap_or_else(|| format!("too many {states} sockets"));
-        let owner = process.map_or_else(String::new, |p| format!(" ({} pid {})", p.name, p.pid));
+        // Listener and process groups already name their program.
+        let owner = match (rule.group_by, process) {
+            (GroupBy::Listener | GroupBy::Process, _) | (_, None) => String::new(),
+            (_, Some(p)) => format!(" (owner {} pid {})", p.name, p.pid),
+        };
         let message = format!(
             "{what}: {} {states} sockets for {key}{owner} (threshold {})",
             sockets.len(),
@@ -170,26 +215,37 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &FloodRule, ctx: &Context<'_>, out: &mu
             }
             _ => key.clone(),
         };
-        out.push(run.finding(
-            message,
-            &[&states, &identity],
-            Some(first),
-            process,
-            Evidence {
-                count: sockets.len(),
-                threshold: Some(rule.threshold),
-                group: Some(key),
-                sockets: sockets.iter().take(Evidence::MAX_SOCKETS).map(|s| (*s).clone()).collect(),
-            },
-        ));
+        out.push(
+            run.finding(
+                message,
+                &[&states, &identity],
+                Some(first),
+                process,
+                Evidence {
+                    count: sockets.len(),
+                    threshold: Some(rule.threshold),
+                    group: Some(key),
+                    sockets: sockets
+                        .iter()
+                        .take(Evidence::MAX_SOCKETS)
+                        .map(|s| (*s).clone())
+                        .collect(),
+                },
+            ),
+        );
     }
 }
 
 fn group_key(rule: &FloodRule, ctx: &Context<'_>, socket: &Socket) -> Option<String> {
     Some(match rule.group_by {
         GroupBy::Listener => {
-            let program = ctx.process(socket).map_or("?".to_string(), |p| p.name.clone());
-            format!("listener {}/{} ({program})", socket.local_port, socket.proto)
+            let program = ctx
+                .process(socket)
+                .map_or("?".to_string(), |p| p.name.clone());
+            format!(
+                "listener {}/{} ({program})",
+                socket.local_port, socket.proto
+            )
         }
         GroupBy::RemotePrefix => {
             let addr = canonical(socket.remote_addr?);
@@ -201,9 +257,10 @@ fn group_key(rule: &FloodRule, ctx: &Context<'_>, socket: &Socket) -> Option<Str
             format!("remote {net}")
         }
         GroupBy::RemoteIp => format!("remote {}", canonical(socket.remote_addr?)),
-        GroupBy::Process => match socket.pids.first() {
-            Some(pid) => format!("process {pid}"),
-            None => "unattributed sockets".to_string(),
+        GroupBy::Process => match (socket.pids.first(), ctx.process(socket)) {
+            (Some(pid), Some(p)) => format!("process {} (pid {pid})", p.name),
+            (Some(pid), None) => format!("process {pid}"),
+            (None, _) => "unattributed sockets".to_string(),
         },
         GroupBy::All => "all sockets".to_string(),
     })

@@ -13,7 +13,17 @@ pub const DOC: &str = include_str!("../../docs/rules/listen.md");
 
 /// Keys of a `[[listen]]` table.
 pub const KEYS: &[&str] = &[
-    "id", "severity", "description", "enabled", "allow", "port", "proto", "bind", "process", "exe", "user",
+    "id",
+    "severity",
+    "description",
+    "enabled",
+    "allow",
+    "port",
+    "proto",
+    "bind",
+    "process",
+    "exe",
+    "user",
     "require-allow",
 ];
 
@@ -29,7 +39,9 @@ pub struct ListenRule {
 /// Reads the kind's own keys.
 pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) -> ListenRule {
     let selector = Selector::read(reader, lists, diags);
-    let require_allow = reader.boolean("require-allow", diags).is_some_and(|(b, _)| b);
+    let require_allow = reader
+        .boolean("require-allow", diags)
+        .is_some_and(|(b, _)| b);
     ListenRule {
         selector,
         require_allow,
@@ -53,7 +65,12 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &ListenRule, ctx: &Context<'_>, out: &m
         let message = format!(
             "{what}: {} {} listening ({} address) by {}",
             socket.proto,
-            endpoint(socket.local_addr, socket.local_port, socket.proto, Default::default()),
+            endpoint(
+                socket.local_addr,
+                socket.local_port,
+                socket.proto,
+                Default::default()
+            ),
             scope,
             owner_phrase(socket, process)
         );

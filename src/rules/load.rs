@@ -8,7 +8,10 @@ use toml_edit::{Document, Item, TableLike};
 use super::diag::{Diag, Loc, Sources, did_you_mean, render};
 use super::reader::{Scalar, TableReader};
 use super::spec::Lists;
-use super::{ALLOW_KEYS, Body, Rule, RuleSet, builtin, flood, listen, process, read_allow, read_common, remote};
+use super::{
+    ALLOW_KEYS, Body, Rule, RuleSet, builtin, flood, listen, process, read_allow, read_common,
+    remote,
+};
 use crate::finding::{RuleKind, Severity};
 
 /// Largest rule file read; rule files are hand-written, this is far above any real one.
@@ -66,10 +69,22 @@ pub struct RuleErrors {
 }
 
 /// Top-level keys of a rule file.
-const TOP_KEYS: &[&str] = &["lists", "listen", "flood", "remote", "process", "allow", "rules"];
+const TOP_KEYS: &[&str] = &[
+    "lists", "listen", "flood", "remote", "process", "allow", "rules",
+];
 /// Keys of a top-level `[[allow]]` entry.
 const TOP_ALLOW_KEYS: &[&str] = &[
-    "rule", "port", "proto", "bind", "process", "exe", "user", "remote-port", "remote", "reason", "expires",
+    "rule",
+    "port",
+    "proto",
+    "bind",
+    "process",
+    "exe",
+    "user",
+    "remote-port",
+    "remote",
+    "reason",
+    "expires",
 ];
 /// Keys of a `[rules.ID]` override.
 const OVERRIDE_KEYS: &[&str] = &["enabled", "severity"];
@@ -109,7 +124,10 @@ pub fn load(sources: &RuleSources) -> Result<RuleSet, RuleErrors> {
         for (key, item) in root.iter() {
             let key_loc = Loc {
                 file: *id,
-                span: root.get_key_value(key).and_then(|(k, _)| k.span()).unwrap_or(0..0),
+                span: root
+                    .get_key_value(key)
+                    .and_then(|(k, _)| k.span())
+                    .unwrap_or(0..0),
             };
             match key {
                 "lists" => {}
@@ -122,7 +140,14 @@ pub fn load(sources: &RuleSources) -> Result<RuleSet, RuleErrors> {
                     };
                     for table in tables_of(item, key, key_loc.clone(), &mut diags) {
                         let span = table.1;
-                        if let Some(rule) = read_rule(kind, table.0, Loc { file: *id, span }, &set.sources, &lists, &mut diags) {
+                        if let Some(rule) = read_rule(
+                            kind,
+                            table.0,
+                            Loc { file: *id, span },
+                            &set.sources,
+                            &lists,
+                            &mut diags,
+                        ) {
                             match first_definition.get(&rule.common.id) {
                                 Some(first) => diags.push(
                                     Diag::at(rule.common.loc.clone(), format!("duplicate rule id `{}`", rule.common.id), "already defined")
@@ -141,8 +166,15 @@ pub fn load(sources: &RuleSources) -> Result<RuleSet, RuleErrors> {
                     }
                 }
                 "allow" => {
-                    for (table, _) in tables_of(item, key, key_loc.clone(), &mut diags) {
-                        overrides.push(read_top_allow(table, *id, &set.sources, &lists, &mut diags));
+                    for (table, span) in tables_of(item, key, key_loc.clone(), &mut diags) {
+                        let loc = Loc { file: *id, span };
+                        overrides.push(read_top_allow(
+                            table,
+                            loc,
+                            &set.sources,
+                            &lists,
+                            &mut diags,
+                        ));
                     }
                 }
                 "rules" => match item.as_table_like() {
@@ -150,18 +182,35 @@ pub fn load(sources: &RuleSources) -> Result<RuleSet, RuleErrors> {
                         for (rule_id, entry) in table.iter() {
                             let loc = Loc {
                                 file: *id,
-                                span: table.get_key_value(rule_id).and_then(|(k, _)| k.span()).unwrap_or(0..0),
+                                span: table
+                                    .get_key_value(rule_id)
+                                    .and_then(|(k, _)| k.span())
+                                    .unwrap_or(0..0),
                             };
                             match entry.as_table_like() {
-                                Some(t) => overrides.push(read_override(rule_id, t, loc, *id, &mut diags)),
-                                None => diags.push(Diag::at(loc, format!("[rules.{rule_id}] must be a table"), "expected a table")),
+                                Some(t) => {
+                                    overrides.push(read_override(rule_id, t, loc, *id, &mut diags))
+                                }
+                                None => diags.push(Diag::at(
+                                    loc,
+                                    format!("[rules.{rule_id}] must be a table"),
+                                    "expected a table",
+                                )),
                             }
                         }
                     }
-                    None => diags.push(Diag::at(key_loc, "`rules` must be a table of [rules.ID] entries", "expected a table")),
+                    None => diags.push(Diag::at(
+                        key_loc,
+                        "`rules` must be a table of [rules.ID] entries",
+                        "expected a table",
+                    )),
                 },
                 other => {
-                    let mut d = Diag::at(key_loc, format!("unknown top-level key `{other}`"), "unknown key");
+                    let mut d = Diag::at(
+                        key_loc,
+                        format!("unknown top-level key `{other}`"),
+                        "unknown key",
+                    );
                     d = match did_you_mean(other, TOP_KEYS) {
                         Some(s) => d.help(format!("did you mean `{s}`?")),
                         None => d.help(format!("valid keys: {}", TOP_KEYS.join(", "))),
@@ -187,7 +236,11 @@ pub fn load(sources: &RuleSources) -> Result<RuleSet, RuleErrors> {
 fn gather(sources: &RuleSources, diags: &mut Vec<Diag>) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     if sources.builtin {
-        out.extend(builtin::FILES.iter().map(|(n, t)| ((*n).to_string(), (*t).to_string())));
+        out.extend(
+            builtin::FILES
+                .iter()
+                .map(|(n, t)| ((*n).to_string(), (*t).to_string())),
+        );
     }
     for dir in &sources.optional_dirs {
         if dir.is_dir() {
@@ -226,20 +279,35 @@ fn read_dir_into(dir: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<Di
                 read_file_into(&f, out, diags);
             }
         }
-        Err(err) => diags.push(file_diag(dir, format!("cannot read rule directory: {err}"), None)),
+        Err(err) => diags.push(file_diag(
+            dir,
+            format!("cannot read rule directory: {err}"),
+            None,
+        )),
     }
 }
 
 fn read_file_into(path: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<Diag>) {
     let too_big = std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_RULE_FILE_BYTES);
     if too_big {
-        diags.push(file_diag(path, format!("larger than the {} MiB rule file limit", MAX_RULE_FILE_BYTES >> 20), None));
+        diags.push(file_diag(
+            path,
+            format!(
+                "larger than the {} MiB rule file limit",
+                MAX_RULE_FILE_BYTES >> 20
+            ),
+            None,
+        ));
         return;
     }
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => out.push((path.display().to_string(), text)),
-            Err(_) => diags.push(file_diag(path, "not UTF-8 text, so not a TOML rule file".to_string(), None)),
+            Err(_) => diags.push(file_diag(
+                path,
+                "not UTF-8 text, so not a TOML rule file".to_string(),
+                None,
+            )),
         },
         Err(err) => diags.push(file_diag(
             path,
@@ -250,10 +318,15 @@ fn read_file_into(path: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<
 }
 
 fn read_lists(root: &toml_edit::Table, file: usize, lists: &mut Lists, diags: &mut Vec<Diag>) {
-    let Some(item) = root.get("lists") else { return };
+    let Some(item) = root.get("lists") else {
+        return;
+    };
     let Some(table) = item.as_table_like() else {
         diags.push(Diag::at(
-            Loc { file, span: item.span().unwrap_or(0..0) },
+            Loc {
+                file,
+                span: item.span().unwrap_or(0..0),
+            },
             "`lists` must be a table of name = [values]",
             "expected a table",
         ));
@@ -270,23 +343,44 @@ fn read_lists(root: &toml_edit::Table, file: usize, lists: &mut Lists, diags: &m
 }
 
 /// Every table of a `[[kind]]` / `[[allow]]` array, with its span.
-fn tables_of<'a>(item: &'a Item, key: &str, loc: Loc, diags: &mut Vec<Diag>) -> Vec<(&'a dyn TableLike, std::ops::Range<usize>)> {
+fn tables_of<'a>(
+    item: &'a Item,
+    key: &str,
+    loc: Loc,
+    diags: &mut Vec<Diag>,
+) -> Vec<(&'a dyn TableLike, std::ops::Range<usize>)> {
     match item {
         Item::ArrayOfTables(aot) => aot
             .iter()
-            .map(|t| (t as &dyn TableLike, t.span().unwrap_or_else(|| loc.span.clone())))
+            .map(|t| {
+                (
+                    t as &dyn TableLike,
+                    t.span().unwrap_or_else(|| loc.span.clone()),
+                )
+            })
             .collect(),
         _ => {
             diags.push(
-                Diag::at(loc, format!("`{key}` must be an array of tables"), "expected [[...]]")
-                    .help(format!("write each entry as [[{key}]]")),
+                Diag::at(
+                    loc,
+                    format!("`{key}` must be an array of tables"),
+                    "expected [[...]]",
+                )
+                .help(format!("write each entry as [[{key}]]")),
             );
             Vec::new()
         }
     }
 }
 
-fn read_rule(kind: RuleKind, table: &dyn TableLike, loc: Loc, sources: &Sources, lists: &Lists, diags: &mut Vec<Diag>) -> Option<Rule> {
+fn read_rule(
+    kind: RuleKind,
+    table: &dyn TableLike,
+    loc: Loc,
+    sources: &Sources,
+    lists: &Lists,
+    diags: &mut Vec<Diag>,
+) -> Option<Rule> {
     let (keys, what): (&'static [&'static str], &str) = match kind {
         RuleKind::Listen => (listen::KEYS, "a [[listen]] rule"),
         RuleKind::Flood => (flood::KEYS, "a [[flood]] rule"),
@@ -302,16 +396,34 @@ fn read_rule(kind: RuleKind, table: &dyn TableLike, loc: Loc, sources: &Sources,
         RuleKind::Process => Some(Body::Process(process::read(&mut reader, lists, diags))),
     };
     reader.finish(diags);
-    Some(Rule { common: common?, body: body? })
+    Some(Rule {
+        common: common?,
+        body: body?,
+    })
 }
 
 /// A change to a rule defined elsewhere: an extra allow entry, or enabled/severity.
 enum Override {
-    Allow { rules: Vec<(String, Loc)>, allow: Option<super::Allow> },
-    Settings { id: String, loc: Loc, enabled: Option<bool>, severity: Option<Severity> },
+    Allow {
+        rules: Vec<(String, Loc)>,
+        allow: Option<Box<super::Allow>>,
+    },
+    Settings {
+        id: String,
+        loc: Loc,
+        enabled: Option<bool>,
+        severity: Option<Severity>,
+    },
 }
 
-fn read_top_allow(table: &dyn TableLike, file: usize, sources: &Sources, lists: &Lists, diags: &mut Vec<Diag>) -> Override {
+fn read_top_allow(
+    table: &dyn TableLike,
+    loc: Loc,
+    sources: &Sources,
+    lists: &Lists,
+    diags: &mut Vec<Diag>,
+) -> Override {
+    let file = loc.file;
     let mut reader = TableReader::new(table, file, TOP_ALLOW_KEYS, "an [[allow]] entry");
     let rules = match reader.items("rule", diags) {
         Some(items) => items
@@ -319,34 +431,66 @@ fn read_top_allow(table: &dyn TableLike, file: usize, sources: &Sources, lists: 
             .filter_map(|item| match item.value {
                 Scalar::Str(s) => Some((s, item.loc)),
                 Scalar::Int(_) => {
-                    diags.push(Diag::at(item.loc, "`rule` names a rule id (a string)", "not a string"));
+                    diags.push(Diag::at(
+                        item.loc,
+                        "`rule` names a rule id (a string)",
+                        "not a string",
+                    ));
                     None
                 }
             })
             .collect(),
         None => {
-            let anchor = ALLOW_KEYS.iter().find_map(|k| reader.value_loc(k)).unwrap_or(Loc { file, span: 0..0 });
-            diags.push(Diag::at(anchor, "[[allow]] entry has no `rule`", "which rule does it suppress?").help("add rule = \"RULE-ID\""));
+            let anchor = ALLOW_KEYS
+                .iter()
+                .find_map(|k| reader.value_loc(k))
+                .unwrap_or(Loc { file, span: 0..0 });
+            diags.push(
+                Diag::at(
+                    anchor,
+                    "[[allow]] entry has no `rule`",
+                    "which rule does it suppress?",
+                )
+                .help("add rule = \"RULE-ID\""),
+            );
             Vec::new()
         }
     };
-    let allow = read_allow(&mut reader, sources, lists, diags);
+    let allow = read_allow(&mut reader, loc, sources, lists, diags).map(Box::new);
     reader.finish(diags);
     Override::Allow { rules, allow }
 }
 
-fn read_override(id: &str, table: &dyn TableLike, loc: Loc, file: usize, diags: &mut Vec<Diag>) -> Override {
+fn read_override(
+    id: &str,
+    table: &dyn TableLike,
+    loc: Loc,
+    file: usize,
+    diags: &mut Vec<Diag>,
+) -> Override {
     let mut reader = TableReader::new(table, file, OVERRIDE_KEYS, "a [rules.ID] override");
     let enabled = reader.boolean("enabled", diags).map(|(b, _)| b);
     let severity = reader.string("severity", diags).and_then(|(text, loc)| {
         let s = Severity::parse(&text);
         if s.is_none() {
-            diags.push(Diag::at(loc, format!("unknown severity `{text}`"), "unknown severity").help("use one of: info, low, medium, high, critical"));
+            diags.push(
+                Diag::at(
+                    loc,
+                    format!("unknown severity `{text}`"),
+                    "unknown severity",
+                )
+                .help("use one of: info, low, medium, high, critical"),
+            );
         }
         s
     });
     reader.finish(diags);
-    Override::Settings { id: id.to_string(), loc, enabled, severity }
+    Override::Settings {
+        id: id.to_string(),
+        loc,
+        enabled,
+        severity,
+    }
 }
 
 fn apply_overrides(set: &mut RuleSet, overrides: Vec<Override>, diags: &mut Vec<Diag>) {
@@ -375,12 +519,17 @@ fn apply_overrides(set: &mut RuleSet, overrides: Vec<Override>, diags: &mut Vec<
                     }
                     if let Some(allow) = &allow {
                         for rule in targets {
-                            rule.common.allow.push(allow.clone());
+                            rule.common.allow.push((**allow).clone());
                         }
                     }
                 }
             }
-            Override::Settings { id, loc, enabled, severity } => match set.rules.iter_mut().find(|r| r.common.id == id) {
+            Override::Settings {
+                id,
+                loc,
+                enabled,
+                severity,
+            } => match set.rules.iter_mut().find(|r| r.common.id == id) {
                 Some(rule) => {
                     if let Some(e) = enabled {
                         rule.common.enabled = e;

@@ -162,8 +162,12 @@ fn read_common(
             Some(id)
         }
         None => {
-            if reader.value_loc("id").is_none() {
-                diags.push(Diag::at(table_loc.clone(), "rule has no `id`", "add id = \"...\""));
+            if reader.value_loc("id").is_none() && !reader.has_misspelling_of("id") {
+                diags.push(Diag::at(
+                    table_loc.clone(),
+                    "rule has no `id`",
+                    "add id = \"...\"",
+                ));
             }
             None
         }
@@ -173,15 +177,23 @@ fn read_common(
             Some(s) => Some(s),
             None => {
                 diags.push(
-                    Diag::at(loc, format!("unknown severity `{text}`"), "unknown severity")
-                        .help("use one of: info, low, medium, high, critical"),
+                    Diag::at(
+                        loc,
+                        format!("unknown severity `{text}`"),
+                        "unknown severity",
+                    )
+                    .help("use one of: info, low, medium, high, critical"),
                 );
                 None
             }
         },
         None => {
-            if reader.value_loc("severity").is_none() {
-                diags.push(Diag::at(table_loc.clone(), "rule has no `severity`", "add severity = \"...\""));
+            if reader.value_loc("severity").is_none() && !reader.has_misspelling_of("severity") {
+                diags.push(Diag::at(
+                    table_loc.clone(),
+                    "rule has no `severity`",
+                    "add severity = \"...\"",
+                ));
             }
             None
         }
@@ -202,30 +214,46 @@ fn read_common(
 }
 
 /// Reads the `allow = [...]` entries of a rule table.
-fn read_allows(reader: &mut TableReader<'_>, sources: &Sources, lists: &Lists, diags: &mut Vec<Diag>) -> Vec<Allow> {
+fn read_allows(
+    reader: &mut TableReader<'_>,
+    sources: &Sources,
+    lists: &Lists,
+    diags: &mut Vec<Diag>,
+) -> Vec<Allow> {
     let file = reader.file();
     reader
         .tables("allow", diags)
         .into_iter()
-        .filter_map(|table| {
+        .filter_map(|(table, loc)| {
             let mut entry = TableReader::new(table, file, &ALLOW_KEYS, "an allow entry");
-            let allow = read_allow(&mut entry, sources, lists, diags);
+            let allow = read_allow(&mut entry, loc, sources, lists, diags);
             entry.finish(diags);
             allow
         })
         .collect()
 }
 
-/// Reads one allow entry (inline or `[[allow]]`).
-fn read_allow(entry: &mut TableReader<'_>, sources: &Sources, lists: &Lists, diags: &mut Vec<Diag>) -> Option<Allow> {
+/// Reads one allow entry (inline or `[[allow]]`) located at `table_loc`.
+fn read_allow(
+    entry: &mut TableReader<'_>,
+    table_loc: Loc,
+    sources: &Sources,
+    lists: &Lists,
+    diags: &mut Vec<Diag>,
+) -> Option<Allow> {
     let selector = Selector::read(entry, lists, diags);
     let expires = entry.date("expires", diags).map(|(d, _)| d);
     let reason = entry.string("reason", diags);
-    let anchor = SELECTOR_KEYS
-        .iter()
-        .chain(["reason", "expires"].iter())
-        .find_map(|k| entry.value_loc(k))
-        .unwrap_or(Loc { file: entry.file(), span: 0..0 });
+    // Point at the entry itself; fall back to its first key when the parser kept no span.
+    let anchor = if table_loc.span.is_empty() {
+        SELECTOR_KEYS
+            .iter()
+            .chain(["reason", "expires"].iter())
+            .find_map(|k| entry.value_loc(k))
+            .unwrap_or(table_loc)
+    } else {
+        table_loc
+    };
     match reason {
         Some((reason, _)) if !reason.trim().is_empty() => Some(Allow {
             selector,
@@ -235,8 +263,12 @@ fn read_allow(entry: &mut TableReader<'_>, sources: &Sources, lists: &Lists, dia
         }),
         _ => {
             diags.push(
-                Diag::at(anchor, "allow entry has no `reason`", "every suppression needs a reason")
-                    .help("add reason = \"why this is expected\" so the next reader knows"),
+                Diag::at(
+                    anchor,
+                    "allow entry has no `reason`",
+                    "every suppression needs a reason",
+                )
+                .help("add reason = \"why this is expected\" so the next reader knows"),
             );
             None
         }
@@ -248,7 +280,9 @@ fn is_kebab(id: &str) -> bool {
         && !id.starts_with('-')
         && !id.ends_with('-')
         && !id.contains("--")
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 #[cfg(test)]

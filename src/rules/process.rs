@@ -12,14 +12,25 @@ pub const DOC: &str = include_str!("../../docs/rules/process.md");
 
 /// Keys of a `[[process]]` table.
 pub const KEYS: &[&str] = &[
-    "id", "severity", "description", "enabled", "allow", "known", "exe", "exe-deleted", "masquerade",
-    "stdio-socket", "process", "user", "interpreters",
+    "id",
+    "severity",
+    "description",
+    "enabled",
+    "allow",
+    "known",
+    "exe",
+    "exe-deleted",
+    "masquerade",
+    "stdio-socket",
+    "process",
+    "user",
+    "interpreters",
 ];
 
 /// Exe file names whose processes legitimately carry a script's name.
 pub const DEFAULT_INTERPRETERS: &[&str] = &[
-    "python*", "pypy*", "perl*", "ruby*", "node", "nodejs", "java", "php*", "bash", "sh", "dash", "zsh", "ksh*",
-    "mksh", "lua*", "tclsh*", "wish*", "mono*", "dotnet", "busybox", "qemu-*",
+    "python*", "pypy*", "perl*", "ruby*", "node", "nodejs", "java", "php*", "bash", "sh", "dash",
+    "zsh", "ksh*", "mksh", "lua*", "tclsh*", "wish*", "mono*", "dotnet", "busybox", "qemu-*",
 ];
 
 /// Settings of a `[[process]]` rule.
@@ -47,7 +58,9 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
         .map(|items| Globs::build(&lists.expand(&items, diags), true, diags));
     let exe_deleted = reader.boolean("exe-deleted", diags).is_some_and(|(b, _)| b);
     let masquerade = reader.boolean("masquerade", diags).is_some_and(|(b, _)| b);
-    let stdio_socket = reader.boolean("stdio-socket", diags).is_some_and(|(b, _)| b);
+    let stdio_socket = reader
+        .boolean("stdio-socket", diags)
+        .is_some_and(|(b, _)| b);
     let interpreters = match reader.items("interpreters", diags) {
         Some(items) => Globs::build(&lists.expand(&items, diags), false, diags),
         None => {
@@ -55,7 +68,10 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
                 .iter()
                 .map(|p| RawItem {
                     value: Scalar::Str((*p).to_string()),
-                    loc: Loc { file: reader.file(), span: 0..0 },
+                    loc: Loc {
+                        file: reader.file(),
+                        span: 0..0,
+                    },
                 })
                 .collect();
             Globs::build(&defaults, false, diags)
@@ -82,7 +98,9 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
 /// One finding per program (exe and user) for which every condition holds.
 pub fn evaluate(run: &RuleRun<'_>, rule: &ProcessRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for (process, sockets) in ctx.processes_with_sockets() {
-        let Some(reasons) = conditions_hold(rule, process) else { continue };
+        let Some(reasons) = conditions_hold(rule, process) else {
+            continue;
+        };
         if run.allowed_process(process, sockets) {
             continue;
         }
@@ -97,22 +115,31 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &ProcessRule, ctx: &Context<'_>, out: &
             "{what}: {} (pid {}, {exe}{}) owns {} socket(s): {}",
             process.name,
             process.pid,
-            process.user.as_deref().map_or(String::new(), |u| format!(", user {u}")),
+            process
+                .user
+                .as_deref()
+                .map_or(String::new(), |u| format!(", user {u}")),
             sockets.len(),
             reasons.join("; ")
         );
         let user = process.user.clone().unwrap_or_default();
-        out.push(run.finding(
-            message,
-            &[&program_identity(Some(process)), &user],
-            sockets.first().copied(),
-            Some(process),
-            Evidence {
-                count: sockets.len(),
-                sockets: sockets.iter().take(Evidence::MAX_SOCKETS).map(|s| (*s).clone()).collect(),
-                ..Evidence::default()
-            },
-        ));
+        out.push(
+            run.finding(
+                message,
+                &[&program_identity(Some(process)), &user],
+                sockets.first().copied(),
+                Some(process),
+                Evidence {
+                    count: sockets.len(),
+                    sockets: sockets
+                        .iter()
+                        .take(Evidence::MAX_SOCKETS)
+                        .map(|s| (*s).clone())
+                        .collect(),
+                    ..Evidence::default()
+                },
+            ),
+        );
     }
 }
 
@@ -128,7 +155,8 @@ fn conditions_hold(rule: &ProcessRule, process: &Process) -> Option<Vec<String>>
         }
     }
     if let Some(known) = &rule.known {
-        let is_known = known.is_match(&process.name) || process.exe.as_deref().is_some_and(|e| known.is_match(e));
+        let is_known = known.is_match(&process.name)
+            || process.exe.as_deref().is_some_and(|e| known.is_match(e));
         if is_known {
             return None;
         }
@@ -145,7 +173,10 @@ fn conditions_hold(rule: &ProcessRule, process: &Process) -> Option<Vec<String>>
         if rule.interpreters.is_match(exe_name) || names_agree(&process.name, exe_name) {
             return None;
         }
-        reasons.push(format!("name `{}` is not its executable `{exe_name}`", process.name));
+        reasons.push(format!(
+            "name `{}` is not its executable `{exe_name}`",
+            process.name
+        ));
     }
     if rule.stdio_socket {
         if process.stdio_sockets.is_empty() {

@@ -40,7 +40,12 @@ pub struct TableReader<'a> {
 
 impl<'a> TableReader<'a> {
     /// A reader for `table` (a `[[kind]]` entry, an allow entry...) whose valid keys are `known`.
-    pub fn new(table: &'a dyn TableLike, file: usize, known: &'static [&'static str], what: &'a str) -> Self {
+    pub fn new(
+        table: &'a dyn TableLike,
+        file: usize,
+        known: &'static [&'static str],
+        what: &'a str,
+    ) -> Self {
         TableReader {
             table,
             file,
@@ -131,7 +136,11 @@ impl<'a> TableReader<'a> {
         match text.parse::<jiff::civil::Date>() {
             Ok(date) => Some((date, loc)),
             Err(_) => {
-                diags.push(Diag::at(loc, format!("`{key}` is not a date: `{text}`"), "expected YYYY-MM-DD"));
+                diags.push(Diag::at(
+                    loc,
+                    format!("`{key}` is not a date: `{text}`"),
+                    "expected YYYY-MM-DD",
+                ));
                 None
             }
         }
@@ -172,7 +181,10 @@ impl<'a> TableReader<'a> {
             other => {
                 diags.push(Diag::at(
                     loc,
-                    format!("`{key}` takes integers and strings, not {}", other.type_name()),
+                    format!(
+                        "`{key}` takes integers and strings, not {}",
+                        other.type_name()
+                    ),
                     "unexpected value",
                 ));
                 None
@@ -180,18 +192,21 @@ impl<'a> TableReader<'a> {
         }
     }
 
-    /// An array of tables: `allow = [{...}, {...}]` or `[[kind.allow]]`.
-    pub fn tables(&mut self, key: &str, diags: &mut Vec<Diag>) -> Vec<&'a dyn TableLike> {
+    /// An array of tables: `allow = [{...}, {...}]` or `[[kind.allow]]`, each with its location.
+    pub fn tables(&mut self, key: &str, diags: &mut Vec<Diag>) -> Vec<(&'a dyn TableLike, Loc)> {
         let Some(item) = self.take(key) else {
             return Vec::new();
         };
         match item {
-            Item::ArrayOfTables(aot) => aot.iter().map(|t| t as &dyn TableLike).collect(),
+            Item::ArrayOfTables(aot) => aot
+                .iter()
+                .map(|t| (t as &dyn TableLike, self.loc(t.span())))
+                .collect(),
             Item::Value(Value::Array(array)) => {
-                let mut out: Vec<&dyn TableLike> = Vec::new();
+                let mut out: Vec<(&dyn TableLike, Loc)> = Vec::new();
                 for v in array.iter() {
                     match v {
-                        Value::InlineTable(t) => out.push(t),
+                        Value::InlineTable(t) => out.push((t, self.loc(t.span()))),
                         other => diags.push(Diag::at(
                             self.loc(other.span()),
                             format!("`{key}` entries must be tables like {{ port = 22, reason = \"...\" }}"),
@@ -208,16 +223,21 @@ impl<'a> TableReader<'a> {
         }
     }
 
+    /// Whether the table has an unknown key that looks like a misspelling of `key` (so a
+    /// "missing `key`" error would only repeat the misspelling's).
+    pub fn has_misspelling_of(&self, key: &str) -> bool {
+        self.table
+            .iter()
+            .any(|(k, _)| !self.known.contains(&k) && did_you_mean(k, &[key]).is_some())
+    }
+
     /// Reports every key that is not in `known`, with a suggestion when one is close.
     pub fn finish(self, diags: &mut Vec<Diag>) {
         for (key, _) in self.table.iter() {
             if self.used.contains(key) || self.known.contains(&key) {
                 continue;
             }
-            let span = self
-                .table
-                .get_key_value(key)
-                .and_then(|(k, _)| k.span());
+            let span = self.table.get_key_value(key).and_then(|(k, _)| k.span());
             let mut diag = Diag::at(
                 Loc {
                     file: self.file,

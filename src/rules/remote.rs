@@ -13,8 +13,20 @@ pub const DOC: &str = include_str!("../../docs/rules/remote.md");
 
 /// Keys of a `[[remote]]` table.
 pub const KEYS: &[&str] = &[
-    "id", "severity", "description", "enabled", "allow", "direction", "remote", "remote-port", "port", "proto",
-    "bind", "process", "exe", "user",
+    "id",
+    "severity",
+    "description",
+    "enabled",
+    "allow",
+    "direction",
+    "remote",
+    "remote-port",
+    "port",
+    "proto",
+    "bind",
+    "process",
+    "exe",
+    "user",
 ];
 
 /// Which way a connection was opened.
@@ -47,15 +59,22 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
             "any" => Direction::Any,
             _ => {
                 diags.push(
-                    Diag::at(loc, format!("unknown direction `{text}`"), "unknown direction")
-                        .help("use one of: inbound, outbound, any"),
+                    Diag::at(
+                        loc,
+                        format!("unknown direction `{text}`"),
+                        "unknown direction",
+                    )
+                    .help("use one of: inbound, outbound, any"),
                 );
                 Direction::Any
             }
         },
         None => Direction::Any,
     };
-    RemoteRule { selector, direction }
+    RemoteRule {
+        selector,
+        direction,
+    }
 }
 
 /// One finding per connection (merged by peer and program) that matches and is not allowed.
@@ -67,7 +86,8 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &m
         .clone()
         .unwrap_or_else(|| format!("odd foreign address ({})", run.rule.common.id));
     for socket in &ctx.snapshot.sockets {
-        let (Some(remote_addr), Some(remote_port)) = (socket.remote_addr, socket.remote_port) else {
+        let (Some(remote_addr), Some(remote_port)) = (socket.remote_addr, socket.remote_port)
+        else {
             continue;
         };
         if socket.is_listener() {
@@ -89,9 +109,17 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &m
         let peer = endpoint(remote_addr, remote_port, socket.proto, Default::default());
         let scope = classify(remote_addr);
         let (direction, stable_port, phrase) = if inbound {
-            ("inbound", ctx.stable_port(socket.local_port), format!("from {peer} ({scope}) to local port {}", socket.local_port))
+            (
+                "inbound",
+                ctx.stable_port(socket.local_port),
+                format!("from {peer} ({scope}) to local port {}", socket.local_port),
+            )
         } else {
-            ("outbound", remote_port.to_string(), format!("to {peer} ({scope})"))
+            (
+                "outbound",
+                remote_port.to_string(),
+                format!("to {peer} ({scope})"),
+            )
         };
         let message = format!(
             "{what}: {direction} {} connection {phrase} by {}",
@@ -101,7 +129,13 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &m
         let peer_ip = canonical(remote_addr).to_string();
         out.push(run.finding(
             message,
-            &[direction, socket.proto.as_str(), &peer_ip, &stable_port, &program_identity(process)],
+            &[
+                direction,
+                socket.proto.as_str(),
+                &peer_ip,
+                &stable_port,
+                &program_identity(process),
+            ],
             Some(socket),
             process,
             Evidence {

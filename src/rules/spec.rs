@@ -22,7 +22,10 @@ pub struct Lists {
 impl Lists {
     /// Appends items to a list (creating it).
     pub fn extend(&mut self, name: &str, items: Vec<RawItem>) {
-        self.items.entry(name.to_string()).or_default().extend(items);
+        self.items
+            .entry(name.to_string())
+            .or_default()
+            .extend(items);
     }
 
     /// Names of all lists.
@@ -112,9 +115,10 @@ impl PortSet {
         for item in items {
             match parse_port_item(&item.value) {
                 Ok(r) => ranges.push(r),
-                Err(msg) => diags.push(Diag::at(item.loc.clone(), msg, "not a valid port").help(
-                    "ports are 1-65535: a number, a range \"8000-8100\", or \"@list\"",
-                )),
+                Err(msg) => diags.push(
+                    Diag::at(item.loc.clone(), msg, "not a valid port")
+                        .help("ports are 1-65535: a number, a range \"8000-8100\", or \"@list\""),
+                ),
             }
         }
         PortSet { ranges }
@@ -187,7 +191,11 @@ impl AddrSpec {
         let mut spec = AddrSpec::default();
         for item in items {
             let Scalar::Str(text) = &item.value else {
-                diags.push(Diag::at(item.loc.clone(), "expected a scope, IP address or CIDR string", "not a string"));
+                diags.push(Diag::at(
+                    item.loc.clone(),
+                    "expected a scope, IP address or CIDR string",
+                    "not a string",
+                ));
                 continue;
             };
             let (negate, body) = match text.strip_prefix('!') {
@@ -256,7 +264,11 @@ impl Globs {
         let mut patterns = Vec::new();
         for item in items {
             let Scalar::Str(text) = &item.value else {
-                diags.push(Diag::at(item.loc.clone(), "expected a glob pattern string", "not a string"));
+                diags.push(Diag::at(
+                    item.loc.clone(),
+                    "expected a glob pattern string",
+                    "not a string",
+                ));
                 continue;
             };
             match GlobBuilder::new(text).literal_separator(paths).build() {
@@ -286,7 +298,10 @@ pub struct UserSet {
 impl UserSet {
     /// Whether the process runs as one of these users.
     pub fn matches(&self, process: &Process) -> bool {
-        process.user.as_ref().is_some_and(|u| self.names.contains(u))
+        process
+            .user
+            .as_ref()
+            .is_some_and(|u| self.names.contains(u))
             || process.uid.is_some_and(|u| self.uids.contains(&u))
     }
 
@@ -298,7 +313,11 @@ impl UserSet {
                 Scalar::Str(s) => set.names.push(s.clone()),
                 Scalar::Int(n) => match u32::try_from(*n) {
                     Ok(uid) => set.uids.push(uid),
-                    Err(_) => diags.push(Diag::at(item.loc.clone(), format!("uid {n} is out of range"), "bad uid")),
+                    Err(_) => diags.push(Diag::at(
+                        item.loc.clone(),
+                        format!("uid {n} is out of range"),
+                        "bad uid",
+                    )),
                 },
             }
         }
@@ -314,13 +333,26 @@ pub fn build_states(items: &[RawItem], diags: &mut Vec<Diag>) -> Vec<TcpState> {
             Scalar::Str(s) => match TcpState::parse(s) {
                 Some(st) => states.push(st),
                 None => diags.push(
-                    Diag::at(item.loc.clone(), format!("unknown TCP state `{s}`"), "unknown state").help(format!(
+                    Diag::at(
+                        item.loc.clone(),
+                        format!("unknown TCP state `{s}`"),
+                        "unknown state",
+                    )
+                    .help(format!(
                         "states: {}",
-                        TcpState::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                        TcpState::ALL
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )),
                 ),
             },
-            Scalar::Int(_) => diags.push(Diag::at(item.loc.clone(), "a TCP state is a string like \"SYN_RECV\"", "not a string")),
+            Scalar::Int(_) => diags.push(Diag::at(
+                item.loc.clone(),
+                "a TCP state is a string like \"SYN_RECV\"",
+                "not a string",
+            )),
         }
     }
     states
@@ -332,7 +364,11 @@ pub fn build_proto(text: &str, loc: Loc, diags: &mut Vec<Diag>) -> Option<Protoc
         "tcp" => Some(Protocol::Tcp),
         "udp" => Some(Protocol::Udp),
         _ => {
-            diags.push(Diag::at(loc, format!("unknown protocol `{text}`"), "expected \"tcp\" or \"udp\""));
+            diags.push(Diag::at(
+                loc,
+                format!("unknown protocol `{text}`"),
+                "expected \"tcp\" or \"udp\"",
+            ));
             None
         }
     }
@@ -361,12 +397,25 @@ pub struct Selector {
 }
 
 /// Keys a [`Selector`] reads.
-pub const SELECTOR_KEYS: [&str; 8] = ["port", "proto", "bind", "process", "exe", "user", "remote-port", "remote"];
+pub const SELECTOR_KEYS: [&str; 8] = [
+    "port",
+    "proto",
+    "bind",
+    "process",
+    "exe",
+    "user",
+    "remote-port",
+    "remote",
+];
 
 impl Selector {
     /// Reads the selector keys present in a table.
     pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) -> Selector {
-        let mut items = |key: &str, diags: &mut Vec<Diag>| reader.items(key, diags).map(|raw| lists.expand(&raw, diags));
+        let mut items = |key: &str, diags: &mut Vec<Diag>| {
+            reader
+                .items(key, diags)
+                .map(|raw| lists.expand(&raw, diags))
+        };
         let port = items("port", diags).map(|i| PortSet::build(&i, diags));
         let bind = items("bind", diags).map(|i| AddrSpec::build(&i, diags));
         let process = items("process", diags).map(|i| Globs::build(&i, false, diags));
@@ -396,9 +445,14 @@ impl Selector {
 
     /// Whether `socket` (owned by `process`, when known) satisfies every set condition.
     pub fn matches(&self, socket: &Socket, process: Option<&Process>) -> bool {
-        self.port.as_ref().is_none_or(|p| p.contains(socket.local_port))
+        self.port
+            .as_ref()
+            .is_none_or(|p| p.contains(socket.local_port))
             && self.proto.is_none_or(|p| p == socket.proto)
-            && self.bind.as_ref().is_none_or(|b| b.matches(socket.local_addr))
+            && self
+                .bind
+                .as_ref()
+                .is_none_or(|b| b.matches(socket.local_addr))
             && self
                 .remote_port
                 .as_ref()
@@ -434,7 +488,10 @@ mod tests {
             .iter()
             .map(|v| RawItem {
                 value: v.clone(),
-                loc: Loc { file: 0, span: 0..1 },
+                loc: Loc {
+                    file: 0,
+                    span: 0..1,
+                },
             })
             .collect()
     }
@@ -446,12 +503,18 @@ mod tests {
     #[test]
     fn ports_numbers_ranges_and_errors() {
         let mut diags = Vec::new();
-        let set = PortSet::build(&raw(&[Scalar::Int(22), s("8000-8100"), s("443")]), &mut diags);
+        let set = PortSet::build(
+            &raw(&[Scalar::Int(22), s("8000-8100"), s("443")]),
+            &mut diags,
+        );
         assert!(diags.is_empty());
         assert!(set.contains(22) && set.contains(8050) && set.contains(443));
         assert!(!set.contains(23) && !set.contains(8101));
         assert_eq!(set.describe(), "22, 8000-8100, 443");
-        PortSet::build(&raw(&[Scalar::Int(0), Scalar::Int(70000), s("9-1"), s("http")]), &mut diags);
+        PortSet::build(
+            &raw(&[Scalar::Int(0), Scalar::Int(70000), s("9-1"), s("http")]),
+            &mut diags,
+        );
         let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(
             messages,
@@ -472,7 +535,10 @@ mod tests {
         assert!(beyond_loopback.matches("10.0.0.5".parse().unwrap()));
         assert!(!beyond_loopback.matches("127.0.0.1".parse().unwrap()));
         assert!(!beyond_loopback.matches("::ffff:127.0.0.1".parse().unwrap()));
-        let nets = AddrSpec::build(&raw(&[s("10.0.0.0/8"), s("2001:db8::/32"), s("192.0.2.1")]), &mut diags);
+        let nets = AddrSpec::build(
+            &raw(&[s("10.0.0.0/8"), s("2001:db8::/32"), s("192.0.2.1")]),
+            &mut diags,
+        );
         assert!(nets.matches("10.9.9.9".parse().unwrap()));
         assert!(nets.matches("::ffff:10.9.9.9".parse().unwrap()));
         assert!(nets.matches("2001:db8::1".parse().unwrap()));

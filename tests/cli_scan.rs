@@ -1,0 +1,255 @@
+//! `scan` and `rules` from the command line on saved snapshots: exit statuses, formats, files.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::sockaudit;
+use predicates::prelude::*;
+
+const CLEAN: &str = "fixtures/snapshots/clean-debian.json";
+const LISTEN: &str = "fixtures/snapshots/listen-fire.json";
+const FLOOD: &str = "fixtures/snapshots/flood-fire.json";
+
+fn code(args: &[&str]) -> Option<i32> {
+    sockaudit().args(args).output().unwrap().status.code()
+}
+
+#[test]
+fn exit_status_follows_fail_on() {
+    assert_eq!(code(&["scan", "--input", CLEAN]), Some(0), "clean");
+    assert_eq!(
+        code(&["scan", "--input", LISTEN]),
+        Some(1),
+        "critical findings"
+    );
+    assert_eq!(
+        code(&["scan", "--input", LISTEN, "--fail-on", "never"]),
+        Some(0)
+    );
+    // flood-fire's worst finding is high.
+    assert_eq!(
+        code(&["scan", "--input", FLOOD, "--fail-on", "critical"]),
+        Some(0)
+    );
+    assert_eq!(
+        code(&["scan", "--input", FLOOD, "--fail-on", "high"]),
+        Some(1)
+    );
+    assert_eq!(
+        code(&["scan", "--input", CLEAN, "--fail-on", "info"]),
+        Some(0)
+    );
+    assert_eq!(
+        code(&["scan", "--input", CLEAN, "--fail-on", "sometimes"]),
+        Some(2)
+    );
+    assert_eq!(
+        code(&[
+            "scan",
+            "--input",
+            CLEAN,
+            "--rules",
+            "fixtures/rules/bad/port-zero.toml"
+        ]),
+        Some(2)
+    );
+    assert_eq!(
+        code(&["scan", "--input", "fixtures/bad/truncated.json"]),
+        Some(2)
+    );
+}
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let out = sockaudit()
+        .args(["scan", "--format", "json", "--input", LISTEN])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    for key in [
+        "host",
+        "collected_at",
+        "source",
+        "summary",
+        "findings",
+        "warnings",
+        "coverage",
+    ] {
+        assert!(doc.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(doc["summary"]["sockets"], 10);
+    assert_eq!(doc["summary"]["fail_on"], "high");
+    let sev = &doc["summary"]["findings_by_severity"];
+    assert_eq!(
+        (
+            sev["critical"].as_u64(),
+            sev["high"].as_u64(),
+            sev["low"].as_u64()
+        ),
+        (Some(2), Some(3), Some(1))
+    );
+    let first = &doc["findings"][0];
+    for key in [
+        "rule",
+        "kind",
+        "severity",
+        "message",
+        "fingerprint",
+        "origin",
+        "socket",
+        "process",
+        "evidence",
+    ] {
+        assert!(first.get(key).is_some(), "finding lacks {key}");
+    }
+    assert_eq!(first["fingerprint"].as_str().unwrap().len(), 16);
+    // Sorted: severity descending.
+    let order = ["critical", "high", "medium", "low", "info"];
+    let ranks: Vec<usize> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| order.iter().position(|s| *s == f["severity"]).unwrap())
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+}
+
+#[test]
+fn text_report_of_a_capture_is_stable() {
+    let out = sockaudit()
+        .args(["scan", "--input", LISTEN, "--fail-on", "never"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+}
+
+#[test]
+fn output_file_is_written_atomically_and_stdout_stays_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    sockaudit()
+        .args(["scan", "--format", "json", "--input", LISTEN, "-o"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stdout("");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp file left"
+    );
+}
+
+#[test]
+fn rules_list_explain_and_check() {
+    sockaudit()
+        .args(["rules", "list"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("backdoor-port")
+                .and(predicate::str::contains("waiting for allow entries")),
+        );
+    sockaudit()
+        .args(["rules", "explain", "backdoor-port"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("## What it detects")
+                .and(predicate::str::contains("## Why it matters"))
+                .and(predicate::str::contains("## Configuration"))
+                .and(predicate::str::contains("## False positives"))
+                .and(predicate::str::contains("port = \"@backdoor-ports\"")),
+        );
+    for kind in ["listen", "flood", "remote", "process"] {
+        sockaudit()
+            .args(["rules", "explain", kind])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("## False positives"));
+    }
+    sockaudit()
+        .args(["rules", "explain", "backdor-port"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `backdoor-port`?"));
+    sockaudit()
+        .args(["rules", "check", "fixtures/rules/good"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("ok: 1 file(s)"));
+    sockaudit().args(["rules", "check"]).assert().code(2);
+}
+
+#[test]
+fn no_default_rules_means_only_the_given_ones() {
+    let out = sockaudit()
+        .args([
+            "scan",
+            "--no-default-rules",
+            "--rules",
+            "fixtures/rules/good/site.toml",
+            "--input",
+            LISTEN,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["rules_run"], 4);
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["origin"].as_str().unwrap().contains("site.toml"))
+    );
+}
+
+#[test]
+fn user_rule_directory_is_loaded_after_the_builtin_pack() {
+    let config = tempfile::tempdir().unwrap();
+    let dir = config.path().join("sockaudit").join("rules.d");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("10-quiet.toml"),
+        "[rules.backdoor-port]\nenabled = false\n",
+    )
+    .unwrap();
+    let out = sockaudit()
+        .env("XDG_CONFIG_HOME", config.path())
+        .args([
+            "scan",
+            "--input",
+            LISTEN,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "backdoor-port")
+    );
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "backdoor-port-udp")
+    );
+}

@@ -1,0 +1,351 @@
+//! Rule kinds against fixtures: what must fire, what must stay quiet (insta snapshots), every
+//! validation error pinned, and overrides/allow/expiry semantics.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::sockaudit;
+use sockaudit::engine::{Evaluation, evaluate};
+use sockaudit::finding::Severity;
+use sockaudit::rules::{RuleSources, load};
+
+const TODAY: jiff::civil::Date = jiff::civil::date(2026, 11, 24);
+
+fn scan(snapshot: &str, extra_rules: &[&str]) -> Evaluation {
+    let rules = load(&RuleSources::only(
+        extra_rules.iter().map(PathBuf::from).collect(),
+        true,
+    ))
+    .unwrap_or_else(|e| panic!("rules load: {}", e.rendered));
+    let snap = sockaudit::collect::file::load(Path::new(snapshot)).unwrap();
+    evaluate(&rules, &snap, TODAY)
+}
+
+/// One line per finding plus its message: stable, reviewable snapshot text.
+fn summary(eval: &Evaluation) -> String {
+    let mut out = String::new();
+    for f in &eval.findings {
+        out.push_str(&format!(
+            "{:<8} {:<22} fp={} count={}\n         {}\n",
+            f.severity.as_str(),
+            f.rule,
+            f.fingerprint,
+            f.evidence.count,
+            f.message
+        ));
+    }
+    for w in &eval.warnings {
+        out.push_str(&format!("warning: {}\n", w.message));
+    }
+    out
+}
+
+#[test]
+fn clean_debian_host_is_quiet_at_medium_and_above() {
+    let eval = scan("fixtures/snapshots/clean-debian.json", &[]);
+    let loud: Vec<_> = eval
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Medium)
+        .collect();
+    assert!(loud.is_empty(), "{}", summary(&eval));
+    assert!(
+        eval.findings.is_empty(),
+        "nothing at all on the clean host: {}",
+        summary(&eval)
+    );
+    assert_eq!(
+        eval.rules_run, 13,
+        "every enabled built-in rule ran (unexpected-listener is dormant)"
+    );
+}
+
+#[test]
+fn listen_rules_fire_on_backdoors_and_exposed_databases() {
+    let eval = scan("fixtures/snapshots/listen-fire.json", &[]);
+    insta::assert_snapshot!(summary(&eval));
+    // The 0.0.0.0 and [::] listeners of one program on one port are one finding.
+    let backdoor = eval
+        .findings
+        .iter()
+        .find(|f| f.rule == "backdoor-port")
+        .unwrap();
+    assert_eq!(backdoor.evidence.count, 2);
+    // Loopback redis and elasticsearch stay quiet; an ephemeral client port is no listener.
+    assert!(
+        !eval
+            .findings
+            .iter()
+            .any(|f| f.message.contains(":6379") || f.message.contains("127.0.0.1:9200"))
+    );
+}
+
+#[test]
+fn flood_rules_count_per_listener_prefix_and_process() {
+    let eval = scan("fixtures/snapshots/flood-fire.json", &[]);
+    insta::assert_snapshot!(summary(&eval));
+    let rules: Vec<&str> = eval.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(
+        rules,
+        ["syn-recv-flood", "syn-recv-from-prefix", "close-wait-leak"]
+    );
+    // 10 SYN_RECV on app-server:8080 stay under the threshold of 128.
+    assert!(!eval.findings.iter().any(|f| f.message.contains("8080/tcp")));
+}
+
+#[test]
+fn remote_rule_fires_on_outbound_c2_ports_to_public_peers_only() {
+    let eval = scan("fixtures/snapshots/remote-fire.json", &[]);
+    insta::assert_snapshot!(summary(&eval));
+    let peers: Vec<String> = eval
+        .findings
+        .iter()
+        .map(|f| f.socket.as_ref().unwrap().remote_addr.unwrap().to_string())
+        .collect();
+    // Private (10.0.0.9), documentation (198.51.100.7) and inbound (to sshd) stay quiet.
+    assert_eq!(peers, ["8.8.4.4", "45.9.148.3", "2a01:4f8:0:1::7"]);
+}
+
+#[test]
+fn process_rules_fire_on_temp_deleted_masquerade_and_reverse_shell() {
+    let eval = scan("fixtures/snapshots/process-fire.json", &[]);
+    insta::assert_snapshot!(summary(&eval));
+    let names: Vec<(&str, &str)> = eval
+        .findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.process.as_ref().unwrap().name.as_str()))
+        .collect();
+    assert!(names.contains(&("exe-in-temp", "miner")));
+    assert!(names.contains(&("deleted-exe", "updater")));
+    assert!(names.contains(&("masquerade", "[kworker/0:2]")));
+    assert!(names.contains(&("reverse-shell", "bash")));
+    // Replaced by an upgrade, interpreter running a script, known alias, sshd on stdio: quiet.
+    for quiet in ["nginx", "myscript.py", "redis-server", "sshd"] {
+        assert!(
+            !names.iter().any(|(_, n)| *n == quiet),
+            "{quiet} must stay quiet: {names:?}"
+        );
+    }
+}
+
+#[test]
+fn site_rules_of_every_kind() {
+    let eval = scan(
+        "fixtures/snapshots/clean-debian.json",
+        &["fixtures/rules/good/site.toml"],
+    );
+    insta::assert_snapshot!(summary(&eval));
+}
+
+#[test]
+fn overrides_change_severity_disable_and_suppress_by_id() {
+    let eval = scan(
+        "fixtures/snapshots/listen-fire.json",
+        &["fixtures/rules/good/overrides.toml"],
+    );
+    insta::assert_snapshot!(summary(&eval));
+    let backdoor = eval
+        .findings
+        .iter()
+        .find(|f| f.rule == "backdoor-port")
+        .unwrap();
+    assert_eq!(
+        backdoor.severity,
+        Severity::High,
+        "[rules.backdoor-port] severity"
+    );
+    assert!(
+        !eval.findings.iter().any(|f| f.rule == "port-7000"),
+        "disabled"
+    );
+    assert!(
+        !eval.findings.iter().any(|f| f.rule == "backdoor-port-udp"),
+        "allowed by [[allow]]"
+    );
+    assert!(
+        !eval.findings.iter().any(|f| f.message.contains("mongod")),
+        "allowed by exe"
+    );
+    // The extended list makes db-beyond-loopback see the Cassandra port 7000.
+    assert!(
+        eval.findings
+            .iter()
+            .any(|f| f.rule == "db-beyond-loopback" && f.message.contains(":7000"))
+    );
+}
+
+#[test]
+fn expired_allow_entries_warn_and_stop_suppressing() {
+    let eval = scan(
+        "fixtures/snapshots/listen-fire.json",
+        &["fixtures/rules/good/expired-allow.toml"],
+    );
+    assert!(
+        eval.findings.iter().any(|f| f.rule == "backdoor-port"),
+        "expired entry no longer suppresses"
+    );
+    assert!(
+        !eval.findings.iter().any(|f| f.message.contains(":3306")),
+        "unexpired entry still suppresses"
+    );
+    assert_eq!(eval.warnings.len(), 1);
+    assert!(
+        eval.warnings[0].message.contains("expired on 2026-01-31"),
+        "{:?}",
+        eval.warnings
+    );
+    assert!(
+        eval.warnings[0].message.contains("expired-allow.toml:1"),
+        "{:?}",
+        eval.warnings
+    );
+}
+
+#[test]
+fn require_allow_rule_wakes_up_with_its_first_allow_entry() {
+    let dormant = scan("fixtures/snapshots/clean-debian.json", &[]);
+    assert!(
+        !dormant
+            .findings
+            .iter()
+            .any(|f| f.rule == "unexpected-listener")
+    );
+    let eval = scan(
+        "fixtures/snapshots/clean-debian.json",
+        &["fixtures/rules/good/allowlist.toml"],
+    );
+    insta::assert_snapshot!(summary(&eval));
+    // The allow-list covers ssh, https, loopback and chrony; nginx's port 80 (0.0.0.0 and [::],
+    // one finding) is what remains.
+    let unexpected: Vec<_> = eval
+        .findings
+        .iter()
+        .filter(|f| f.rule == "unexpected-listener")
+        .collect();
+    assert_eq!(unexpected.len(), 1, "{}", summary(&eval));
+    assert_eq!(unexpected[0].evidence.count, 2);
+    assert!(
+        unexpected[0].message.contains("0.0.0.0:80"),
+        "{}",
+        unexpected[0].message
+    );
+}
+
+#[test]
+fn fingerprints_ignore_pids_and_ephemeral_ports() {
+    let a = scan("fixtures/snapshots/listen-fire.json", &[]);
+    // Restart every service: every PID changes.
+    let mut doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("fixtures/snapshots/listen-fire.json").unwrap(),
+    )
+    .unwrap();
+    let shift = |v: &serde_json::Value| serde_json::json!(v.as_u64().unwrap() + 10_000);
+    for socket in doc["sockets"].as_array_mut().unwrap() {
+        let pids: Vec<serde_json::Value> = socket["pids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(shift)
+            .collect();
+        socket["pids"] = serde_json::Value::Array(pids);
+    }
+    let old = doc["processes"].as_object().unwrap().clone();
+    let mut new = serde_json::Map::new();
+    for (_, mut p) in old {
+        p["pid"] = shift(&p["pid"]);
+        new.insert(p["pid"].to_string(), p);
+    }
+    doc["processes"] = serde_json::Value::Object(new);
+    let restarted = serde_json::to_string(&doc).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("restarted.json");
+    std::fs::write(&path, restarted).unwrap();
+    let b = scan(path.to_str().unwrap(), &[]);
+    let fa: Vec<&str> = a.findings.iter().map(|f| f.fingerprint.as_str()).collect();
+    let fb: Vec<&str> = b.findings.iter().map(|f| f.fingerprint.as_str()).collect();
+    assert_eq!(fa, fb);
+}
+
+/// Every file in fixtures/rules/bad: exit 2 from `rules check` and from `scan`, nothing on
+/// stdout, and the exact diagnostics (file:line:column, caret, help) pinned.
+#[test]
+fn every_bad_rule_file_gets_its_exact_diagnostic() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir("fixtures/rules/bad")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 15, "one fixture per validation error");
+    for file in files {
+        let name = file.file_stem().unwrap().to_string_lossy().to_string();
+        let out = sockaudit()
+            .args(["rules", "check"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        assert!(out.stdout.is_empty(), "{name}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("{}:", file.display())),
+            "{name}: names the file: {stderr}"
+        );
+        insta::assert_snapshot!(format!("bad_rules__{name}"), stderr);
+        let scan = sockaudit()
+            .args([
+                "scan",
+                "--input",
+                "fixtures/snapshots/clean-debian.json",
+                "--rules",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(scan.status.code(), Some(2), "{name}: scan refuses to run");
+        assert!(
+            scan.stdout.is_empty(),
+            "{name}: no report with half the rules"
+        );
+    }
+}
+
+#[test]
+fn three_mistakes_in_one_file_are_all_reported() {
+    let out = sockaudit()
+        .args(["scan", "--rules", "fixtures/rules/bad/three-mistakes.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    for position in [
+        "three-mistakes.toml:4:1",
+        "three-mistakes.toml:10:10",
+        "three-mistakes.toml:15:8",
+    ] {
+        assert!(stderr.contains(position), "{position} in {stderr}");
+    }
+    assert!(
+        stderr.ends_with("error: 3 problem(s) in rule files; nothing was scanned\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_rule_file_is_an_error_not_a_silent_gap() {
+    let out = sockaudit()
+        .args(["scan", "--rules", "fixtures/rules/nope.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with(
+            "error: fixtures/rules/nope.toml: cannot read rule file: No such file or directory"
+        ),
+        "{stderr}"
+    );
+}
