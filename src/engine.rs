@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::enrich::{Capabilities, Enrichment, RemoteInfo};
 use crate::finding::{Evidence, Finding, fingerprint};
 use crate::model::{Process, Protocol, Snapshot, Socket};
 use crate::rules::{Allow, Body, Rule, RuleSet};
@@ -20,9 +21,22 @@ pub struct Warning {
     pub message: String,
 }
 
+/// A rule that could not run because data it needs is missing (no GeoIP database, no feed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Inactive {
+    /// The rule.
+    pub rule: String,
+    /// What is missing and how to provide it.
+    pub reason: String,
+    /// Where the rule is defined.
+    pub origin: String,
+}
+
 /// Findings and warnings of one evaluation.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Evaluation {
+    /// Rules that could not run (never silently passing).
+    pub inactive: Vec<Inactive>,
     /// Sorted: severity (highest first), rule id, then socket.
     pub findings: Vec<Finding>,
     /// Sorted warnings.
@@ -35,13 +49,15 @@ pub struct Evaluation {
 pub struct Context<'a> {
     /// The snapshot.
     pub snapshot: &'a Snapshot,
+    /// Facts about remote addresses.
+    pub enrichment: &'a Enrichment,
     listening: HashSet<(Protocol, u16)>,
     sockets_by_pid: BTreeMap<u32, Vec<&'a Socket>>,
 }
 
 impl<'a> Context<'a> {
     /// Indexes a snapshot.
-    pub fn new(snapshot: &'a Snapshot) -> Context<'a> {
+    pub fn new(snapshot: &'a Snapshot, enrichment: &'a Enrichment) -> Context<'a> {
         let mut listening = HashSet::new();
         let mut sockets_by_pid: BTreeMap<u32, Vec<&Socket>> = BTreeMap::new();
         for s in &snapshot.sockets {
@@ -54,6 +70,7 @@ impl<'a> Context<'a> {
         }
         Context {
             snapshot,
+            enrichment,
             listening,
             sockets_by_pid,
         }
@@ -72,6 +89,11 @@ impl<'a> Context<'a> {
                 .get(pid)
                 .map(|p| (p, sockets.as_slice()))
         })
+    }
+
+    /// What is known about a remote address.
+    pub fn remote_info(&self, ip: std::net::IpAddr) -> RemoteInfo {
+        self.enrichment.get(ip)
     }
 
     /// A connected socket is inbound when its local port is one we listen on.
@@ -142,20 +164,60 @@ impl<'r> RuleRun<'r> {
             origin: common.origin.clone(),
             socket: socket.cloned(),
             process: process.cloned(),
+            remote: None,
             evidence,
         }
     }
 }
 
+/// What a rule needs that this run lacks, if anything.
+fn missing_capability(rule: &Rule, caps: &Capabilities) -> Option<String> {
+    let Body::Remote(remote) = &rule.body else { return None };
+    let peer = &remote.peer;
+    if peer.needs_country() && !caps.country {
+        return Some(
+            "needs a GeoIP country database: pass --geoip FILE or add [geoip] databases = [...] (docs/geoip.md)".to_string(),
+        );
+    }
+    if peer.needs_asn() && !caps.asn {
+        return Some(
+            "needs a GeoIP ASN database: pass --geoip FILE or add [geoip] databases = [...] (docs/geoip.md)".to_string(),
+        );
+    }
+    let missing: Vec<&str> = peer
+        .feeds
+        .iter()
+        .filter(|f| !caps.feeds.contains(*f))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Some(format!(
+            "feed(s) {} not configured: add [feeds] {} = \"/path/to/list\" (docs/geoip.md)",
+            missing.join(", "),
+            missing[0]
+        ));
+    }
+    None
+}
+
 /// Evaluates every enabled rule against the snapshot. `today` decides which allow entries have
-/// expired.
-pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, today: jiff::civil::Date) -> Evaluation {
-    let ctx = Context::new(snapshot);
+/// expired; `enrichment` holds what is known about remote addresses.
+pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, enrichment: &Enrichment, today: jiff::civil::Date) -> Evaluation {
+    let ctx = Context::new(snapshot, enrichment);
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
+    let mut inactive = Vec::new();
     let mut rules_run = 0;
     for rule in &rules.rules {
         if rule.dormant_reason().is_some() {
+            continue;
+        }
+        if let Some(reason) = missing_capability(rule, &enrichment.capabilities) {
+            inactive.push(Inactive {
+                rule: rule.common.id.clone(),
+                reason,
+                origin: rule.common.origin.clone(),
+            });
             continue;
         }
         let mut allows = Vec::with_capacity(rule.common.allow.len());
@@ -180,9 +242,18 @@ pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, today: jiff::civil::Date) 
             Body::Process(body) => crate::rules::process::evaluate(&run, body, &ctx, &mut findings),
         }
     }
+    let mut findings = merge_and_sort(findings);
+    for f in &mut findings {
+        f.remote = f
+            .socket
+            .as_ref()
+            .and_then(|s| s.remote_addr)
+            .map(|ip| enrichment.get(ip));
+    }
     Evaluation {
-        findings: merge_and_sort(findings),
+        findings,
         warnings,
+        inactive,
         rules_run,
     }
 }

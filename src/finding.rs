@@ -116,7 +116,7 @@ impl Evidence {
 }
 
 /// One thing the engine found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// Rule id.
     pub rule: String,
@@ -134,6 +134,8 @@ pub struct Finding {
     pub socket: Option<Socket>,
     /// The owning process, when known.
     pub process: Option<Process>,
+    /// What is known about the main socket's peer (scope, country, AS, feeds).
+    pub remote: Option<crate::enrich::RemoteInfo>,
     /// Counts and sockets.
     pub evidence: Evidence,
 }

@@ -1,4 +1,4 @@
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 //! sockaudit reads a machine's TCP/UDP socket table and says what is wrong with it.
 //!
 //! A collector ([`collect`]) turns the live system, a saved snapshot or a netstat/ss capture

@@ -39,6 +39,9 @@ pub enum AppError {
     /// Rule files have problems (already printed with locations).
     #[error(transparent)]
     Rules(crate::rules::load::RuleErrors),
+    /// GeoIP databases or feeds could not be opened.
+    #[error(transparent)]
+    Enrich(#[from] crate::enrich::EnrichError),
     /// A command-line value is wrong in a way clap cannot check.
     #[error("{0}")]
     Usage(String),

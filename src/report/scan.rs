@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::style::Palette;
-use crate::engine::{Evaluation, Warning};
+use crate::engine::{Evaluation, Inactive, Warning};
 use crate::escape::for_terminal;
 use crate::finding::{Finding, Severity};
 use crate::model::{Coverage, Host, SCHEMA_VERSION, Snapshot, TcpState};
@@ -62,6 +62,7 @@ struct JsonReport<'a> {
     summary: &'a Summary,
     findings: &'a [Finding],
     warnings: &'a [Warning],
+    inactive: &'a [Inactive],
     coverage: &'a Coverage,
 }
 
@@ -79,6 +80,7 @@ pub fn render_json(
         summary,
         findings: &eval.findings,
         warnings: &eval.warnings,
+        inactive: &eval.inactive,
         coverage: &snapshot.coverage,
     };
     let mut text = serde_json::to_string_pretty(&report)?;
@@ -178,8 +180,17 @@ pub fn render_text(
     if eval.findings.is_empty() {
         out.push_str("\nNo findings.\n");
     }
+    if !eval.warnings.is_empty() {
+        out.push('\n');
+    }
     for w in &eval.warnings {
-        let _ = writeln!(out, "\nwarning: {}", for_terminal(&w.message));
+        let _ = writeln!(out, "warning: {}", for_terminal(&w.message));
+    }
+    if !eval.inactive.is_empty() {
+        let _ = writeln!(out, "\nInactive rules (they could not check anything):");
+        for i in &eval.inactive {
+            let _ = writeln!(out, "  {}: {}", i.rule, i.reason);
+        }
     }
     let counts: Vec<String> = Severity::ALL
         .iter()

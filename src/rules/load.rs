@@ -70,8 +70,12 @@ pub struct RuleErrors {
 
 /// Top-level keys of a rule file.
 const TOP_KEYS: &[&str] = &[
-    "lists", "listen", "flood", "remote", "process", "allow", "rules",
+    "lists", "listen", "flood", "remote", "process", "allow", "rules", "geoip", "feeds",
 ];
+/// Keys of the `[geoip]` table.
+const GEOIP_KEYS: &[&str] = &["databases", "max-age-days"];
+/// Keys of a `[feeds]` entry written as a table.
+const FEED_KEYS: &[&str] = &["path", "max-age-days"];
 /// Keys of a top-level `[[allow]]` entry.
 const TOP_ALLOW_KEYS: &[&str] = &[
     "rule",
@@ -131,6 +135,8 @@ pub fn load(sources: &RuleSources) -> Result<RuleSet, RuleErrors> {
             };
             match key {
                 "lists" => {}
+                "geoip" => read_geoip(item, key_loc.clone(), &set.sources, &mut set.enrich, &mut diags),
+                "feeds" => read_feeds(item, key_loc.clone(), &set.sources, &mut set.enrich, &mut diags),
                 "listen" | "flood" | "remote" | "process" => {
                     let kind = match key {
                         "listen" => RuleKind::Listen,
@@ -314,6 +320,90 @@ fn read_file_into(path: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<
             format!("cannot read rule file: {err}"),
             Some("check the path given to --rules"),
         )),
+    }
+}
+
+/// The directory relative paths in a rule file are resolved against.
+fn base_dir(sources: &Sources, file: usize) -> PathBuf {
+    let name = sources.name(file);
+    if name.starts_with("builtin:") {
+        return PathBuf::from(".");
+    }
+    Path::new(name)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn resolve(sources: &Sources, file: usize, path: &str) -> PathBuf {
+    let p = Path::new(path);
+    if p.is_absolute() { p.to_path_buf() } else { base_dir(sources, file).join(p) }
+}
+
+fn max_age(reader: &mut TableReader<'_>, diags: &mut Vec<Diag>) -> Option<i64> {
+    match reader.integer("max-age-days", diags) {
+        Some((n, _)) if n >= 1 => Some(n),
+        Some((n, loc)) => {
+            diags.push(Diag::at(loc, format!("max-age-days {n} must be at least 1"), "bad age"));
+            None
+        }
+        None => None,
+    }
+}
+
+fn read_geoip(item: &Item, loc: Loc, sources: &Sources, settings: &mut super::EnrichSettings, diags: &mut Vec<Diag>) {
+    let Some(table) = item.as_table_like() else {
+        diags.push(Diag::at(loc, "`geoip` must be a table: [geoip] databases = [...]", "expected a table"));
+        return;
+    };
+    let mut reader = TableReader::new(table, loc.file, GEOIP_KEYS, "[geoip]");
+    if let Some(items) = reader.items("databases", diags) {
+        for item in items {
+            match item.value {
+                Scalar::Str(path) => settings.geoip.push(resolve(sources, loc.file, &path)),
+                Scalar::Int(_) => diags.push(Diag::at(item.loc, "a database is a file path string", "not a path")),
+            }
+        }
+    }
+    if let Some(days) = max_age(&mut reader, diags) {
+        settings.geoip_max_age_days = Some(days);
+    }
+    reader.finish(diags);
+}
+
+fn read_feeds(item: &Item, loc: Loc, sources: &Sources, settings: &mut super::EnrichSettings, diags: &mut Vec<Diag>) {
+    let Some(table) = item.as_table_like() else {
+        diags.push(Diag::at(loc, "`feeds` must be a table: [feeds] name = \"/path\"", "expected a table"));
+        return;
+    };
+    for (name, entry) in table.iter() {
+        let entry_loc = Loc {
+            file: loc.file,
+            span: entry.span().unwrap_or(0..0),
+        };
+        let (path, days) = if let Some(path) = entry.as_str() {
+            (Some(path.to_string()), None)
+        } else if let Some(t) = entry.as_table_like() {
+            let mut reader = TableReader::new(t, loc.file, FEED_KEYS, "a [feeds] entry");
+            let path = reader.string("path", diags).map(|(p, _)| p);
+            if path.is_none() && reader.value_loc("path").is_none() {
+                diags.push(Diag::at(entry_loc.clone(), format!("feed `{name}` has no `path`"), "add path = \"...\""));
+            }
+            let days = max_age(&mut reader, diags);
+            reader.finish(diags);
+            (path, days)
+        } else {
+            diags.push(Diag::at(
+                entry_loc,
+                format!("feed `{name}` must be a path or {{ path = \"...\", max-age-days = N }}"),
+                "expected a path",
+            ));
+            continue;
+        };
+        if let Some(path) = path {
+            let days = days.unwrap_or(crate::enrich::DEFAULT_FEED_MAX_AGE_DAYS);
+            settings.feeds.insert(name.to_string(), (resolve(sources, loc.file, &path), days));
+        }
     }
 }
 

@@ -125,11 +125,25 @@ pub fn kind_doc(kind: RuleKind) -> &'static str {
     }
 }
 
+/// Enrichment settings from `[geoip]` and `[feeds]` tables (paths already resolved against the
+/// directory of the file that names them).
+#[derive(Debug, Clone, Default)]
+pub struct EnrichSettings {
+    /// GeoIP database files.
+    pub geoip: Vec<std::path::PathBuf>,
+    /// Staleness limit for databases, days.
+    pub geoip_max_age_days: Option<i64>,
+    /// Feeds by name: (file, staleness limit in days).
+    pub feeds: std::collections::BTreeMap<String, (std::path::PathBuf, i64)>,
+}
+
 /// Every rule from every file, validated.
 #[derive(Debug, Default)]
 pub struct RuleSet {
     /// Rules in load order.
     pub rules: Vec<Rule>,
+    /// `[geoip]` and `[feeds]` settings.
+    pub enrich: EnrichSettings,
     /// The rule files read, for quoting.
     pub sources: Sources,
     /// The files read, in order, as display names.

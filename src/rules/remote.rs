@@ -1,10 +1,11 @@
 #![doc = include_str!("../../docs/rules/remote.md")]
 
 use super::diag::Diag;
-use super::reader::TableReader;
+use super::reader::{Scalar, TableReader};
 use super::spec::{Lists, Selector};
 use crate::engine::{Context, RuleRun, owner_phrase, program_identity};
-use crate::enrich::scope::{canonical, classify};
+use crate::enrich::RemoteInfo;
+use crate::enrich::scope::canonical;
 use crate::finding::{Evidence, Finding};
 use crate::report::list::endpoint;
 
@@ -40,6 +41,69 @@ pub enum Direction {
     Any,
 }
 
+/// Conditions on what enrichment knows about the peer. Every set condition must hold.
+#[derive(Debug, Clone, Default)]
+pub struct PeerFacts {
+    /// Fires when the peer's country is known and not in this list.
+    pub allow_countries: Option<Vec<String>>,
+    /// Fires when the peer's country is in this list.
+    pub deny_countries: Option<Vec<String>>,
+    /// Fires when the peer's AS is known and not in this list.
+    pub allow_asn: Option<Vec<u32>>,
+    /// Fires when the peer's AS is in this list.
+    pub deny_asn: Option<Vec<u32>>,
+    /// Fires when the peer is in any of these feeds.
+    pub feeds: Vec<String>,
+}
+
+impl PeerFacts {
+    /// Whether a country database is needed.
+    pub fn needs_country(&self) -> bool {
+        self.allow_countries.is_some() || self.deny_countries.is_some()
+    }
+
+    /// Whether an ASN database is needed.
+    pub fn needs_asn(&self) -> bool {
+        self.allow_asn.is_some() || self.deny_asn.is_some()
+    }
+
+    /// Why it fires for this peer, or `None` when a condition does not hold.
+    pub fn reasons(&self, info: &RemoteInfo) -> Option<Vec<String>> {
+        let mut reasons = Vec::new();
+        if let Some(allowed) = &self.allow_countries {
+            let country = info.country.as_ref()?;
+            if allowed.contains(country) {
+                return None;
+            }
+            reasons.push(format!("country {country} is not allowed"));
+        }
+        if let Some(denied) = &self.deny_countries {
+            let country = info.country.as_ref().filter(|c| denied.contains(c))?;
+            reasons.push(format!("country {country} is denied"));
+        }
+        if let Some(allowed) = &self.allow_asn {
+            let asn = info.asn?;
+            if allowed.contains(&asn) {
+                return None;
+            }
+            reasons.push(format!("AS{asn} is not allowed"));
+        }
+        if let Some(denied) = &self.deny_asn {
+            let asn = info.asn.filter(|a| denied.contains(a))?;
+            reasons.push(format!("AS{asn} is denied"));
+        }
+        if !self.feeds.is_empty() {
+            let listed: Vec<&String> = info.feeds.iter().filter(|f| self.feeds.contains(f)).collect();
+            if listed.is_empty() {
+                return None;
+            }
+            let names: Vec<&str> = listed.iter().map(|s| s.as_str()).collect();
+            reasons.push(format!("listed in {}", names.join(", ")));
+        }
+        Some(reasons)
+    }
+}
+
 /// Settings of a `[[remote]]` rule.
 #[derive(Debug, Clone)]
 pub struct RemoteRule {
@@ -47,6 +111,8 @@ pub struct RemoteRule {
     pub selector: Selector,
     /// Direction filter.
     pub direction: Direction,
+    /// Conditions on the peer's country, AS and feed membership.
+    pub peer: PeerFacts,
 }
 
 /// Reads the kind's own keys.
@@ -71,10 +137,81 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
         },
         None => Direction::Any,
     };
+    let peer = read_peer_facts(reader, lists, diags);
     RemoteRule {
         selector,
         direction,
+        peer,
     }
+}
+
+fn read_peer_facts(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) -> PeerFacts {
+    let allow_countries = read_countries(reader, "allow-countries", lists, diags);
+    let deny_countries = read_countries(reader, "deny-countries", lists, diags);
+    let allow_asn = read_asns(reader, "allow-asn", lists, diags);
+    let deny_asn = read_asns(reader, "deny-asn", lists, diags);
+    let feeds = match reader.items("feeds", diags) {
+        Some(items) => items
+            .into_iter()
+            .filter_map(|item| match item.value {
+                Scalar::Str(s) => Some(s),
+                Scalar::Int(_) => {
+                    diags.push(Diag::at(item.loc, "a feed is named by a string", "not a feed name"));
+                    None
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    PeerFacts {
+        allow_countries,
+        deny_countries,
+        allow_asn,
+        deny_asn,
+        feeds,
+    }
+}
+
+fn read_countries(reader: &mut TableReader<'_>, key: &str, lists: &Lists, diags: &mut Vec<Diag>) -> Option<Vec<String>> {
+    let items = reader.items(key, diags)?;
+    let mut out = Vec::new();
+    for item in lists.expand(&items, diags) {
+        match &item.value {
+            Scalar::Str(s) if s.len() == 2 && s.chars().all(|c| c.is_ascii_alphabetic()) => {
+                out.push(s.to_ascii_uppercase());
+            }
+            _ => diags.push(
+                Diag::at(item.loc.clone(), "expected a two-letter ISO country code", "not a country code")
+                    .help("e.g. \"US\", \"DE\", \"KP\" (ISO 3166-1 alpha-2)"),
+            ),
+        }
+    }
+    Some(out)
+}
+
+fn read_asns(reader: &mut TableReader<'_>, key: &str, lists: &Lists, diags: &mut Vec<Diag>) -> Option<Vec<u32>> {
+    let items = reader.items(key, diags)?;
+    let mut out = Vec::new();
+    for item in lists.expand(&items, diags) {
+        let parsed = match &item.value {
+            Scalar::Int(n) => u32::try_from(*n).ok(),
+            Scalar::Str(s) => s
+                .strip_prefix("AS")
+                .or_else(|| s.strip_prefix("as"))
+                .unwrap_or(s)
+                .parse::<u32>()
+                .ok(),
+        };
+        match parsed {
+            Some(asn) => out.push(asn),
+            None => diags.push(Diag::at(
+                item.loc.clone(),
+                "expected an AS number like 64512 or \"AS64512\"",
+                "not an AS number",
+            )),
+        }
+    }
+    Some(out)
 }
 
 /// One finding per connection (merged by peer and program) that matches and is not allowed.
@@ -103,11 +240,20 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &m
             continue;
         }
         let process = ctx.process(socket);
-        if !rule.selector.matches(socket, process) || run.allowed(socket, process) {
+        if !rule.selector.matches(socket, process) {
             continue;
         }
-        let peer = endpoint(remote_addr, remote_port, socket.proto, Default::default());
-        let scope = classify(remote_addr);
+        let info = ctx.remote_info(remote_addr);
+        let Some(reasons) = rule.peer.reasons(&info) else { continue };
+        if run.allowed(socket, process) {
+            continue;
+        }
+        let peer = format!(
+            "{}{}",
+            endpoint(remote_addr, remote_port, socket.proto, Default::default()),
+            info.tag()
+        );
+        let scope = info.scope;
         let (direction, stable_port, phrase) = if inbound {
             (
                 "inbound",
@@ -121,8 +267,13 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &m
                 format!("to {peer} ({scope})"),
             )
         };
+        let why = if reasons.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", reasons.join("; "))
+        };
         let message = format!(
-            "{what}: {direction} {} connection {phrase} by {}",
+            "{what}: {direction} {} connection {phrase} by {}{why}",
             socket.proto,
             owner_phrase(socket, process)
         );

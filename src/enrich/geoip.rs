@@ -1,0 +1,183 @@
+//! GeoIP country and ASN lookups through `maxminddb` (GeoLite2 Country/City/ASN, DB-IP).
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use maxminddb::{Reader, geoip2};
+use serde::Serialize;
+
+use super::EnrichError;
+
+/// What a database answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DbKind {
+    /// Country (GeoLite2-Country, GeoLite2-City, DB-IP country/city layouts).
+    Country,
+    /// Autonomous system number and organisation (GeoLite2-ASN, DB-IP ASN).
+    Asn,
+}
+
+/// A database's facts, for `-v` and JSON warnings.
+#[derive(Debug, Clone, Serialize)]
+pub struct DbInfo {
+    /// The file.
+    pub path: String,
+    /// What it answers.
+    pub kind: DbKind,
+    /// `database_type` from its metadata (`GeoLite2-Country`...).
+    pub database_type: String,
+    /// When it was built.
+    pub built: jiff::Timestamp,
+    /// Whether it is mapped (trusted file) or was read into memory.
+    pub mapped: bool,
+}
+
+/// The bytes behind a reader: a read-only mapping of a trusted file, or a copy in memory.
+enum DbBytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl AsRef<[u8]> for DbBytes {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            DbBytes::Mapped(m) => m,
+            DbBytes::Owned(v) => v,
+        }
+    }
+}
+
+/// One open database.
+pub struct GeoDb {
+    reader: Reader<DbBytes>,
+    /// Its facts.
+    pub info: DbInfo,
+}
+
+impl std::fmt::Debug for GeoDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GeoDb").field("info", &self.info).finish()
+    }
+}
+
+/// Opens a database file and classifies it; a corrupt, truncated, empty or unsupported file is
+/// an error naming the path and the reader's complaint.
+pub fn open(path: &Path) -> Result<GeoDb, EnrichError> {
+    let fail = |message: String| EnrichError::GeoIp {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot open: {e}")))?;
+    let meta = file.metadata().map_err(|e| fail(format!("cannot stat: {e}")))?;
+    if !meta.is_file() {
+        return Err(fail("not a regular file".to_string()));
+    }
+    if meta.len() == 0 {
+        return Err(fail("empty file, not a MaxMind DB".to_string()));
+    }
+    let mapped = is_trusted(&meta);
+    let bytes = if mapped {
+        map(&file).map_err(|e| fail(format!("cannot map: {e}")))?
+    } else {
+        DbBytes::Owned(std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?)
+    };
+    let reader = Reader::from_source(bytes).map_err(|e| fail(format!("not a valid MaxMind DB: {e}")))?;
+    let metadata = reader.metadata();
+    let database_type = metadata.database_type.clone();
+    let lower = database_type.to_ascii_lowercase();
+    let kind = if lower.contains("asn") {
+        DbKind::Asn
+    } else if lower.contains("country") || lower.contains("city") {
+        DbKind::Country
+    } else {
+        return Err(fail(format!(
+            "unsupported database type `{database_type}` (expected a Country, City or ASN database)"
+        )));
+    };
+    let built = i64::try_from(metadata.build_epoch)
+        .ok()
+        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    Ok(GeoDb {
+        reader,
+        info: DbInfo {
+            path: path.display().to_string(),
+            kind,
+            database_type,
+            built,
+            mapped,
+        },
+    })
+}
+
+/// Maps a file read-only.
+#[allow(unsafe_code)]
+fn map(file: &std::fs::File) -> std::io::Result<DbBytes> {
+    // SAFETY: a mapping is sound while nobody modifies the file in place. We map only files
+    // that `is_trusted` accepts: regular files owned by root or by us and not writable by
+    // group or others, so only root or we could change them. Database updates (geoipupdate,
+    // our docs) replace the file by rename, which leaves this mapping on the old inode intact.
+    // An in-place truncation by root would raise SIGBUS (a crash, not silent corruption), and
+    // root can do worse to this process anyway. Untrusted files are read into memory instead.
+    let map = unsafe { memmap2::Mmap::map(file)? };
+    Ok(DbBytes::Mapped(map))
+}
+
+#[cfg(unix)]
+fn is_trusted(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let me = rustix::process::geteuid().as_raw();
+    (meta.uid() == 0 || meta.uid() == me) && meta.mode() & 0o022 == 0
+}
+
+#[cfg(not(unix))]
+fn is_trusted(_meta: &std::fs::Metadata) -> bool {
+    false
+}
+
+impl GeoDb {
+    /// The ISO country code: `country`, else `registered_country` (anycast and mobile
+    /// networks often have only the latter).
+    pub fn country(&self, ip: IpAddr) -> Result<Option<String>, String> {
+        let result = self.reader.lookup(ip).map_err(|e| e.to_string())?;
+        let record: Option<geoip2::Country> = result.decode().map_err(|e| e.to_string())?;
+        Ok(record.and_then(|r| {
+            r.country
+                .iso_code
+                .or(r.registered_country.iso_code)
+                .map(str::to_string)
+        }))
+    }
+
+    /// The AS number and organisation.
+    pub fn asn(&self, ip: IpAddr) -> Result<(Option<u32>, Option<String>), String> {
+        let result = self.reader.lookup(ip).map_err(|e| e.to_string())?;
+        let record: Option<geoip2::Asn> = result.decode().map_err(|e| e.to_string())?;
+        Ok(record.map_or((None, None), |r| {
+            (
+                r.autonomous_system_number,
+                r.autonomous_system_organization.map(str::to_string),
+            )
+        }))
+    }
+}
+
+/// Where `geoipupdate` and distributions put databases.
+pub const STANDARD_DIRS: [&str; 2] = ["/usr/share/GeoIP", "/var/lib/GeoIP"];
+
+/// `*.mmdb` files in the standard directories, sorted.
+pub fn standard_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in STANDARD_DIRS {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            files.extend(
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "mmdb")),
+            );
+        }
+    }
+    files.sort();
+    files
+}
