@@ -199,7 +199,7 @@ mod tests {
         let merged = merge(vec![(10u32, 20), (15, 30), (31, 40), (50, 60), (1, 2)], |x| x.checked_add(1));
         assert_eq!(merged, vec![(1, 2), (10, 40), (50, 60)]);
         assert!(in_ranges(&merged, 40) && !in_ranges(&merged, 41) && !in_ranges(&merged, 0));
-        assert!(in_ranges(&merged, u32::MAX) == false);
+        assert!(!in_ranges(&merged, u32::MAX));
         let edge = merge(vec![(u32::MAX - 1, u32::MAX)], |x| x.checked_add(1));
         assert!(in_ranges(&edge, u32::MAX));
     }
