@@ -80,11 +80,9 @@ fn merge<T: Ord + Copy>(mut ranges: Vec<(T, T)>, next: impl Fn(T) -> Option<T>) 
 
 /// Parses one entry: a CIDR, a single address, or `a-b`.
 fn parse_entry(token: &str) -> Result<(IpAddr, IpAddr), String> {
-    if let Some((a, b)) = token.split_once('-') {
-        let (a, b): (IpAddr, IpAddr) = (
-            a.trim().parse().map_err(|_| format!("`{token}` is not an address range"))?,
-            b.trim().parse().map_err(|_| format!("`{token}` is not an address range"))?,
-        );
+    if let Some((a, b)) = token.split_once('-')
+        && let (Ok(a), Ok(b)) = (a.trim().parse::<IpAddr>(), b.trim().parse::<IpAddr>())
+    {
         let (a, b) = (canonical(a), canonical(b));
         if a.is_ipv4() != b.is_ipv4() || a > b {
             return Err(format!("`{token}` is not an address range"));
