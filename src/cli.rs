@@ -241,6 +241,12 @@ pub struct ListArgs {
     /// Show service names from /etc/services instead of port numbers (never DNS).
     #[arg(long)]
     pub resolve: bool,
+    /// Add the peer's country and AS (needs a GeoIP database: --geoip or the standard places).
+    #[arg(long)]
+    pub geo: bool,
+    /// GeoIP database for --geo (Country, City or ASN .mmdb). Repeatable.
+    #[arg(long = "geoip", value_name = "FILE", requires = "geo")]
+    pub geoip: Vec<PathBuf>,
     /// Repeat every interval (seconds, or 500ms, 5s, 1m), like `netstat -on 5`.
     #[arg(long, value_name = "SECS", value_parser = parse_interval)]
     pub interval: Option<Duration>,

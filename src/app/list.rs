@@ -12,23 +12,41 @@ use crate::services::Services;
 pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> {
     let filter = filter_from(args);
     let services = args.resolve.then(Services::load_system);
-    let style = AddressStyle {
-        services: services.as_ref(),
+    let enricher = if args.geo {
+        let settings = crate::rules::EnrichSettings::default();
+        Some(super::scan::open_enricher(&settings, &args.geoip, false, jiff::Timestamp::now())?)
+    } else {
+        None
     };
+    if let Some(e) = &enricher {
+        for note in &e.warnings {
+            tracing::warn!("{note}");
+        }
+        if !e.capabilities().country && !e.capabilities().asn {
+            tracing::warn!(
+                "--geo: no GeoIP database found (pass --geoip FILE, or install one in /usr/share/GeoIP or /var/lib/GeoIP; docs/geoip.md)"
+            );
+        }
+    }
     let input = input_for(args.input.as_deref(), LiveOptions::default());
     let palette = Palette::new(color && args.format == ListFormat::Text);
     let mut iteration: u64 = 0;
     loop {
         let snapshot = filter.apply(&collect(&input)?);
+        let enrichment = enricher.as_ref().map(|e| e.enrich(&snapshot));
+        let style = AddressStyle {
+            services: services.as_ref(),
+            geo: enrichment.as_ref(),
+        };
         let repeating = args.interval.is_some();
         let text = match args.format {
             ListFormat::Text => render_text(&snapshot, style, palette),
             ListFormat::Csv => {
-                render_csv(&snapshot).map_err(|e| AppError::Render(e.to_string()))?
+                render_csv(&snapshot, enrichment.as_ref()).map_err(|e| AppError::Render(e.to_string()))?
             }
             // One compact document per line when repeating: JSON Lines.
             ListFormat::Json => {
-                render_json(&snapshot, !repeating).map_err(|e| AppError::Render(e.to_string()))?
+                render_json(&snapshot, !repeating, enrichment.as_ref()).map_err(|e| AppError::Render(e.to_string()))?
             }
         };
         if iteration > 0 && args.format != ListFormat::Json {

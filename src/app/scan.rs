@@ -9,7 +9,7 @@ use crate::report::style::Palette;
 
 /// Opens GeoIP databases (`--geoip` first, then `[geoip]`, else the standard directories) and
 /// feeds.
-pub(super) fn open_enricher(
+pub(crate) fn open_enricher(
     settings: &crate::rules::EnrichSettings,
     cli_geoip: &[std::path::PathBuf],
     strict: bool,

@@ -166,10 +166,15 @@ impl GeoDb {
 /// Where `geoipupdate` and distributions put databases.
 pub const STANDARD_DIRS: [&str; 2] = ["/usr/share/GeoIP", "/var/lib/GeoIP"];
 
-/// `*.mmdb` files in the standard directories, sorted.
+/// `*.mmdb` files in the standard directories (or in the colon-separated directories of
+/// `SOCKAUDIT_GEOIP_DIRS` when set), sorted.
 pub fn standard_files() -> Vec<PathBuf> {
+    let dirs: Vec<PathBuf> = match std::env::var_os("SOCKAUDIT_GEOIP_DIRS") {
+        Some(list) => std::env::split_paths(&list).collect(),
+        None => STANDARD_DIRS.iter().map(PathBuf::from).collect(),
+    };
     let mut files = Vec::new();
-    for dir in STANDARD_DIRS {
+    for dir in dirs {
         if let Ok(entries) = std::fs::read_dir(dir) {
             files.extend(
                 entries

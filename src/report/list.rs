@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use super::style::Palette;
+use crate::enrich::{Enrichment, RemoteInfo};
 use crate::escape::for_terminal;
 use crate::model::{Family, Process, Protocol, Snapshot, Socket, TcpState, Unattributed};
 use crate::services::Services;
@@ -15,6 +16,22 @@ use crate::services::Services;
 pub struct AddressStyle<'a> {
     /// Service names for ports, when `--resolve`.
     pub services: Option<&'a Services>,
+    /// Country/ASN of remote addresses, when `--geo`.
+    pub geo: Option<&'a Enrichment>,
+}
+
+/// Country and `AS64512 Org` of a socket's peer, when known.
+fn geo_cells(geo: &Enrichment, socket: &Socket) -> (String, String) {
+    let Some(ip) = socket.remote_addr else {
+        return (String::new(), String::new());
+    };
+    let info = geo.get(ip);
+    let asn = match (info.asn, info.org) {
+        (Some(a), Some(o)) => format!("AS{a} {}", for_terminal(&o)),
+        (Some(a), None) => format!("AS{a}"),
+        _ => String::new(),
+    };
+    (info.country.unwrap_or_default(), asn)
 }
 
 /// `127.0.0.1:22`, `[::1]:22`, `*:*`; with services, `127.0.0.1:ssh`.
@@ -101,37 +118,41 @@ pub fn footer(snapshot: &Snapshot) -> String {
 
 /// The aligned text table with its footer.
 pub fn render_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palette) -> String {
-    const HEADERS: [&str; 6] = [
-        "Proto",
-        "Local Address",
-        "Foreign Address",
-        "State",
-        "PID/Program",
-        "User",
-    ];
-    let rows: Vec<[String; 6]> = snapshot
+    let mut headers = vec!["Proto", "Local Address", "Foreign Address"];
+    if style.geo.is_some() {
+        headers.extend(["Country", "ASN"]);
+    }
+    headers.extend(["State", "PID/Program", "User"]);
+    let rows: Vec<Vec<String>> = snapshot
         .sockets
         .iter()
         .map(|s| {
-            [
+            let mut row = vec![
                 proto_text(s).to_string(),
                 endpoint(s.local_addr, s.local_port, s.proto, style),
                 remote_text(s, style),
+            ];
+            if let Some(geo) = style.geo {
+                let (country, asn) = geo_cells(geo, s);
+                row.extend([country, asn]);
+            }
+            row.extend([
                 s.state.map_or(String::new(), |st| st.as_str().to_string()),
                 owner_text(snapshot, s),
                 user_text(snapshot.process_of(s), s),
-            ]
+            ]);
+            row
         })
         .collect();
-    let mut widths = HEADERS.map(str::len);
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let mut out = String::with_capacity((rows.len() + 3) * 100);
-    let header = join_row(&HEADERS.map(str::to_string), &widths);
-    let _ = writeln!(out, "{}{header}{}", palette.bold, palette.reset);
+    let header: Vec<String> = headers.iter().map(|h| (*h).to_string()).collect();
+    let _ = writeln!(out, "{}{}{}", palette.bold, join_row(&header, &widths), palette.reset);
     for row in &rows {
         out.push_str(&join_row(row, &widths));
         out.push('\n');
@@ -141,7 +162,7 @@ pub fn render_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palett
     out
 }
 
-fn join_row(cells: &[String; 6], widths: &[usize; 6]) -> String {
+fn join_row(cells: &[String], widths: &[usize]) -> String {
     let mut line = String::new();
     for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
         if i + 1 == cells.len() {
@@ -153,29 +174,22 @@ fn join_row(cells: &[String; 6], widths: &[usize; 6]) -> String {
     line.trim_end().to_string()
 }
 
-/// CSV with a header row; program names are escaped like the text table.
-pub fn render_csv(snapshot: &Snapshot) -> Result<String, csv::Error> {
+/// CSV with a header row; program names are escaped like the text table. With `geo`, the
+/// peer's country, AS number and organisation follow.
+pub fn render_csv(snapshot: &Snapshot, geo: Option<&Enrichment>) -> Result<String, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record([
-        "proto",
-        "family",
-        "local_addr",
-        "local_port",
-        "remote_addr",
-        "remote_port",
-        "state",
-        "pids",
-        "program",
-        "exe",
-        "user",
-        "uid",
-        "inode",
-        "unattributed",
-    ])?;
+    let mut header = vec![
+        "proto", "family", "local_addr", "local_port", "remote_addr", "remote_port", "state",
+        "pids", "program", "exe", "user", "uid", "inode", "unattributed",
+    ];
+    if geo.is_some() {
+        header.extend(["country", "asn", "org"]);
+    }
+    writer.write_record(&header)?;
     for s in &snapshot.sockets {
         let process = snapshot.process_of(s);
         let pids: Vec<String> = s.pids.iter().map(u32::to_string).collect();
-        writer.write_record([
+        let mut record = vec![
             s.proto.as_str().to_string(),
             match s.family {
                 Family::Ipv4 => "ipv4",
@@ -203,7 +217,14 @@ pub fn render_csv(snapshot: &Snapshot) -> Result<String, csv::Error> {
             s.unattributed
                 .map(|u| u.as_str().to_string())
                 .unwrap_or_default(),
-        ])?;
+        ];
+        if let Some(geo) = geo {
+            let info = s.remote_addr.map(|ip| geo.get(ip));
+            record.push(info.as_ref().and_then(|i| i.country.clone()).unwrap_or_default());
+            record.push(info.as_ref().and_then(|i| i.asn).map(|a| a.to_string()).unwrap_or_default());
+            record.push(info.and_then(|i| i.org).map(|o: String| for_terminal(&o).into_owned()).unwrap_or_default());
+        }
+        writer.write_record(&record)?;
     }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -216,6 +237,9 @@ struct SocketWithProcess<'a> {
     #[serde(flatten)]
     socket: &'a Socket,
     process: Option<&'a Process>,
+    /// The peer's scope, country, AS and feeds (`list --geo`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remote_info: Option<RemoteInfo>,
 }
 
 #[derive(Serialize)]
@@ -229,8 +253,9 @@ struct ListDocument<'a> {
     coverage: &'a crate::model::Coverage,
 }
 
-/// Snapshot JSON plus an inline `process` per socket (still loadable as a snapshot).
-pub fn render_json(snapshot: &Snapshot, pretty: bool) -> Result<String, serde_json::Error> {
+/// Snapshot JSON plus an inline `process` per socket (still loadable as a snapshot), and
+/// `remote_info` with `geo`.
+pub fn render_json(snapshot: &Snapshot, pretty: bool, geo: Option<&Enrichment>) -> Result<String, serde_json::Error> {
     let doc = ListDocument {
         schema_version: snapshot.schema_version,
         host: &snapshot.host,
@@ -242,6 +267,7 @@ pub fn render_json(snapshot: &Snapshot, pretty: bool) -> Result<String, serde_js
             .map(|socket| SocketWithProcess {
                 socket,
                 process: snapshot.process_of(socket),
+                remote_info: geo.and_then(|g| socket.remote_addr.map(|ip| g.get(ip))),
             })
             .collect(),
         processes: &snapshot.processes,
