@@ -172,7 +172,9 @@ impl<'r> RuleRun<'r> {
 
 /// What a rule needs that this run lacks, if anything.
 fn missing_capability(rule: &Rule, caps: &Capabilities) -> Option<String> {
-    let Body::Remote(remote) = &rule.body else { return None };
+    let Body::Remote(remote) = &rule.body else {
+        return None;
+    };
     let peer = &remote.peer;
     if peer.needs_country() && !caps.country {
         return Some(
@@ -202,7 +204,12 @@ fn missing_capability(rule: &Rule, caps: &Capabilities) -> Option<String> {
 
 /// Evaluates every enabled rule against the snapshot. `today` decides which allow entries have
 /// expired; `enrichment` holds what is known about remote addresses.
-pub fn evaluate(rules: &RuleSet, snapshot: &Snapshot, enrichment: &Enrichment, today: jiff::civil::Date) -> Evaluation {
+pub fn evaluate(
+    rules: &RuleSet,
+    snapshot: &Snapshot,
+    enrichment: &Enrichment,
+    today: jiff::civil::Date,
+) -> Evaluation {
     let ctx = Context::new(snapshot, enrichment);
     let mut findings = Vec::new();
     let mut warnings = Vec::new();

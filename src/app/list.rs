@@ -14,7 +14,12 @@ pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> 
     let services = args.resolve.then(Services::load_system);
     let enricher = if args.geo {
         let settings = crate::rules::EnrichSettings::default();
-        Some(super::scan::open_enricher(&settings, &args.geoip, false, jiff::Timestamp::now())?)
+        Some(super::scan::open_enricher(
+            &settings,
+            &args.geoip,
+            false,
+            jiff::Timestamp::now(),
+        )?)
     } else {
         None
     };
@@ -41,13 +46,11 @@ pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> 
         let repeating = args.interval.is_some();
         let text = match args.format {
             ListFormat::Text => render_text(&snapshot, style, palette),
-            ListFormat::Csv => {
-                render_csv(&snapshot, enrichment.as_ref()).map_err(|e| AppError::Render(e.to_string()))?
-            }
+            ListFormat::Csv => render_csv(&snapshot, enrichment.as_ref())
+                .map_err(|e| AppError::Render(e.to_string()))?,
             // One compact document per line when repeating: JSON Lines.
-            ListFormat::Json => {
-                render_json(&snapshot, !repeating, enrichment.as_ref()).map_err(|e| AppError::Render(e.to_string()))?
-            }
+            ListFormat::Json => render_json(&snapshot, !repeating, enrichment.as_ref())
+                .map_err(|e| AppError::Render(e.to_string()))?,
         };
         if iteration > 0 && args.format != ListFormat::Json {
             print("\n")?;

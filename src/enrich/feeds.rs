@@ -106,9 +106,14 @@ pub fn load(name: &str, path: &Path) -> Result<Feed, EnrichError> {
         message,
     };
     let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot open: {e}")))?;
-    let meta = file.metadata().map_err(|e| fail(format!("cannot stat: {e}")))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| fail(format!("cannot stat: {e}")))?;
     if meta.len() > MAX_FEED_BYTES {
-        return Err(fail(format!("larger than the {} MiB feed limit", MAX_FEED_BYTES >> 20)));
+        return Err(fail(format!(
+            "larger than the {} MiB feed limit",
+            MAX_FEED_BYTES >> 20
+        )));
     }
     let modified = meta
         .modified()
@@ -148,7 +153,10 @@ pub fn load(name: &str, path: &Path) -> Result<Feed, EnrichError> {
                 line: number,
                 message: format!("`{token}` mixes IPv4 and IPv6"),
             }),
-            Err(message) => bad_lines.push(BadLine { line: number, message }),
+            Err(message) => bad_lines.push(BadLine {
+                line: number,
+                message,
+            }),
         }
     }
     Ok(Feed {
@@ -179,8 +187,14 @@ mod tests {
         assert_eq!(
             feed.bad_lines,
             vec![
-                BadLine { line: 9, message: "`not-an-ip` is not an IP address or CIDR".into() },
-                BadLine { line: 10, message: "`300.1.1.1/8` is not an IP address or CIDR".into() },
+                BadLine {
+                    line: 9,
+                    message: "`not-an-ip` is not an IP address or CIDR".into()
+                },
+                BadLine {
+                    line: 10,
+                    message: "`300.1.1.1/8` is not an IP address or CIDR".into()
+                },
             ]
         );
         let has = |s: &str| feed.contains(s.parse().unwrap_or(IpAddr::from([0, 0, 0, 0])));
@@ -194,7 +208,10 @@ mod tests {
 
     #[test]
     fn merging_keeps_membership_exact() {
-        let merged = merge(vec![(10u32, 20), (15, 30), (31, 40), (50, 60), (1, 2)], |x| x.checked_add(1));
+        let merged = merge(
+            vec![(10u32, 20), (15, 30), (31, 40), (50, 60), (1, 2)],
+            |x| x.checked_add(1),
+        );
         assert_eq!(merged, vec![(1, 2), (10, 40), (50, 60)]);
         assert!(in_ranges(&merged, 40) && !in_ranges(&merged, 41) && !in_ranges(&merged, 0));
         assert!(!in_ranges(&merged, u32::MAX));

@@ -69,7 +69,9 @@ pub fn open(path: &Path) -> Result<GeoDb, EnrichError> {
         message,
     };
     let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot open: {e}")))?;
-    let meta = file.metadata().map_err(|e| fail(format!("cannot stat: {e}")))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| fail(format!("cannot stat: {e}")))?;
     if !meta.is_file() {
         return Err(fail("not a regular file".to_string()));
     }
@@ -82,7 +84,8 @@ pub fn open(path: &Path) -> Result<GeoDb, EnrichError> {
     } else {
         DbBytes::Owned(std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?)
     };
-    let reader = Reader::from_source(bytes).map_err(|e| fail(format!("not a valid MaxMind DB: {e}")))?;
+    let reader =
+        Reader::from_source(bytes).map_err(|e| fail(format!("not a valid MaxMind DB: {e}")))?;
     let metadata = reader.metadata();
     let database_type = metadata.database_type.clone();
     let lower = database_type.to_ascii_lowercase();

@@ -151,7 +151,11 @@ impl Enricher {
     pub fn open(config: &EnrichConfig, now: jiff::Timestamp) -> Result<Enricher, EnrichError> {
         let mut enricher = Enricher::default();
         let explicit = !config.geoip.is_empty();
-        let paths = if explicit { config.geoip.clone() } else { geoip::standard_files() };
+        let paths = if explicit {
+            config.geoip.clone()
+        } else {
+            geoip::standard_files()
+        };
         for path in paths {
             let db = match geoip::open(&path) {
                 Ok(db) => db,
@@ -168,7 +172,11 @@ impl Enricher {
                 db.info.database_type,
                 db.info.kind,
                 db.info.built.strftime("%Y-%m-%d"),
-                if db.info.mapped { "" } else { ", read into memory: not a trusted file" }
+                if db.info.mapped {
+                    ""
+                } else {
+                    ", read into memory: not a trusted file"
+                }
             );
             if age_days > config.geoip_max_age_days {
                 enricher.warnings.push(format!(
@@ -216,9 +224,12 @@ impl Enricher {
                     });
                 }
                 for bad in &feed.bad_lines {
-                    enricher
-                        .warnings
-                        .push(format!("{}:{}: skipped: {}", path.display(), bad.line, bad.message));
+                    enricher.warnings.push(format!(
+                        "{}:{}: skipped: {}",
+                        path.display(),
+                        bad.line,
+                        bad.message
+                    ));
                 }
             }
             if let Some(modified) = feed.modified {
@@ -249,7 +260,9 @@ impl Enricher {
         let mut by_ip: HashMap<IpAddr, RemoteInfo> = HashMap::new();
         let mut lookup_errors = 0usize;
         for socket in &snapshot.sockets {
-            let Some(remote) = socket.remote_addr else { continue };
+            let Some(remote) = socket.remote_addr else {
+                continue;
+            };
             let ip = canonical(remote);
             if by_ip.contains_key(&ip) {
                 continue;
@@ -271,7 +284,10 @@ impl Enricher {
         let ip = canonical(ip);
         let scope = classify(ip);
         // Loopback, wildcard and multicast peers have no owner worth looking up.
-        let geo = !matches!(scope, Scope::Loopback | Scope::Unspecified | Scope::Multicast);
+        let geo = !matches!(
+            scope,
+            Scope::Loopback | Scope::Unspecified | Scope::Multicast
+        );
         let country = match (&self.country, geo) {
             (Some(db), true) => db.country(ip).unwrap_or_else(|_| {
                 *errors += 1;

@@ -152,7 +152,13 @@ pub fn render_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palett
     }
     let mut out = String::with_capacity((rows.len() + 3) * 100);
     let header: Vec<String> = headers.iter().map(|h| (*h).to_string()).collect();
-    let _ = writeln!(out, "{}{}{}", palette.bold, join_row(&header, &widths), palette.reset);
+    let _ = writeln!(
+        out,
+        "{}{}{}",
+        palette.bold,
+        join_row(&header, &widths),
+        palette.reset
+    );
     for row in &rows {
         out.push_str(&join_row(row, &widths));
         out.push('\n');
@@ -179,8 +185,20 @@ fn join_row(cells: &[String], widths: &[usize]) -> String {
 pub fn render_csv(snapshot: &Snapshot, geo: Option<&Enrichment>) -> Result<String, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header = vec![
-        "proto", "family", "local_addr", "local_port", "remote_addr", "remote_port", "state",
-        "pids", "program", "exe", "user", "uid", "inode", "unattributed",
+        "proto",
+        "family",
+        "local_addr",
+        "local_port",
+        "remote_addr",
+        "remote_port",
+        "state",
+        "pids",
+        "program",
+        "exe",
+        "user",
+        "uid",
+        "inode",
+        "unattributed",
     ];
     if geo.is_some() {
         header.extend(["country", "asn", "org"]);
@@ -220,9 +238,22 @@ pub fn render_csv(snapshot: &Snapshot, geo: Option<&Enrichment>) -> Result<Strin
         ];
         if let Some(geo) = geo {
             let info = s.remote_addr.map(|ip| geo.get(ip));
-            record.push(info.as_ref().and_then(|i| i.country.clone()).unwrap_or_default());
-            record.push(info.as_ref().and_then(|i| i.asn).map(|a| a.to_string()).unwrap_or_default());
-            record.push(info.and_then(|i| i.org).map(|o: String| for_terminal(&o).into_owned()).unwrap_or_default());
+            record.push(
+                info.as_ref()
+                    .and_then(|i| i.country.clone())
+                    .unwrap_or_default(),
+            );
+            record.push(
+                info.as_ref()
+                    .and_then(|i| i.asn)
+                    .map(|a| a.to_string())
+                    .unwrap_or_default(),
+            );
+            record.push(
+                info.and_then(|i| i.org)
+                    .map(|o: String| for_terminal(&o).into_owned())
+                    .unwrap_or_default(),
+            );
         }
         writer.write_record(&record)?;
     }
@@ -255,7 +286,11 @@ struct ListDocument<'a> {
 
 /// Snapshot JSON plus an inline `process` per socket (still loadable as a snapshot), and
 /// `remote_info` with `geo`.
-pub fn render_json(snapshot: &Snapshot, pretty: bool, geo: Option<&Enrichment>) -> Result<String, serde_json::Error> {
+pub fn render_json(
+    snapshot: &Snapshot,
+    pretty: bool,
+    geo: Option<&Enrichment>,
+) -> Result<String, serde_json::Error> {
     let doc = ListDocument {
         schema_version: snapshot.schema_version,
         host: &snapshot.host,

@@ -135,8 +135,20 @@ pub fn load(sources: &RuleSources) -> Result<RuleSet, RuleErrors> {
             };
             match key {
                 "lists" => {}
-                "geoip" => read_geoip(item, key_loc.clone(), &set.sources, &mut set.enrich, &mut diags),
-                "feeds" => read_feeds(item, key_loc.clone(), &set.sources, &mut set.enrich, &mut diags),
+                "geoip" => read_geoip(
+                    item,
+                    key_loc.clone(),
+                    &set.sources,
+                    &mut set.enrich,
+                    &mut diags,
+                ),
+                "feeds" => read_feeds(
+                    item,
+                    key_loc.clone(),
+                    &set.sources,
+                    &mut set.enrich,
+                    &mut diags,
+                ),
                 "listen" | "flood" | "remote" | "process" => {
                     let kind = match key {
                         "listen" => RuleKind::Listen,
@@ -337,23 +349,41 @@ fn base_dir(sources: &Sources, file: usize) -> PathBuf {
 
 fn resolve(sources: &Sources, file: usize, path: &str) -> PathBuf {
     let p = Path::new(path);
-    if p.is_absolute() { p.to_path_buf() } else { base_dir(sources, file).join(p) }
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base_dir(sources, file).join(p)
+    }
 }
 
 fn max_age(reader: &mut TableReader<'_>, diags: &mut Vec<Diag>) -> Option<i64> {
     match reader.integer("max-age-days", diags) {
         Some((n, _)) if n >= 1 => Some(n),
         Some((n, loc)) => {
-            diags.push(Diag::at(loc, format!("max-age-days {n} must be at least 1"), "bad age"));
+            diags.push(Diag::at(
+                loc,
+                format!("max-age-days {n} must be at least 1"),
+                "bad age",
+            ));
             None
         }
         None => None,
     }
 }
 
-fn read_geoip(item: &Item, loc: Loc, sources: &Sources, settings: &mut super::EnrichSettings, diags: &mut Vec<Diag>) {
+fn read_geoip(
+    item: &Item,
+    loc: Loc,
+    sources: &Sources,
+    settings: &mut super::EnrichSettings,
+    diags: &mut Vec<Diag>,
+) {
     let Some(table) = item.as_table_like() else {
-        diags.push(Diag::at(loc, "`geoip` must be a table: [geoip] databases = [...]", "expected a table"));
+        diags.push(Diag::at(
+            loc,
+            "`geoip` must be a table: [geoip] databases = [...]",
+            "expected a table",
+        ));
         return;
     };
     let mut reader = TableReader::new(table, loc.file, GEOIP_KEYS, "[geoip]");
@@ -361,7 +391,11 @@ fn read_geoip(item: &Item, loc: Loc, sources: &Sources, settings: &mut super::En
         for item in items {
             match item.value {
                 Scalar::Str(path) => settings.geoip.push(resolve(sources, loc.file, &path)),
-                Scalar::Int(_) => diags.push(Diag::at(item.loc, "a database is a file path string", "not a path")),
+                Scalar::Int(_) => diags.push(Diag::at(
+                    item.loc,
+                    "a database is a file path string",
+                    "not a path",
+                )),
             }
         }
     }
@@ -371,9 +405,19 @@ fn read_geoip(item: &Item, loc: Loc, sources: &Sources, settings: &mut super::En
     reader.finish(diags);
 }
 
-fn read_feeds(item: &Item, loc: Loc, sources: &Sources, settings: &mut super::EnrichSettings, diags: &mut Vec<Diag>) {
+fn read_feeds(
+    item: &Item,
+    loc: Loc,
+    sources: &Sources,
+    settings: &mut super::EnrichSettings,
+    diags: &mut Vec<Diag>,
+) {
     let Some(table) = item.as_table_like() else {
-        diags.push(Diag::at(loc, "`feeds` must be a table: [feeds] name = \"/path\"", "expected a table"));
+        diags.push(Diag::at(
+            loc,
+            "`feeds` must be a table: [feeds] name = \"/path\"",
+            "expected a table",
+        ));
         return;
     };
     for (name, entry) in table.iter() {
@@ -387,7 +431,11 @@ fn read_feeds(item: &Item, loc: Loc, sources: &Sources, settings: &mut super::En
             let mut reader = TableReader::new(t, loc.file, FEED_KEYS, "a [feeds] entry");
             let path = reader.string("path", diags).map(|(p, _)| p);
             if path.is_none() && reader.value_loc("path").is_none() {
-                diags.push(Diag::at(entry_loc.clone(), format!("feed `{name}` has no `path`"), "add path = \"...\""));
+                diags.push(Diag::at(
+                    entry_loc.clone(),
+                    format!("feed `{name}` has no `path`"),
+                    "add path = \"...\"",
+                ));
             }
             let days = max_age(&mut reader, diags);
             reader.finish(diags);
@@ -402,7 +450,9 @@ fn read_feeds(item: &Item, loc: Loc, sources: &Sources, settings: &mut super::En
         };
         if let Some(path) = path {
             let days = days.unwrap_or(crate::enrich::DEFAULT_FEED_MAX_AGE_DAYS);
-            settings.feeds.insert(name.to_string(), (resolve(sources, loc.file, &path), days));
+            settings
+                .feeds
+                .insert(name.to_string(), (resolve(sources, loc.file, &path), days));
         }
     }
 }

@@ -93,7 +93,11 @@ impl PeerFacts {
             reasons.push(format!("AS{asn} is denied"));
         }
         if !self.feeds.is_empty() {
-            let listed: Vec<&String> = info.feeds.iter().filter(|f| self.feeds.contains(f)).collect();
+            let listed: Vec<&String> = info
+                .feeds
+                .iter()
+                .filter(|f| self.feeds.contains(f))
+                .collect();
             if listed.is_empty() {
                 return None;
             }
@@ -145,7 +149,11 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
     }
 }
 
-fn read_peer_facts(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) -> PeerFacts {
+fn read_peer_facts(
+    reader: &mut TableReader<'_>,
+    lists: &Lists,
+    diags: &mut Vec<Diag>,
+) -> PeerFacts {
     let allow_countries = read_countries(reader, "allow-countries", lists, diags);
     let deny_countries = read_countries(reader, "deny-countries", lists, diags);
     let allow_asn = read_asns(reader, "allow-asn", lists, diags);
@@ -156,7 +164,11 @@ fn read_peer_facts(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<
             .filter_map(|item| match item.value {
                 Scalar::Str(s) => Some(s),
                 Scalar::Int(_) => {
-                    diags.push(Diag::at(item.loc, "a feed is named by a string", "not a feed name"));
+                    diags.push(Diag::at(
+                        item.loc,
+                        "a feed is named by a string",
+                        "not a feed name",
+                    ));
                     None
                 }
             })
@@ -172,7 +184,12 @@ fn read_peer_facts(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<
     }
 }
 
-fn read_countries(reader: &mut TableReader<'_>, key: &str, lists: &Lists, diags: &mut Vec<Diag>) -> Option<Vec<String>> {
+fn read_countries(
+    reader: &mut TableReader<'_>,
+    key: &str,
+    lists: &Lists,
+    diags: &mut Vec<Diag>,
+) -> Option<Vec<String>> {
     let items = reader.items(key, diags)?;
     let mut out = Vec::new();
     for item in lists.expand(&items, diags) {
@@ -181,15 +198,24 @@ fn read_countries(reader: &mut TableReader<'_>, key: &str, lists: &Lists, diags:
                 out.push(s.to_ascii_uppercase());
             }
             _ => diags.push(
-                Diag::at(item.loc.clone(), "expected a two-letter ISO country code", "not a country code")
-                    .help("e.g. \"US\", \"DE\", \"KP\" (ISO 3166-1 alpha-2)"),
+                Diag::at(
+                    item.loc.clone(),
+                    "expected a two-letter ISO country code",
+                    "not a country code",
+                )
+                .help("e.g. \"US\", \"DE\", \"KP\" (ISO 3166-1 alpha-2)"),
             ),
         }
     }
     Some(out)
 }
 
-fn read_asns(reader: &mut TableReader<'_>, key: &str, lists: &Lists, diags: &mut Vec<Diag>) -> Option<Vec<u32>> {
+fn read_asns(
+    reader: &mut TableReader<'_>,
+    key: &str,
+    lists: &Lists,
+    diags: &mut Vec<Diag>,
+) -> Option<Vec<u32>> {
     let items = reader.items(key, diags)?;
     let mut out = Vec::new();
     for item in lists.expand(&items, diags) {
@@ -244,7 +270,9 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &m
             continue;
         }
         let info = ctx.remote_info(remote_addr);
-        let Some(reasons) = rule.peer.reasons(&info) else { continue };
+        let Some(reasons) = rule.peer.reasons(&info) else {
+            continue;
+        };
         if run.allowed(socket, process) {
             continue;
         }

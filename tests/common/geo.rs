@@ -8,15 +8,39 @@ use mmdb_writer::Writer;
 use serde_json::json;
 
 /// network, country iso code, registered-country code, ASN, org
-type Entry = (&'static str, Option<&'static str>, Option<&'static str>, u32, &'static str);
+type Entry = (
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    u32,
+    &'static str,
+);
 
 /// What the test databases say.
 pub const NETWORKS: &[Entry] = &[
     ("203.0.113.0/24", Some("KP"), None, 64512, "Example Org"),
-    ("198.51.100.0/24", None, Some("DE"), 64513, "Registered Only GmbH"),
+    (
+        "198.51.100.0/24",
+        None,
+        Some("DE"),
+        64513,
+        "Registered Only GmbH",
+    ),
     ("8.8.4.0/24", Some("US"), Some("US"), 15169, "GOOGLE"),
-    ("45.9.148.0/24", Some("NL"), Some("NL"), 64514, "Pool Hosting BV"),
-    ("2a01:4f8::/32", Some("DE"), Some("DE"), 24940, "Hetzner Online GmbH"),
+    (
+        "45.9.148.0/24",
+        Some("NL"),
+        Some("NL"),
+        64514,
+        "Pool Hosting BV",
+    ),
+    (
+        "2a01:4f8::/32",
+        Some("DE"),
+        Some("DE"),
+        24940,
+        "Hetzner Online GmbH",
+    ),
     ("2001:db8::/32", Some("KP"), None, 64512, "Example Org"),
 ];
 
@@ -35,12 +59,17 @@ pub fn write_databases(dir: &Path, age_days: u64) -> (PathBuf, PathBuf) {
         let net: mmdb_writer::ipnet::IpNet = net.parse().expect("network");
         let mut record = serde_json::Map::new();
         if let Some(iso) = iso {
-            record.insert("country".into(), json!({ "iso_code": iso, "names": { "en": iso } }));
+            record.insert(
+                "country".into(),
+                json!({ "iso_code": iso, "names": { "en": iso } }),
+            );
         }
         if let Some(reg) = registered {
             record.insert("registered_country".into(), json!({ "iso_code": reg }));
         }
-        country.insert(net, &serde_json::Value::Object(record)).expect("insert country");
+        country
+            .insert(net, &serde_json::Value::Object(record))
+            .expect("insert country");
         // A typed record: maxminddb decodes integers strictly (the ASN must be a uint32).
         #[derive(serde::Serialize)]
         struct AsnRecord<'a> {
@@ -63,8 +92,13 @@ pub fn write_databases(dir: &Path, age_days: u64) -> (PathBuf, PathBuf) {
 /// A valid database of a type sockaudit does not use.
 pub fn write_wrong_type(dir: &Path) -> PathBuf {
     let mut w = writer("GeoIP2-Anonymous-IP", 1);
-    w.insert("192.0.2.0/24".parse::<mmdb_writer::ipnet::IpNet>().expect("net"), &json!({ "is_anonymous": true }))
-        .expect("insert");
+    w.insert(
+        "192.0.2.0/24"
+            .parse::<mmdb_writer::ipnet::IpNet>()
+            .expect("net"),
+        &json!({ "is_anonymous": true }),
+    )
+    .expect("insert");
     let path = dir.join("anonymous.mmdb");
     std::fs::write(&path, w.to_bytes().expect("bytes")).expect("write");
     path
