@@ -21,7 +21,12 @@ fn scan(snapshot: &str, extra_rules: &[&str]) -> Evaluation {
     ))
     .unwrap_or_else(|e| panic!("rules load: {}", e.rendered));
     let snap = sockaudit::collect::file::load(Path::new(snapshot)).unwrap();
-    evaluate(&rules, &snap, &sockaudit::enrich::Enrichment::default(), TODAY)
+    evaluate(
+        &rules,
+        &snap,
+        &sockaudit::enrich::Enrichment::default(),
+        TODAY,
+    )
 }
 
 /// One line per finding plus its message: stable, reviewable snapshot text.
