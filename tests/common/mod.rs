@@ -66,7 +66,29 @@ impl Holder {
 
     /// Starts `exe` (a copy of this test executable) as a holder of `spec`.
     pub fn spawn_exe(exe: &Path, spec: &str) -> Holder {
-        let mut child = Command::new(exe)
+        Holder::spawn_wrapped(&[], exe, spec)
+    }
+
+    /// Starts this test executable as a holder of `spec` under `wrapper` (e.g.
+    /// `["ip", "netns", "exec", "ns1"]`, which execs it in place: the PID stays the same).
+    pub fn spawn_in(wrapper: &[&str], spec: &str) -> Holder {
+        Holder::spawn_wrapped(
+            wrapper,
+            &std::env::current_exe().expect("current exe"),
+            spec,
+        )
+    }
+
+    fn spawn_wrapped(wrapper: &[&str], exe: &Path, spec: &str) -> Holder {
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(exe);
+                c
+            }
+            None => Command::new(exe),
+        };
+        let mut child = command
             .args([
                 "common::holder_main",
                 "--exact",
@@ -162,7 +184,8 @@ pub fn set_defer_accept(listener: &TcpListener, seconds: libc::c_int) -> std::io
 /// `tcp` (listener on 127.0.0.1:0), `tcp6` (on [::1]:0), `udp` (bound 127.0.0.1:0),
 /// `pair` (listener + one established connection), `defer:N` (TCP_DEFER_ACCEPT listener with
 /// N silent clients: N SYN_RECV sockets), `port:P` (listener on 127.0.0.1:P),
-/// `any:P` (listener on 0.0.0.0:P).
+/// `any:P` (listener on 0.0.0.0:P), `serve:ADDR` (listener on ADDR that accepts and keeps
+/// every connection), `connect:ADDR` (one client connection to ADDR).
 fn run_holder(spec: &str) {
     let mut keep: Vec<Box<dyn std::any::Any>> = Vec::new();
     let say = |port: u16| println!("HOLDER PORT {port}");
@@ -179,6 +202,21 @@ fn run_holder(spec: &str) {
                 let l = TcpListener::bind(addr).expect("bind");
                 say(l.local_addr().unwrap().port());
                 keep.push(Box::new(l));
+            }
+            "serve" => {
+                let l = TcpListener::bind(arg).expect("bind serve address");
+                say(l.local_addr().unwrap().port());
+                std::thread::spawn(move || {
+                    let mut accepted = Vec::new();
+                    for stream in l.incoming().flatten() {
+                        accepted.push(stream);
+                    }
+                });
+            }
+            "connect" => {
+                let stream = TcpStream::connect(arg).expect("connect");
+                say(stream.local_addr().unwrap().port());
+                keep.push(Box::new(stream));
             }
             "udp" => {
                 let u = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind udp");

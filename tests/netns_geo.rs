@@ -1,0 +1,169 @@
+//! End to end with real peers: two network namespaces joined by a veth pair, documentation
+//! addresses inside them only, a test GeoIP database mapping the peer to a denied country and
+//! AS. Traffic never leaves the pair; the namespaces and processes are removed on drop, also
+//! when an assertion fails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::geo::write_databases;
+use common::{Holder, is_root, sockaudit_path};
+use serde_json::Value;
+
+/// Two namespaces `a` (203.0.113.1) and `b` (203.0.113.2) joined by veth; deleted on drop.
+struct NetnsPair {
+    a: String,
+    b: String,
+}
+
+fn ip(args: &[&str]) {
+    let status = Command::new("ip").args(args).status().expect("ip runs");
+    assert!(status.success(), "ip {args:?} failed");
+}
+
+impl NetnsPair {
+    fn create() -> NetnsPair {
+        let id = std::process::id() % 100_000;
+        let pair = NetnsPair {
+            a: format!("sa-geo-a-{id}"),
+            b: format!("sa-geo-b-{id}"),
+        };
+        let (va, vb) = (format!("sav{id}a"), format!("sav{id}b"));
+        ip(&["netns", "add", &pair.a]);
+        ip(&["netns", "add", &pair.b]);
+        ip(&[
+            "link", "add", &va, "netns", &pair.a, "type", "veth", "peer", "name", &vb, "netns",
+            &pair.b,
+        ]);
+        ip(&["-n", &pair.a, "addr", "add", "203.0.113.1/24", "dev", &va]);
+        ip(&["-n", &pair.b, "addr", "add", "203.0.113.2/24", "dev", &vb]);
+        for (ns, dev) in [(&pair.a, &va), (&pair.b, &vb)] {
+            ip(&["-n", ns, "link", "set", "lo", "up"]);
+            ip(&["-n", ns, "link", "set", dev, "up"]);
+        }
+        pair
+    }
+}
+
+impl Drop for NetnsPair {
+    fn drop(&mut self) {
+        // Deleting a namespace removes its end of the veth pair, and with it the other end.
+        for ns in [&self.a, &self.b] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
+
+#[test]
+fn inbound_and_outbound_peers_in_a_denied_country_and_as() {
+    if !is_root() || Command::new("ip").arg("-V").output().is_err() {
+        eprintln!(
+            "skipped: needs root and iproute2 to create network namespaces (CI runs as root)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (country, asn) = write_databases(dir.path(), 1);
+    let rules = dir.path().join("netns.toml");
+    std::fs::write(
+        &rules,
+        "[[remote]]\nid = \"inbound-from-kp\"\nseverity = \"high\"\ndirection = \"inbound\"\nremote = \"documentation\"\ndeny-countries = [\"KP\"]\n\n\
+         [[remote]]\nid = \"outbound-to-as64512\"\nseverity = \"high\"\ndirection = \"outbound\"\nremote = \"documentation\"\ndeny-asn = [64512]\n",
+    )
+    .unwrap();
+
+    // Declared first, dropped last: holders die before their namespaces go.
+    let pair = NetnsPair::create();
+    let in_a = ["ip", "netns", "exec", pair.a.as_str()];
+    let in_b = ["ip", "netns", "exec", pair.b.as_str()];
+    // (a) the peer connects in to our listener; (b) we connect out to the peer's listener.
+    let server_a = Holder::spawn_in(&in_a, "serve:203.0.113.1:8443");
+    let server_b = Holder::spawn_in(&in_b, "serve:203.0.113.2:9443");
+    let client_b = Holder::spawn_in(&in_b, "connect:203.0.113.1:8443");
+    let client_a = Holder::spawn_in(&in_a, "connect:203.0.113.2:9443");
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let doc = loop {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &pair.a])
+            .arg(sockaudit_path())
+            .args([
+                "scan",
+                "--no-default-rules",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+                "--rules",
+            ])
+            .arg(&rules)
+            .arg("--geoip")
+            .arg(&country)
+            .arg("--geoip")
+            .arg(&asn)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        if doc["findings"].as_array().unwrap().len() >= 2 || Instant::now() > deadline {
+            break doc;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let findings = doc["findings"].as_array().unwrap();
+    let inbound = findings
+        .iter()
+        .find(|f| f["rule"] == "inbound-from-kp")
+        .expect("inbound finding");
+    assert_eq!(inbound["remote"]["ip"], "203.0.113.2");
+    assert_eq!(inbound["remote"]["country"], "KP");
+    assert_eq!(inbound["remote"]["scope"], "documentation");
+    assert_eq!(inbound["socket"]["local_port"], 8443);
+    assert_eq!(
+        inbound["process"]["pid"], server_a.pid,
+        "the accepting server owns it"
+    );
+    assert!(
+        inbound["message"]
+            .as_str()
+            .unwrap()
+            .contains("inbound tcp connection from 203.0.113.2:")
+    );
+
+    let outbound = findings
+        .iter()
+        .find(|f| f["rule"] == "outbound-to-as64512")
+        .expect("outbound finding");
+    assert_eq!(outbound["remote"]["ip"], "203.0.113.2");
+    assert_eq!(outbound["remote"]["asn"], 64512);
+    assert_eq!(outbound["remote"]["org"], "Example Org");
+    assert_eq!(outbound["socket"]["remote_port"], 9443);
+    assert_eq!(outbound["process"]["pid"], client_a.pid);
+    assert!(
+        outbound["message"]
+            .as_str()
+            .unwrap()
+            .contains("203.0.113.2:9443 [KP, AS64512 Example Org]")
+    );
+    assert_eq!(
+        findings.len(),
+        2,
+        "namespace b's sockets are invisible from a: {findings:#?}"
+    );
+
+    drop((client_a, client_b, server_b, server_a));
+    drop(pair);
+    let listed = Command::new("ip").args(["netns", "list"]).output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&listed.stdout).contains("sa-geo-"),
+        "namespaces removed"
+    );
+}
