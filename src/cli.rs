@@ -152,7 +152,7 @@ pub struct ScanArgs {
     /// Exit 1 when a finding at or above this severity exists.
     #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "LEVEL")]
     pub fail_on: FailOn,
-    /// GeoIP database (GeoLite2/DB-IP Country, City or ASN .mmdb). Repeatable. Default: [geoip]
+    /// GeoIP database (GeoLite2/DB-IP Country, City or ASN .mmdb). Repeatable. Default: the geoip table
     /// in rule files, else /usr/share/GeoIP and /var/lib/GeoIP.
     #[arg(long = "geoip", value_name = "FILE")]
     pub geoip: Vec<PathBuf>,

@@ -204,10 +204,14 @@ impl Enricher {
         for (name, (path, max_age)) in &config.feeds {
             let started = std::time::Instant::now();
             let feed = feeds::load(name, path)?;
+            let age_days = feed
+                .modified
+                .map(|m| (now.as_second() - m.as_second()) / 86_400);
             tracing::info!(
-                "feed {name}: {} entries from {} in {:.1} ms",
+                "feed {name}: {} entries from {} ({}), loaded in {:.1} ms",
                 feed.entries,
                 path.display(),
+                age_days.map_or_else(|| "age unknown".to_string(), |d| format!("{d} days old")),
                 started.elapsed().as_secs_f64() * 1000.0
             );
             if !feed.bad_lines.is_empty() {
@@ -232,14 +236,13 @@ impl Enricher {
                     ));
                 }
             }
-            if let Some(modified) = feed.modified {
-                let age_days = (now.as_second() - modified.as_second()) / 86_400;
-                if age_days > *max_age {
-                    enricher.warnings.push(format!(
-                        "feed {name} ({}) is {age_days} days old (more than {max_age}): refresh it",
-                        path.display()
-                    ));
-                }
+            if let Some(age_days) = age_days
+                && age_days > *max_age
+            {
+                enricher.warnings.push(format!(
+                    "feed {name} ({}) is {age_days} days old (more than {max_age}): refresh it",
+                    path.display()
+                ));
             }
             enricher.feeds.push(feed);
         }

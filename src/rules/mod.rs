@@ -1,6 +1,6 @@
 //! Rules: kinds are code (one module each), instances are data (TOML rule files).
 //!
-//! [`load`] reads rule files into a validated [`RuleSet`] (or every problem found, with
+//! [`load()`] reads rule files into a validated [`RuleSet`] (or every problem found, with
 //! locations); the engine ([`crate::engine`]) evaluates a rule set against a snapshot.
 
 pub mod builtin;
