@@ -79,6 +79,67 @@ Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
     /// List, explain and check rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Record what is normal here, and check or update that record.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// Scan repeatedly and print only new and resolved findings, like `netstat -on 5`.
+    #[command(after_help = "\
+Examples:
+  sockaudit watch                         every 5 s until Ctrl-C
+  sockaudit watch --interval 1m --baseline web1.baseline.toml
+  sockaudit watch --count 3 --interval 1  three scans, one second apart")]
+    Watch(WatchArgs),
+}
+
+/// `baseline` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Write a reviewable TOML record of this host's listeners and socket-owning programs.
+    Create {
+        /// Write here (atomically) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Record a saved snapshot instead of this machine.
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+    },
+    /// Compare this machine with a baseline: `+` new, `-` missing, `~` changed; exit 1 on drift.
+    Check {
+        /// The baseline file.
+        file: PathBuf,
+        /// Check a saved snapshot instead of this machine.
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+        format: ScanFormat,
+        /// Exit 1 when drift at or above this severity exists.
+        #[arg(long, value_enum, default_value_t = FailOn::Info, value_name = "LEVEL")]
+        fail_on: FailOn,
+    },
+    /// Rewrite a baseline to the current state, keeping comments and hand edits on entries that
+    /// still exist.
+    Update {
+        /// The baseline file (rewritten atomically).
+        file: PathBuf,
+        /// Take the current state from a saved snapshot.
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+    },
+}
+
+/// Arguments of `watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Everything `scan` takes.
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Time between scans (seconds, or 500ms, 5s, 1m).
+    #[arg(long, value_name = "SECS", value_parser = parse_interval, default_value = "5s")]
+    pub interval: Duration,
+    /// Stop after N scans (default: until Ctrl-C or SIGTERM).
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
 }
 
 /// Output formats of `scan`.
@@ -132,6 +193,10 @@ pub struct RuleArgs {
     /// Do not load the built-in rule pack.
     #[arg(long)]
     pub no_default_rules: bool,
+    /// A baseline (`sockaudit baseline create`): report drift from it. It is loaded like a
+    /// rule file, after the others.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 /// Arguments of `scan`.
@@ -159,6 +224,13 @@ pub struct ScanArgs {
     /// Treat inactive rules (missing GeoIP data or feeds) and bad feed lines as errors (exit 2).
     #[arg(long)]
     pub strict: bool,
+    /// Remember what was reported: later runs report only new and resolved findings. Without
+    /// FILE: /var/lib/sockaudit/state.json as root, else $XDG_STATE_HOME/sockaudit/state.json.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
+    pub state: Option<PathBuf>,
+    /// With --state: report a still-present finding again after this long (e.g. 24h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval, requires = "state")]
+    pub renotify: Option<Duration>,
 }
 
 /// `rules` subcommands.

@@ -247,6 +247,7 @@ pub fn evaluate(
             Body::Flood(body) => crate::rules::flood::evaluate(&run, body, &ctx, &mut findings),
             Body::Remote(body) => crate::rules::remote::evaluate(&run, body, &ctx, &mut findings),
             Body::Process(body) => crate::rules::process::evaluate(&run, body, &ctx, &mut findings),
+            Body::Drift(body) => crate::rules::drift::evaluate(&run, body, &ctx, &mut findings),
         }
     }
     let mut findings = merge_and_sort(findings);
@@ -302,6 +303,7 @@ fn merge_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
                 let kb = b.socket.as_ref().map(Socket::sort_key);
                 ka.cmp(&kb)
             })
+            .then_with(|| a.message.cmp(&b.message))
             .then_with(|| a.fingerprint.cmp(&b.fingerprint))
     });
     merged

@@ -67,15 +67,18 @@ pub enum RuleKind {
     Remote,
     /// `[[process]]`: unknown or suspicious socket owners.
     Process,
+    /// Drift from a `[baseline]`.
+    Baseline,
 }
 
 impl RuleKind {
     /// Every kind.
-    pub const ALL: [RuleKind; 4] = [
+    pub const ALL: [RuleKind; 5] = [
         RuleKind::Listen,
         RuleKind::Flood,
         RuleKind::Remote,
         RuleKind::Process,
+        RuleKind::Baseline,
     ];
 
     /// The table-array name in rule files.
@@ -85,6 +88,7 @@ impl RuleKind {
             RuleKind::Flood => "flood",
             RuleKind::Remote => "remote",
             RuleKind::Process => "process",
+            RuleKind::Baseline => "baseline",
         }
     }
 }

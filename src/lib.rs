@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod atomic;
+pub mod baseline;
 pub mod cli;
 pub mod collect;
 pub mod engine;
@@ -19,3 +20,4 @@ pub mod model;
 pub mod report;
 pub mod rules;
 pub mod services;
+pub mod state;

@@ -1,10 +1,12 @@
 //! The commands: glue between collectors, the engine and reporters. No I/O of its own beyond
 //! choosing inputs and outputs.
 
+mod baseline;
 mod list;
 mod rules;
 mod scan;
 mod snapshot;
+mod watch;
 
 use std::path::Path;
 
@@ -42,6 +44,9 @@ pub enum AppError {
     /// GeoIP databases or feeds could not be opened.
     #[error(transparent)]
     Enrich(#[from] crate::enrich::EnrichError),
+    /// The state file could not be locked or written.
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
     /// A command-line value is wrong in a way clap cannot check.
     #[error("{0}")]
     Usage(String),
@@ -55,12 +60,16 @@ pub fn run(cli: Cli) -> Result<ExitStatus, AppError> {
         Command::Snapshot(args) => snapshot::run(&args),
         Command::Scan(args) => scan::run(&args, color),
         Command::Rules(command) => rules::run(&command),
+        Command::Baseline(command) => baseline::run(&command, color),
+        Command::Watch(args) => watch::run(&args),
     }
 }
 
 /// Loads rules in the standard order; on problems prints every diagnostic to stderr.
 fn load_rules(args: &crate::cli::RuleArgs) -> Result<crate::rules::RuleSet, AppError> {
-    let sources = crate::rules::RuleSources::standard(args.no_default_rules, args.rules.clone());
+    let mut paths = args.rules.clone();
+    paths.extend(args.baseline.iter().cloned());
+    let sources = crate::rules::RuleSources::standard(args.no_default_rules, paths);
     let set = crate::rules::load(&sources).map_err(AppError::Rules)?;
     tracing::info!("{} rules from {}", set.rules.len(), set.files.join(", "));
     Ok(set)

@@ -1,5 +1,6 @@
 //! Reporters: each owns its writer and renders plain data; none collects or evaluates.
 
+pub mod drift;
 pub mod list;
 pub mod scan;
 pub mod style;

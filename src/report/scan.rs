@@ -11,6 +11,19 @@ use crate::escape::for_terminal;
 use crate::finding::{Finding, Severity};
 use crate::model::{Coverage, Host, SCHEMA_VERSION, Snapshot, TcpState};
 
+/// What `--state` changed about this report.
+#[derive(Debug, Clone, Serialize)]
+pub struct StateNote {
+    /// The state file.
+    pub path: String,
+    /// Findings reported before and gone now.
+    pub resolved: Vec<crate::state::Seen>,
+    /// Still present, already reported, not repeated.
+    pub unchanged: usize,
+    /// Reported again because `--renotify` elapsed.
+    pub renotified: usize,
+}
+
 /// Counts for the summary line and the JSON `summary`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
@@ -63,14 +76,18 @@ struct JsonReport<'a> {
     findings: &'a [Finding],
     warnings: &'a [Warning],
     inactive: &'a [Inactive],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'a StateNote>,
     coverage: &'a Coverage,
 }
 
-/// The JSON report.
+/// The JSON report. With `--state`, `findings` holds only what is new (or due again) and
+/// `state` says what was resolved.
 pub fn render_json(
     snapshot: &Snapshot,
     eval: &Evaluation,
     summary: &Summary,
+    state: Option<&StateNote>,
 ) -> Result<String, serde_json::Error> {
     let report = JsonReport {
         schema_version: SCHEMA_VERSION,
@@ -81,6 +98,7 @@ pub fn render_json(
         findings: &eval.findings,
         warnings: &eval.warnings,
         inactive: &eval.inactive,
+        state,
         coverage: &snapshot.coverage,
     };
     let mut text = serde_json::to_string_pretty(&report)?;
@@ -96,12 +114,14 @@ fn severity_color(severity: Severity, palette: Palette) -> &'static str {
     }
 }
 
-/// The text report: a header, findings grouped by severity (highest first), a summary line.
+/// The text report: a header, findings grouped by severity (highest first), what `--state`
+/// resolved, a summary line.
 pub fn render_text(
     snapshot: &Snapshot,
     eval: &Evaluation,
     summary: &Summary,
     input_label: &str,
+    state: Option<&StateNote>,
     palette: Palette,
 ) -> String {
     let mut out = String::new();
@@ -177,8 +197,27 @@ pub fn render_text(
             let _ = writeln!(out, "      {}{detail}{}", palette.dim, palette.reset);
         }
     }
-    if eval.findings.is_empty() {
-        out.push_str("\nNo findings.\n");
+    match state {
+        None if eval.findings.is_empty() => out.push_str("\nNo findings.\n"),
+        None => {}
+        Some(st) => {
+            if eval.findings.is_empty() {
+                out.push_str("\nNo new findings.\n");
+            }
+            if !st.resolved.is_empty() {
+                let _ = writeln!(out, "\nRESOLVED since the last run ({})", st.resolved.len());
+                for r in &st.resolved {
+                    let _ = writeln!(out, "  {}  {}", r.rule, for_terminal(&r.message));
+                }
+            }
+            let _ = writeln!(
+                out,
+                "\n{} finding(s) still present and already reported ({} re-reported after --renotify); state: {}",
+                st.unchanged,
+                st.renotified,
+                for_terminal(&st.path)
+            );
+        }
     }
     if !eval.warnings.is_empty() {
         out.push('\n');

@@ -70,8 +70,23 @@ pub struct RuleErrors {
 
 /// Top-level keys of a rule file.
 const TOP_KEYS: &[&str] = &[
-    "lists", "listen", "flood", "remote", "process", "allow", "rules", "geoip", "feeds",
+    "lists", "listen", "flood", "remote", "process", "allow", "rules", "geoip", "feeds", "baseline",
 ];
+/// Keys of the `[baseline]` table.
+const BASELINE_KEYS: &[&str] = &[
+    "host",
+    "created",
+    "updated",
+    "ephemeral-ports",
+    "listener",
+    "program",
+];
+/// Keys of a `[[baseline.listener]]` entry (`note` is free text for the reviewer).
+const BASELINE_LISTENER_KEYS: &[&str] = &[
+    "proto", "bind", "port", "process", "exe", "user", "optional", "note",
+];
+/// Keys of a `[[baseline.program]]` entry.
+const BASELINE_PROGRAM_KEYS: &[&str] = &["name", "exe", "user", "note"];
 /// Keys of the `[geoip]` table.
 const GEOIP_KEYS: &[&str] = &["databases", "max-age-days"];
 /// Keys of a `[feeds]` entry written as a table.
@@ -149,6 +164,31 @@ pub fn load(sources: &RuleSources) -> Result<RuleSet, RuleErrors> {
                     &mut set.enrich,
                     &mut diags,
                 ),
+                "baseline" => {
+                    let rules = read_baseline(item, key_loc.clone(), &set.sources, &mut diags);
+                    if let Some(first) = rules
+                        .iter()
+                        .find_map(|r| first_definition.get(&r.common.id))
+                    {
+                        diags.push(
+                            Diag::at(
+                                key_loc.clone(),
+                                "a second baseline, or a rule named like a drift rule",
+                                "only one baseline per scan",
+                            )
+                            .help(format!(
+                                "the first definition is at {}",
+                                set.sources.position(first)
+                            )),
+                        );
+                    } else {
+                        for rule in rules {
+                            first_definition
+                                .insert(rule.common.id.clone(), rule.common.loc.clone());
+                            set.rules.push(rule);
+                        }
+                    }
+                }
                 "listen" | "flood" | "remote" | "process" => {
                     let kind = match key {
                         "listen" => RuleKind::Listen,
@@ -333,6 +373,148 @@ fn read_file_into(path: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<
             Some("check the path given to --rules"),
         )),
     }
+}
+
+/// Reads a `[baseline]` table into its five drift rules.
+fn read_baseline(item: &Item, loc: Loc, sources: &Sources, diags: &mut Vec<Diag>) -> Vec<Rule> {
+    use crate::baseline::{BasePort, Baseline, Bind, KnownProgram, Listener};
+    let Some(table) = item.as_table_like() else {
+        diags.push(Diag::at(
+            loc,
+            "`baseline` must be a table",
+            "expected [baseline]",
+        ));
+        return Vec::new();
+    };
+    let before = diags.len();
+    let mut reader = TableReader::new(table, loc.file, BASELINE_KEYS, "[baseline]");
+    let host = reader.string("host", diags).map(|(h, _)| h);
+    let _ = reader.string("created", diags);
+    let _ = reader.string("updated", diags);
+    let _ = reader.items("ephemeral-ports", diags);
+    let mut baseline = Baseline {
+        host,
+        ..Baseline::default()
+    };
+    for (entry, entry_loc) in reader.tables("listener", diags) {
+        let mut r = TableReader::new(
+            entry,
+            loc.file,
+            BASELINE_LISTENER_KEYS,
+            "a [[baseline.listener]] entry",
+        );
+        let proto = r
+            .string("proto", diags)
+            .and_then(|(p, l)| super::spec::build_proto(&p, l, diags));
+        let bind = r.string("bind", diags).and_then(|(b, l)| {
+            let parsed = Bind::parse(&b);
+            if parsed.is_none() {
+                diags.push(Diag::at(
+                    l,
+                    format!("`{b}` is not an address or scope"),
+                    "bad bind",
+                ));
+            }
+            parsed
+        });
+        let port = match r.items("port", diags).as_deref() {
+            Some([item]) => match &item.value {
+                Scalar::Str(s) if s == "ephemeral" => Some(BasePort::Ephemeral),
+                Scalar::Int(n) if (1..=65535).contains(n) => {
+                    u16::try_from(*n).ok().map(BasePort::Number)
+                }
+                _ => {
+                    diags.push(Diag::at(
+                        item.loc.clone(),
+                        "port must be 1-65535 or \"ephemeral\"",
+                        "bad port",
+                    ));
+                    None
+                }
+            },
+            _ => None,
+        };
+        let process = r.string("process", diags).map(|(v, _)| v);
+        let exe = r.string("exe", diags).map(|(v, _)| v);
+        let user = r.string("user", diags).map(|(v, _)| v);
+        let optional = r.boolean("optional", diags).is_some_and(|(b, _)| b);
+        let _ = r.string("note", diags);
+        if proto.is_none() || bind.is_none() || port.is_none() {
+            let missing: Vec<&str> = [
+                ("proto", proto.is_none()),
+                ("bind", bind.is_none()),
+                ("port", port.is_none()),
+            ]
+            .iter()
+            .filter(|(k, m)| *m && r.value_loc(k).is_none())
+            .map(|(k, _)| *k)
+            .collect();
+            if !missing.is_empty() {
+                diags.push(Diag::at(
+                    entry_loc.clone(),
+                    format!("listener entry lacks {}", missing.join(", ")),
+                    "incomplete entry",
+                ));
+            }
+        }
+        r.finish(diags);
+        if let (Some(proto), Some(bind), Some(port)) = (proto, bind, port) {
+            baseline.listeners.push(Listener {
+                proto,
+                bind,
+                port,
+                process,
+                exe,
+                user,
+                optional,
+                origin: sources.origin(&entry_loc),
+            });
+        }
+    }
+    for (entry, entry_loc) in reader.tables("program", diags) {
+        let mut r = TableReader::new(
+            entry,
+            loc.file,
+            BASELINE_PROGRAM_KEYS,
+            "a [[baseline.program]] entry",
+        );
+        let name = r.string("name", diags).map(|(v, _)| v);
+        let exe = r.string("exe", diags).map(|(v, _)| v);
+        let user = r.string("user", diags).map(|(v, _)| v);
+        let _ = r.string("note", diags);
+        r.finish(diags);
+        match name {
+            Some(name) => baseline.programs.push(KnownProgram { exe, name, user }),
+            None => diags.push(Diag::at(
+                entry_loc,
+                "program entry lacks `name`",
+                "incomplete entry",
+            )),
+        }
+    }
+    reader.finish(diags);
+    if diags.len() > before {
+        return Vec::new();
+    }
+    let baseline = std::sync::Arc::new(baseline);
+    super::drift::DriftCheck::ALL
+        .iter()
+        .map(|(check, id, severity, description)| Rule {
+            common: super::Common {
+                id: (*id).to_string(),
+                severity: *severity,
+                description: Some((*description).to_string()),
+                enabled: true,
+                allow: Vec::new(),
+                origin: sources.origin(&loc),
+                loc: loc.clone(),
+            },
+            body: Body::Drift(super::drift::DriftRule {
+                check: *check,
+                baseline: baseline.clone(),
+            }),
+        })
+        .collect()
 }
 
 /// The directory relative paths in a rule file are resolved against.
@@ -526,6 +708,7 @@ fn read_rule(
         RuleKind::Flood => (flood::KEYS, "a [[flood]] rule"),
         RuleKind::Remote => (remote::KEYS, "a [[remote]] rule"),
         RuleKind::Process => (process::KEYS, "a [[process]] rule"),
+        RuleKind::Baseline => return None,
     };
     let mut reader = TableReader::new(table, loc.file, keys, what);
     let common = read_common(&mut reader, loc, sources, lists, diags);
@@ -534,6 +717,7 @@ fn read_rule(
         RuleKind::Flood => flood::read(&mut reader, lists, diags).map(Body::Flood),
         RuleKind::Remote => Some(Body::Remote(remote::read(&mut reader, lists, diags))),
         RuleKind::Process => Some(Body::Process(process::read(&mut reader, lists, diags))),
+        RuleKind::Baseline => None,
     };
     reader.finish(diags);
     Some(Rule {

@@ -5,6 +5,7 @@
 
 pub mod builtin;
 pub mod diag;
+pub mod drift;
 pub mod flood;
 pub mod listen;
 pub mod load;
@@ -78,6 +79,8 @@ pub enum Body {
     Remote(remote::RemoteRule),
     /// `[[process]]`.
     Process(process::ProcessRule),
+    /// A drift check of a `[baseline]`.
+    Drift(drift::DriftRule),
 }
 
 /// One rule instance.
@@ -97,6 +100,7 @@ impl Rule {
             Body::Flood(_) => RuleKind::Flood,
             Body::Remote(_) => RuleKind::Remote,
             Body::Process(_) => RuleKind::Process,
+            Body::Drift(_) => RuleKind::Baseline,
         }
     }
 
@@ -122,6 +126,7 @@ pub fn kind_doc(kind: RuleKind) -> &'static str {
         RuleKind::Flood => flood::DOC,
         RuleKind::Remote => remote::DOC,
         RuleKind::Process => process::DOC,
+        RuleKind::Baseline => drift::DOC,
     }
 }
 

@@ -1,0 +1,92 @@
+//! `sockaudit baseline create | check | update`.
+
+use super::scan::open_enricher;
+use super::{AppError, ExitStatus, collect, input_for, print};
+use crate::atomic::{NewFileMode, write_atomic};
+use crate::cli::{BaselineCommand, ScanFormat};
+use crate::collect::LiveOptions;
+use crate::report::scan::{Summary, render_json};
+use crate::rules::RuleSources;
+
+pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, AppError> {
+    match command {
+        BaselineCommand::Create { output, input } => {
+            let snapshot = collect(&input_for(input.as_deref(), LiveOptions::default()))?;
+            let text = crate::baseline::create(&snapshot, env!("CARGO_PKG_VERSION"));
+            match output {
+                Some(path) => {
+                    write_atomic(path, text.as_bytes(), NewFileMode::Public)?;
+                    tracing::info!("wrote baseline {}", path.display());
+                }
+                None => print(&text)?,
+            }
+            Ok(ExitStatus::Clean)
+        }
+        BaselineCommand::Check {
+            file,
+            input,
+            format,
+            fail_on,
+        } => {
+            // Only the baseline's own rules: drift, nothing else.
+            let rules = crate::rules::load(&RuleSources::only(vec![file.clone()], false))
+                .map_err(AppError::Rules)?;
+            if !rules
+                .rules
+                .iter()
+                .any(|r| r.kind() == crate::finding::RuleKind::Baseline)
+            {
+                return Err(AppError::Usage(format!(
+                    "{}: no [baseline] table; create one with `sockaudit baseline create -o {}`",
+                    file.display(),
+                    file.display()
+                )));
+            }
+            let input = input_for(input.as_deref(), LiveOptions::default());
+            let snapshot = collect(&input)?;
+            let now = jiff::Zoned::now();
+            let enricher = open_enricher(&Default::default(), &[], false, now.timestamp())?;
+            let enrichment = enricher.enrich(&snapshot);
+            let eval = crate::engine::evaluate(&rules, &snapshot, &enrichment, now.date());
+            let summary = Summary::new(&snapshot, &eval, fail_on.threshold());
+            let text = match format {
+                ScanFormat::Json => render_json(&snapshot, &eval, &summary, None)
+                    .map_err(|e| AppError::Render(e.to_string()))?,
+                ScanFormat::Text => crate::report::drift::render(
+                    &eval,
+                    &file.display().to_string(),
+                    &crate::collect::describe(&input),
+                    &summary,
+                    crate::report::style::Palette::new(color),
+                ),
+            };
+            print(&text)?;
+            Ok(if summary.failed {
+                ExitStatus::Findings
+            } else {
+                ExitStatus::Clean
+            })
+        }
+        BaselineCommand::Update { file, input } => {
+            let text = std::fs::read_to_string(file).map_err(|source| {
+                AppError::Collect(crate::collect::CollectError::Read {
+                    path: file.clone(),
+                    source,
+                })
+            })?;
+            // Refuse to rewrite a file we could not load as rules: the user's edits come first.
+            crate::rules::load(&RuleSources::only(vec![file.clone()], false))
+                .map_err(AppError::Rules)?;
+            let snapshot = collect(&input_for(input.as_deref(), LiveOptions::default()))?;
+            let (updated, added, removed) = crate::baseline::update(&text, &snapshot)
+                .map_err(|e| AppError::Usage(format!("{}: {}", file.display(), e.message())))?;
+            write_atomic(file, updated.as_bytes(), NewFileMode::Public)?;
+            print(&format!(
+                "updated {}: {added} entr{} added, {removed} removed\n",
+                file.display(),
+                if added == 1 { "y" } else { "ies" }
+            ))?;
+            Ok(ExitStatus::Clean)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! `sockaudit watch`: scan every interval, print only what appeared and what went away.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::scan::{Scanner, state_path};
+use super::{AppError, ExitStatus, print};
+use crate::cli::{ScanFormat, WatchArgs};
+use crate::escape::for_terminal;
+use crate::state::{State, StateFile};
+
+pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
+    let scanner = Scanner::new(&args.scan)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // A second handler (tests, embedding) is not an error: we just keep the default.
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+    }
+    let mut memory = State::default();
+    let mut scans: u64 = 0;
+    let mut worst_failed = false;
+    while !stop.load(Ordering::SeqCst) {
+        let started = Instant::now();
+        let (_snapshot, eval) = scanner.scan()?;
+        let now = jiff::Timestamp::now();
+        let delta = match &args.scan.state {
+            Some(arg) => {
+                let file = StateFile::open(&state_path(arg))?;
+                for w in &file.warnings {
+                    tracing::warn!("{w}");
+                }
+                let (delta, next) = file.state.advance(&eval.findings, now, args.scan.renotify);
+                file.save(&next)?;
+                delta
+            }
+            None => {
+                let (delta, next) = memory.advance(&eval.findings, now, args.scan.renotify);
+                memory = next;
+                delta
+            }
+        };
+        let bar = args.scan.fail_on.threshold();
+        worst_failed |= bar.is_some_and(|b| delta.report.iter().any(|f| f.severity >= b));
+        let stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let mut out = String::new();
+        for f in &delta.report {
+            out.push_str(&match args.scan.format {
+                ScanFormat::Json => {
+                    event_json(&stamp, "new", &serde_json::to_value(f).unwrap_or_default())
+                }
+                ScanFormat::Text => format!(
+                    "{stamp} + {:<8} {}  {}\n",
+                    f.severity.as_str(),
+                    f.rule,
+                    for_terminal(&f.message)
+                ),
+            });
+        }
+        for r in &delta.resolved {
+            out.push_str(&match args.scan.format {
+                ScanFormat::Json => event_json(
+                    &stamp,
+                    "resolved",
+                    &serde_json::to_value(r).unwrap_or_default(),
+                ),
+                ScanFormat::Text => format!(
+                    "{stamp} - resolved {}  {}\n",
+                    r.rule,
+                    for_terminal(&r.message)
+                ),
+            });
+        }
+        print(&out)?;
+        scans += 1;
+        if args.count.is_some_and(|n| scans >= n) {
+            break;
+        }
+        // Sleep in short steps so Ctrl-C and SIGTERM end the wait promptly.
+        let deadline = started + args.interval;
+        while !stop.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(
+                Duration::from_millis(50).min(deadline.saturating_duration_since(Instant::now())),
+            );
+        }
+    }
+    Ok(if worst_failed {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    })
+}
+
+/// One JSON Lines event: `{"time", "event", "finding"}`.
+fn event_json(time: &str, event: &str, finding: &serde_json::Value) -> String {
+    let mut line =
+        serde_json::json!({ "time": time, "event": event, "finding": finding }).to_string();
+    line.push('\n');
+    line
+}

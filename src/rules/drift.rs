@@ -1,0 +1,277 @@
+#![doc = include_str!("../../docs/rules/baseline.md")]
+
+use std::sync::Arc;
+
+use crate::baseline::{BasePort, Baseline, Listener};
+use crate::engine::{Context, RuleRun, owner_phrase, program_identity};
+use crate::enrich::scope::classify;
+use crate::finding::{Evidence, Finding, Severity};
+use crate::model::{Process, Socket};
+use crate::report::list::endpoint;
+
+/// This kind's documentation (shown by `rules explain`).
+pub const DOC: &str = include_str!("../../docs/rules/baseline.md");
+
+/// The five drift checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DriftCheck {
+    /// A listener the baseline does not have.
+    NewListener,
+    /// A baselined listener that is gone.
+    ExpectedListenerMissing,
+    /// Same port, different executable or user.
+    OwnerChanged,
+    /// Same port, wider bind.
+    ScopeWidened,
+    /// A program with sockets that the baseline does not list.
+    NewProcess,
+}
+
+impl DriftCheck {
+    /// Every check with its rule id, default severity and description.
+    pub const ALL: [(DriftCheck, &'static str, Severity, &'static str); 5] = [
+        (
+            DriftCheck::NewListener,
+            "new-listener",
+            Severity::Medium,
+            "Listener not in the baseline",
+        ),
+        (
+            DriftCheck::ExpectedListenerMissing,
+            "expected-listener-missing",
+            Severity::Medium,
+            "Baselined listener is not listening",
+        ),
+        (
+            DriftCheck::OwnerChanged,
+            "owner-changed",
+            Severity::High,
+            "Baselined port owned by a different program or user",
+        ),
+        (
+            DriftCheck::ScopeWidened,
+            "scope-widened",
+            Severity::High,
+            "Baselined listener now binds more widely",
+        ),
+        (
+            DriftCheck::NewProcess,
+            "new-process",
+            Severity::Low,
+            "Program with sockets not in the baseline",
+        ),
+    ];
+}
+
+/// A drift rule: one check against one baseline.
+#[derive(Debug, Clone)]
+pub struct DriftRule {
+    /// Which check.
+    pub check: DriftCheck,
+    /// The baseline (shared by the five rules).
+    pub baseline: Arc<Baseline>,
+}
+
+fn owner_differs(entry: &Listener, process: Option<&Process>) -> Option<String> {
+    let p = process?;
+    let mut changes = Vec::new();
+    if let (Some(was), Some(now)) = (&entry.exe, &p.exe)
+        && was != now
+    {
+        changes.push(format!("exe {was} -> {now}"));
+    }
+    if let (Some(was), Some(now)) = (&entry.user, &p.user)
+        && was != now
+    {
+        changes.push(format!("user {was} -> {now}"));
+    }
+    (!changes.is_empty()).then(|| changes.join(", "))
+}
+
+/// Runs one drift check.
+pub fn evaluate(run: &RuleRun<'_>, rule: &DriftRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let base = &rule.baseline;
+    let snapshot = ctx.snapshot;
+    match rule.check {
+        DriftCheck::ExpectedListenerMissing => {
+            for entry in base.listeners.iter().filter(|e| !e.optional) {
+                let present = snapshot
+                    .sockets
+                    .iter()
+                    .any(|s| crate::baseline::covers(entry, s, snapshot));
+                if present {
+                    continue;
+                }
+                let port = match entry.port {
+                    BasePort::Number(n) => n.to_string(),
+                    BasePort::Ephemeral => "ephemeral".to_string(),
+                };
+                let owner = entry.process.as_deref().unwrap_or("unknown program");
+                let message = format!(
+                    "{} {} port {port} ({owner}) is not listening (baseline entry at {})",
+                    entry.proto,
+                    entry.bind.text(),
+                    entry.origin
+                );
+                out.push(run.finding(
+                    message,
+                    &[entry.proto.as_str(), &entry.bind.text(), &port],
+                    None,
+                    None,
+                    Evidence::default(),
+                ));
+            }
+        }
+        DriftCheck::NewProcess => {
+            for (process, sockets) in ctx.processes_with_sockets() {
+                if base.programs.iter().any(|p| p.matches(process))
+                    || run.allowed_process(process, sockets)
+                {
+                    continue;
+                }
+                let message = format!(
+                    "{} (pid {}, {}{}) owns {} socket(s) and is not in the baseline",
+                    process.name,
+                    process.pid,
+                    process.exe.as_deref().unwrap_or("exe unknown"),
+                    process
+                        .user
+                        .as_deref()
+                        .map_or(String::new(), |u| format!(", user {u}")),
+                    sockets.len()
+                );
+                let user = process.user.clone().unwrap_or_default();
+                out.push(
+                    run.finding(
+                        message,
+                        &[&program_identity(Some(process)), &user],
+                        sockets.first().copied(),
+                        Some(process),
+                        Evidence {
+                            count: sockets.len(),
+                            sockets: sockets
+                                .iter()
+                                .take(Evidence::MAX_SOCKETS)
+                                .map(|s| (*s).clone())
+                                .collect(),
+                            ..Evidence::default()
+                        },
+                    ),
+                );
+            }
+        }
+        check => {
+            for socket in snapshot.sockets.iter().filter(|s| s.is_listener()) {
+                let process = ctx.process(socket);
+                if let Some((message, identity)) = listener_drift(check, base, socket, process, ctx)
+                    && !run.allowed(socket, process)
+                {
+                    let refs: Vec<&str> = identity.iter().map(String::as_str).collect();
+                    out.push(run.finding(
+                        message,
+                        &refs,
+                        Some(socket),
+                        process,
+                        Evidence {
+                            count: 1,
+                            sockets: vec![socket.clone()],
+                            ..Evidence::default()
+                        },
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// What `check` says about one live listener: (message, fingerprint parts).
+fn listener_drift(
+    check: DriftCheck,
+    base: &Baseline,
+    socket: &Socket,
+    process: Option<&Process>,
+    ctx: &Context<'_>,
+) -> Option<(String, Vec<String>)> {
+    let port = BasePort::of(socket.local_port, ctx.snapshot);
+    let exe = process.and_then(|p| p.exe.clone());
+    let same_port: Vec<&Listener> = base
+        .listeners
+        .iter()
+        .filter(|e| e.proto == socket.proto && e.port == port)
+        // An ephemeral port only identifies a listener together with its program.
+        .filter(|e| port != BasePort::Ephemeral || e.exe.is_none() || e.exe == exe)
+        .collect();
+    let here = endpoint(
+        socket.local_addr,
+        socket.local_port,
+        socket.proto,
+        Default::default(),
+    );
+    let scope = classify(socket.local_addr);
+    let stable_port = ctx.stable_port(socket.local_port);
+    let program = program_identity(process);
+    let owner = owner_phrase(socket, process);
+    if same_port.is_empty() {
+        return (check == DriftCheck::NewListener).then(|| {
+            (
+                format!(
+                    "{} {here} listening ({scope} address) by {owner}: not in the baseline",
+                    socket.proto
+                ),
+                vec![
+                    socket.proto.as_str().to_string(),
+                    scope.as_str().to_string(),
+                    stable_port,
+                    program,
+                ],
+            )
+        });
+    }
+    let exact = same_port.iter().find(|e| e.bind.matches(socket.local_addr));
+    match (check, exact) {
+        (DriftCheck::OwnerChanged, Some(entry)) => owner_differs(entry, process).map(|change| {
+            (
+                format!(
+                    "{} {here}: owner changed ({change}), now {owner}",
+                    socket.proto
+                ),
+                vec![socket.proto.as_str().to_string(), stable_port, program],
+            )
+        }),
+        (DriftCheck::ScopeWidened, None) => {
+            let widest = same_port.iter().map(|e| e.bind.width()).max().unwrap_or(0);
+            let now = crate::baseline::scope_width(scope);
+            (now > widest).then(|| {
+                let was: Vec<String> = same_port.iter().map(|e| e.bind.text()).collect();
+                (
+                    format!(
+                        "{} port {}: now bound to {} ({scope}), baseline had {} — by {owner}",
+                        socket.proto,
+                        socket.local_port,
+                        socket.local_addr,
+                        was.join(", ")
+                    ),
+                    vec![
+                        socket.proto.as_str().to_string(),
+                        stable_port,
+                        scope.as_str().to_string(),
+                    ],
+                )
+            })
+        }
+        // A narrower or sideways bind on a baselined port: compare owners with the entry.
+        (DriftCheck::OwnerChanged, None) => same_port
+            .first()
+            .and_then(|entry| owner_differs(entry, process))
+            .map(|change| {
+                (
+                    format!(
+                        "{} {here}: owner changed ({change}), now {owner}",
+                        socket.proto
+                    ),
+                    vec![socket.proto.as_str().to_string(), stable_port, program],
+                )
+            }),
+        _ => None,
+    }
+}

@@ -1,0 +1,292 @@
+//! The `--state` file: which findings were reported and when, so repeated runs (cron, systemd
+//! timers, `watch`) report only what is new, what is resolved, and what is due again after
+//! `--renotify`.
+//!
+//! The file is JSON, written atomically (0600), guarded by an exclusive lock on `FILE.lock`
+//! so two overlapping runs never interleave (the second waits, then sees the first's record),
+//! and bounded: it holds only findings that are present now.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::atomic::{NewFileMode, WriteError, write_atomic};
+use crate::finding::{Finding, RuleKind, Severity};
+
+/// Version of the state layout.
+pub const STATE_VERSION: u32 = 1;
+
+/// What is remembered of one finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seen {
+    /// Rule id.
+    pub rule: String,
+    /// Rule kind.
+    pub kind: RuleKind,
+    /// Severity when last seen.
+    pub severity: Severity,
+    /// Its fingerprint.
+    pub fingerprint: String,
+    /// Message when last seen.
+    pub message: String,
+    /// First run that saw it.
+    pub first_seen: jiff::Timestamp,
+    /// Last run that saw it.
+    pub last_seen: jiff::Timestamp,
+    /// Last run that reported it.
+    pub last_reported: jiff::Timestamp,
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    /// [`STATE_VERSION`].
+    pub schema_version: u32,
+    /// When it was last written.
+    pub updated_at: Option<jiff::Timestamp>,
+    /// Present findings by `rule:fingerprint`.
+    pub findings: BTreeMap<String, Seen>,
+}
+
+/// What changed since the last run.
+#[derive(Debug, Clone, Default)]
+pub struct Delta {
+    /// Findings to report: new ones, and still-present ones due again (`--renotify`).
+    pub report: Vec<Finding>,
+    /// How many of `report` are re-notifications.
+    pub renotified: usize,
+    /// Findings present before and not now.
+    pub resolved: Vec<Seen>,
+    /// Still present and already reported: not repeated.
+    pub unchanged: usize,
+}
+
+fn key(f: &Finding) -> String {
+    format!("{}:{}", f.rule, f.fingerprint)
+}
+
+impl State {
+    /// Compares this run's findings with the state and returns the delta and the next state.
+    pub fn advance(
+        &self,
+        findings: &[Finding],
+        now: jiff::Timestamp,
+        renotify: Option<Duration>,
+    ) -> (Delta, State) {
+        let mut next = State {
+            schema_version: STATE_VERSION,
+            updated_at: Some(now),
+            findings: BTreeMap::new(),
+        };
+        let mut delta = Delta::default();
+        for f in findings {
+            let k = key(f);
+            let (first_seen, last_reported, report, again) = match self.findings.get(&k) {
+                None => (now, now, true, false),
+                Some(seen) => {
+                    let due = renotify.is_some_and(|every| {
+                        let elapsed = now.as_millisecond() - seen.last_reported.as_millisecond();
+                        u128::try_from(elapsed).is_ok_and(|ms| ms >= every.as_millis())
+                    });
+                    (
+                        seen.first_seen,
+                        if due { now } else { seen.last_reported },
+                        due,
+                        due,
+                    )
+                }
+            };
+            if report {
+                delta.report.push(f.clone());
+                delta.renotified += usize::from(again);
+            } else {
+                delta.unchanged += 1;
+            }
+            next.findings.insert(
+                k,
+                Seen {
+                    rule: f.rule.clone(),
+                    kind: f.kind,
+                    severity: f.severity,
+                    fingerprint: f.fingerprint.clone(),
+                    message: f.message.clone(),
+                    first_seen,
+                    last_seen: now,
+                    last_reported,
+                },
+            );
+        }
+        for (k, seen) in &self.findings {
+            if !next.findings.contains_key(k) {
+                delta.resolved.push(seen.clone());
+            }
+        }
+        (delta, next)
+    }
+}
+
+/// Why the state file could not be used; the run still fails only for write errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The lock file could not be opened or locked.
+    #[error("{}: cannot lock the state file: {source}", path.display())]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The state could not be written (the previous file is intact).
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// The default state file: `/var/lib/sockaudit/state.json` as root, else
+/// `$XDG_STATE_HOME/sockaudit/state.json` (default `~/.local/state/sockaudit/state.json`).
+pub fn default_path() -> PathBuf {
+    #[cfg(unix)]
+    if rustix::process::geteuid().is_root() {
+        return PathBuf::from("/var/lib/sockaudit/state.json");
+    }
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("state")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("sockaudit").join("state.json")
+}
+
+/// An open, locked state file. The lock is held until this is dropped.
+pub struct StateFile {
+    path: PathBuf,
+    _lock: std::fs::File,
+    /// What was read (empty on a first run or after recovery).
+    pub state: State,
+    /// Notes for the report (a corrupt file moved aside...).
+    pub warnings: Vec<String>,
+}
+
+impl StateFile {
+    /// Locks and reads the state file, creating its directory. A corrupt or future-version
+    /// file is moved aside as `FILE.corrupt` with a warning and the run continues as a first
+    /// run.
+    pub fn open(path: &Path) -> Result<StateFile, StateError> {
+        let lock_path = PathBuf::from(format!("{}.lock", path.display()));
+        let lock_err = |source| StateError::Lock {
+            path: lock_path.clone(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(lock_err)?;
+        }
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(lock_err)?;
+        lock_exclusive(&lock).map_err(lock_err)?;
+        let mut warnings = Vec::new();
+        let state = match std::fs::read(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+            Err(e) => {
+                warnings.push(format!(
+                    "{}: cannot read state ({e}); treating this as a first run",
+                    path.display()
+                ));
+                State::default()
+            }
+            Ok(bytes) => {
+                match serde_json::from_slice::<State>(&bytes) {
+                    Ok(s) if s.schema_version == STATE_VERSION => s,
+                    other => {
+                        let why = match other {
+                            Ok(s) => format!("unknown state version {}", s.schema_version),
+                            Err(e) => format!("unreadable state ({e})"),
+                        };
+                        let aside = PathBuf::from(format!("{}.corrupt", path.display()));
+                        let moved = std::fs::rename(path, &aside);
+                        warnings.push(match moved {
+                        Ok(()) => format!(
+                            "{}: {why}; moved it to {} and continuing as a first run",
+                            path.display(),
+                            aside.display()
+                        ),
+                        Err(e) => format!("{}: {why}; could not move it aside ({e}); continuing as a first run", path.display()),
+                    });
+                        State::default()
+                    }
+                }
+            }
+        };
+        Ok(StateFile {
+            path: path.to_path_buf(),
+            _lock: lock,
+            state,
+            warnings,
+        })
+    }
+
+    /// Writes the next state atomically with mode 0600.
+    pub fn save(&self, next: &State) -> Result<(), StateError> {
+        let mut text = serde_json::to_string_pretty(next).unwrap_or_default();
+        text.push('\n');
+        write_atomic(&self.path, text.as_bytes(), NewFileMode::Private)?;
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn lock_exclusive(file: &std::fs::File) -> std::io::Result<()> {
+    rustix::fs::flock(file, rustix::fs::FlockOperation::LockExclusive).map_err(std::io::Error::from)
+}
+
+#[cfg(not(unix))]
+fn lock_exclusive(file: &std::fs::File) -> std::io::Result<()> {
+    file.lock()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Evidence;
+
+    fn finding(rule: &str, fp: &str) -> Finding {
+        Finding {
+            rule: rule.into(),
+            kind: RuleKind::Listen,
+            severity: Severity::High,
+            message: format!("{rule} {fp}"),
+            fingerprint: fp.into(),
+            origin: "x:1".into(),
+            socket: None,
+            process: None,
+            remote: None,
+            evidence: Evidence::default(),
+        }
+    }
+
+    #[test]
+    fn new_unchanged_resolved_and_renotified() {
+        let t0 = jiff::Timestamp::from_second(1_000_000).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let hour = Duration::from_secs(3600);
+        let (d1, s1) =
+            State::default().advance(&[finding("a", "1"), finding("b", "2")], t0, Some(hour));
+        assert_eq!(d1.report.len(), 2);
+        let t1 = t0 + jiff::SignedDuration::from_secs(60);
+        let (d2, s2) = s1.advance(&[finding("a", "1")], t1, Some(hour));
+        assert!(d2.report.is_empty());
+        assert_eq!(d2.unchanged, 1);
+        assert_eq!(d2.resolved.len(), 1);
+        assert_eq!(d2.resolved[0].rule, "b");
+        let t2 = t0 + jiff::SignedDuration::from_secs(3700);
+        let (d3, s3) = s2.advance(&[finding("a", "1")], t2, Some(hour));
+        assert_eq!((d3.report.len(), d3.renotified), (1, 1));
+        assert_eq!(s3.findings["a:1"].first_seen, t0);
+        assert_eq!(s3.findings["a:1"].last_reported, t2);
+        let (d4, _) = s3.advance(&[finding("a", "1")], t2, None);
+        assert!(d4.report.is_empty(), "no renotify without --renotify");
+    }
+}
