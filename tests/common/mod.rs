@@ -16,6 +16,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Tests that look at the whole machine's sockets (baselines, watch) hold this lock; the
+/// holder self-test below takes it too, so it never opens a listener in their middle.
+pub static MACHINE_WIDE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Takes [`MACHINE_WIDE`], surviving a poisoned lock (a failed test elsewhere).
+pub fn machine_wide() -> std::sync::MutexGuard<'static, ()> {
+    MACHINE_WIDE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The `sockaudit` binary under test.
 pub fn sockaudit() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("sockaudit").expect("binary built")
@@ -267,6 +276,7 @@ fn holder_main() {
         run_holder(&spec);
         return;
     }
+    let _machine = machine_wide();
     let holder = Holder::spawn("tcp");
     let port = holder.ports[0];
     assert!(TcpStream::connect(("127.0.0.1", port)).is_ok());
