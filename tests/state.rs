@@ -15,17 +15,35 @@ const CLEAN: &str = "fixtures/snapshots/clean-debian.json";
 
 fn run(input: &str, state: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
     let out = sockaudit()
-        .args(["scan", "--format", "json", "--fail-on", "critical", "--input", input, "--state"])
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--fail-on",
+            "critical",
+            "--input",
+            input,
+            "--state",
+        ])
         .arg(state)
         .args(extra)
         .output()
         .unwrap();
     let doc = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (out.status.code(), doc, String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code(),
+        doc,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn reported(doc: &Value) -> Vec<String> {
-    doc["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -50,11 +68,17 @@ fn report_once_then_resolve_once() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&state).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&state).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
     assert_eq!(saved["schema_version"], 1);
-    assert!(saved["findings"].as_object().unwrap().is_empty(), "bounded: only present findings are kept");
+    assert!(
+        saved["findings"].as_object().unwrap().is_empty(),
+        "bounded: only present findings are kept"
+    );
 }
 
 #[test]
@@ -74,15 +98,25 @@ fn renotify_reports_a_still_present_finding_again() {
 #[test]
 fn corrupt_and_future_state_files_are_moved_aside() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, content) in [("truncated", "{\"schema_version\": 1, \"findings\": {\"a"), ("future", "{\"schema_version\": 99, \"findings\": {}}")] {
+    for (name, content) in [
+        ("truncated", "{\"schema_version\": 1, \"findings\": {\"a"),
+        ("future", "{\"schema_version\": 99, \"findings\": {}}"),
+    ] {
         let state = dir.path().join(format!("{name}.json"));
         std::fs::write(&state, content).unwrap();
         let (code, doc, stderr) = run(FIRE, &state, &[]);
         assert_eq!(code, Some(1), "{name}: the run continues as a first run");
         assert_eq!(reported(&doc).len(), 6);
-        assert!(stderr.contains("moved it to") && stderr.contains(".corrupt"), "{name}: {stderr}");
+        assert!(
+            stderr.contains("moved it to") && stderr.contains(".corrupt"),
+            "{name}: {stderr}"
+        );
         let aside = dir.path().join(format!("{name}.json.corrupt"));
-        assert_eq!(std::fs::read_to_string(&aside).unwrap(), content, "{name}: kept for inspection");
+        assert_eq!(
+            std::fs::read_to_string(&aside).unwrap(),
+            content,
+            "{name}: kept for inspection"
+        );
         let fresh: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
         assert_eq!(fresh["schema_version"], 1);
     }
@@ -94,7 +128,16 @@ fn overlapping_runs_leave_one_valid_state_and_no_duplicate_report() {
     let state = dir.path().join("state.json");
     let spawn = || {
         std::process::Command::new(common::sockaudit_path())
-            .args(["scan", "--format", "json", "--fail-on", "never", "--input", FIRE, "--state"])
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+                "--input",
+                FIRE,
+                "--state",
+            ])
             .arg(&state)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -106,8 +149,13 @@ fn overlapping_runs_leave_one_valid_state_and_no_duplicate_report() {
         let (a, b) = (spawn(), spawn());
         let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
         assert!(a.status.success() && b.status.success());
-        let count = |o: &std::process::Output| reported(&serde_json::from_slice(&o.stdout).unwrap()).len();
-        assert_eq!(count(&a) + count(&b), 6, "each finding reported exactly once across both runs");
+        let count =
+            |o: &std::process::Output| reported(&serde_json::from_slice(&o.stdout).unwrap()).len();
+        assert_eq!(
+            count(&a) + count(&b),
+            6,
+            "each finding reported exactly once across both runs"
+        );
         let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
         assert_eq!(saved["findings"].as_object().unwrap().len(), 6);
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -133,7 +181,10 @@ fn text_report_with_state_says_what_is_new_and_resolved() {
     };
     assert!(text(FIRE).contains("CRITICAL (2)"));
     let second = text(FIRE);
-    assert!(second.contains("No new findings.") && second.contains("6 finding(s) still present"), "{second}");
+    assert!(
+        second.contains("No new findings.") && second.contains("6 finding(s) still present"),
+        "{second}"
+    );
     let third = text(CLEAN);
     assert!(third.contains("RESOLVED since the last run (6)"), "{third}");
 }
@@ -141,10 +192,21 @@ fn text_report_with_state_says_what_is_new_and_resolved() {
 #[test]
 fn unwritable_state_directory_is_a_clear_error() {
     let out = sockaudit()
-        .args(["scan", "--input", FIRE, "--state", "/proc/sockaudit-state/state.json"])
+        .args([
+            "scan",
+            "--input",
+            FIRE,
+            "--state",
+            "/proc/sockaudit-state/state.json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("error: /proc/sockaudit-state/state.json.lock: cannot lock the state file:"), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: /proc/sockaudit-state/state.json.lock: cannot lock the state file:"
+        ),
+        "{stderr}"
+    );
 }

@@ -28,7 +28,15 @@ fn a_listener_opened_between_scans_is_printed_exactly_once() {
     )
     .unwrap();
     let mut child = Command::new(sockaudit_path())
-        .args(["watch", "--count", "3", "--interval", "1", "--no-default-rules", "--rules"])
+        .args([
+            "watch",
+            "--count",
+            "3",
+            "--interval",
+            "1",
+            "--no-default-rules",
+            "--rules",
+        ])
         .arg(&rules)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -39,13 +47,32 @@ fn a_listener_opened_between_scans_is_printed_exactly_once() {
     let holder = Holder::spawn(&format!("port:{port}"));
     let status = child.wait().unwrap();
     let mut out = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
-    assert!(status.success(), "low finding, default --fail-on high: exit 0; {out}");
-    let hits: Vec<&str> = out.lines().filter(|l| l.contains(&format!("127.0.0.1:{port}"))).collect();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(
+        status.success(),
+        "low finding, default --fail-on high: exit 0; {out}"
+    );
+    let hits: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(&format!("127.0.0.1:{port}")))
+        .collect();
     assert_eq!(hits.len(), 1, "printed exactly once: {out}");
-    assert!(hits[0].contains(" + low") && hits[0].contains("watched-port"), "{}", hits[0]);
+    assert!(
+        hits[0].contains(" + low") && hits[0].contains("watched-port"),
+        "{}",
+        hits[0]
+    );
     // Timestamped.
-    assert!(hits[0].starts_with("20") && hits[0].as_bytes()[10] == b'T', "{}", hits[0]);
+    assert!(
+        hits[0].starts_with("20") && hits[0].as_bytes()[10] == b'T',
+        "{}",
+        hits[0]
+    );
     drop(holder);
 }
 
@@ -53,14 +80,24 @@ fn a_listener_opened_between_scans_is_printed_exactly_once() {
 fn sigterm_and_sigint_end_watch_cleanly() {
     for signal in ["-TERM", "-INT"] {
         let mut child = Command::new(sockaudit_path())
-            .args(["watch", "--interval", "10s", "--input", "fixtures/snapshots/clean-debian.json"])
+            .args([
+                "watch",
+                "--interval",
+                "10s",
+                "--input",
+                "fixtures/snapshots/clean-debian.json",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(500));
         let started = Instant::now();
-        Command::new("kill").arg(signal).arg(child.id().to_string()).status().unwrap();
+        Command::new("kill")
+            .arg(signal)
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
         let deadline = Instant::now() + Duration::from_secs(5);
         let status = loop {
             if let Some(s) = child.try_wait().unwrap() {
@@ -73,6 +110,9 @@ fn sigterm_and_sigint_end_watch_cleanly() {
             std::thread::sleep(Duration::from_millis(20));
         };
         assert_eq!(status.code(), Some(0), "{signal}: clean exit");
-        assert!(started.elapsed() < Duration::from_secs(2), "{signal}: promptly, not after the 10 s interval");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{signal}: promptly, not after the 10 s interval"
+        );
     }
 }
