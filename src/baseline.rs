@@ -88,7 +88,7 @@ impl BasePort {
 }
 
 /// One expected listener.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Listener {
     /// Protocol.
     pub proto: Protocol,
@@ -142,39 +142,25 @@ pub struct Baseline {
 
 /// The listeners of a snapshot as baseline entries, de-duplicated and sorted.
 pub fn listeners_of(snapshot: &Snapshot) -> Vec<Listener> {
-    let mut set: BTreeSet<(
-        Protocol,
-        String,
-        BasePort,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    )> = BTreeSet::new();
-    for s in snapshot.sockets.iter().filter(|s| s.is_listener()) {
-        let p = snapshot.process_of(s);
-        set.insert((
-            s.proto,
-            canonical(s.local_addr).to_string(),
-            BasePort::of(s.local_port, snapshot),
-            p.map(|p| p.name.clone()),
-            p.and_then(|p| p.exe.clone()),
-            p.and_then(|p| p.user.clone()),
-        ));
-    }
-    set.into_iter()
-        .filter_map(|(proto, bind, port, process, exe, user)| {
-            Some(Listener {
-                proto,
-                bind: Bind::parse(&bind)?,
-                port,
-                process,
-                exe,
-                user,
+    let set: BTreeSet<Listener> = snapshot
+        .sockets
+        .iter()
+        .filter(|s| s.is_listener())
+        .map(|s| {
+            let p = snapshot.process_of(s);
+            Listener {
+                proto: s.proto,
+                bind: Bind::Addr(canonical(s.local_addr)),
+                port: BasePort::of(s.local_port, snapshot),
+                process: p.map(|p| p.name.clone()),
+                exe: p.and_then(|p| p.exe.clone()),
+                user: p.and_then(|p| p.user.clone()),
                 optional: false,
                 origin: String::new(),
-            })
+            }
         })
-        .collect()
+        .collect();
+    set.into_iter().collect()
 }
 
 /// The programs owning sockets in a snapshot, sorted.

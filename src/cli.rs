@@ -149,6 +149,41 @@ pub enum ScanFormat {
     Text,
     /// The JSON report (docs/json.md).
     Json,
+    /// One JSON object per finding (JSON Lines), for log shippers.
+    Jsonl,
+    /// Prometheus text exposition for node_exporter's textfile collector.
+    Prometheus,
+    /// JUnit XML for CI dashboards.
+    Junit,
+}
+
+impl ScanFormat {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScanFormat::Text => "text",
+            ScanFormat::Json => "json",
+            ScanFormat::Jsonl => "jsonl",
+            ScanFormat::Prometheus => "prometheus",
+            ScanFormat::Junit => "junit",
+        }
+    }
+}
+
+/// `FORMAT=FILE` for `--write`.
+fn parse_write(text: &str) -> Result<(ScanFormat, PathBuf), String> {
+    let (format, file) = text.split_once('=').ok_or_else(|| {
+        format!(
+            "`{text}` is not FORMAT=FILE (e.g. prometheus=/var/lib/node_exporter/sockaudit.prom)"
+        )
+    })?;
+    let format = <ScanFormat as ValueEnum>::from_str(format, true).map_err(|_| {
+        format!("unknown format `{format}`; use text, json, jsonl, prometheus or junit")
+    })?;
+    if file.is_empty() {
+        return Err(format!("`{text}` names no file"));
+    }
+    Ok((format, PathBuf::from(file)))
 }
 
 /// The lowest severity that makes `scan` exit 1.
@@ -231,6 +266,14 @@ pub struct ScanArgs {
     /// With --state: report a still-present finding again after this long (e.g. 24h).
     #[arg(long, value_name = "DURATION", value_parser = parse_interval, requires = "state")]
     pub renotify: Option<Duration>,
+    /// Also write another format to a file (atomically), from the same scan. Repeatable:
+    /// --write prometheus=/var/lib/node_exporter/textfile/sockaudit.prom --write json=last.json
+    #[arg(long = "write", value_name = "FORMAT=FILE", value_parser = parse_write)]
+    pub write: Vec<(ScanFormat, PathBuf)>,
+    /// Show a desktop notification summarising new findings (D-Bus session bus; see
+    /// docs/operations.md for cron). Also `[notify] enabled = true` in a rule file.
+    #[arg(long)]
+    pub notify: bool,
 }
 
 /// `rules` subcommands.

@@ -5,7 +5,7 @@ use super::{AppError, ExitStatus, collect, input_for, print};
 use crate::atomic::{NewFileMode, write_atomic};
 use crate::cli::{BaselineCommand, ScanFormat};
 use crate::collect::LiveOptions;
-use crate::report::scan::{Summary, render_json};
+use crate::report::scan::Summary;
 use crate::rules::RuleSources;
 
 pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, AppError> {
@@ -49,16 +49,29 @@ pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, 
             let enrichment = enricher.enrich(&snapshot);
             let eval = crate::engine::evaluate(&rules, &snapshot, &enrichment, now.date());
             let summary = Summary::new(&snapshot, &eval, fail_on.threshold());
+            let label = crate::collect::describe(&input);
             let text = match format {
-                ScanFormat::Json => render_json(&snapshot, &eval, &summary, None)
-                    .map_err(|e| AppError::Render(e.to_string()))?,
                 ScanFormat::Text => crate::report::drift::render(
                     &eval,
                     &file.display().to_string(),
-                    &crate::collect::describe(&input),
+                    &label,
                     &summary,
                     crate::report::style::Palette::new(color),
                 ),
+                other => super::scan::render(
+                    *other,
+                    &super::scan::ReportInput {
+                        snapshot: &snapshot,
+                        eval: &eval,
+                        all: &eval,
+                        summary: &summary,
+                        state: None,
+                        label: &label,
+                        rules: &rules,
+                        duration_seconds: 0.0,
+                    },
+                    crate::report::style::Palette::new(false),
+                )?,
             };
             print(&text)?;
             Ok(if summary.failed {

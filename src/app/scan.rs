@@ -108,9 +108,79 @@ pub(super) fn state_path(arg: &std::path::Path) -> std::path::PathBuf {
     }
 }
 
+/// Everything a report of one scan may draw on.
+pub(super) struct ReportInput<'a> {
+    /// The sockets.
+    pub snapshot: &'a Snapshot,
+    /// The findings to report (with `--state`: new and due again only).
+    pub eval: &'a Evaluation,
+    /// Every present finding (Prometheus describes state, not events).
+    pub all: &'a Evaluation,
+    /// Counts and the verdict.
+    pub summary: &'a Summary,
+    /// What `--state` changed.
+    pub state: Option<&'a StateNote>,
+    /// `live` or `file:NAME`.
+    pub label: &'a str,
+    /// The rules (JUnit lists every enabled one).
+    pub rules: &'a RuleSet,
+    /// Collection and evaluation time.
+    pub duration_seconds: f64,
+}
+
+/// Renders one report format.
+pub(super) fn render(
+    format: ScanFormat,
+    r: &ReportInput<'_>,
+    palette: Palette,
+) -> Result<String, AppError> {
+    let json_err = |e: serde_json::Error| AppError::Render(e.to_string());
+    Ok(match format {
+        ScanFormat::Text => render_text(r.snapshot, r.eval, r.summary, r.label, r.state, palette),
+        ScanFormat::Json => {
+            render_json(r.snapshot, r.eval, r.summary, r.state).map_err(json_err)?
+        }
+        ScanFormat::Jsonl => {
+            crate::report::jsonl::render(r.snapshot, &r.eval.findings).map_err(json_err)?
+        }
+        ScanFormat::Prometheus => {
+            crate::report::prometheus::render(r.snapshot, r.all, r.duration_seconds)
+        }
+        ScanFormat::Junit => {
+            crate::report::junit::render(r.rules, r.eval, r.snapshot.host.hostname.as_deref())
+        }
+    })
+}
+
+/// Sends the desktop notification for `findings` when asked to; failures are warnings.
+pub(super) fn maybe_notify(
+    wanted: bool,
+    rules: &RuleSet,
+    findings: &[crate::finding::Finding],
+    host: Option<&str>,
+) {
+    if !(wanted || rules.notify.enabled) {
+        return;
+    }
+    let Some(message) = crate::report::notify::compose(findings, host) else {
+        tracing::info!("no new findings: no notification");
+        return;
+    };
+    let timeout = rules.notify.timeout_seconds.map_or(
+        crate::report::notify::DEFAULT_TIMEOUT,
+        std::time::Duration::from_secs,
+    );
+    if let Err(err) = crate::report::notify::send(&message, timeout) {
+        tracing::warn!("{err}; the report was still written");
+    }
+}
+
 pub(super) fn run(args: &ScanArgs, color: bool) -> Result<ExitStatus, AppError> {
     let scanner = Scanner::new(args)?;
+    let started = std::time::Instant::now();
     let (snapshot, mut eval) = scanner.scan()?;
+    let duration_seconds = started.elapsed().as_secs_f64();
+    let all = eval.clone();
     // With --state, only what changed is reported; the lock is held until the report is out.
     let mut state_guard = None;
     let mut note = None;
@@ -138,19 +208,36 @@ pub(super) fn run(args: &ScanArgs, color: bool) -> Result<ExitStatus, AppError> 
         state_guard = Some(file);
     }
     let summary = Summary::new(&snapshot, &eval, args.fail_on.threshold());
-    let text = match args.format {
-        ScanFormat::Json => render_json(&snapshot, &eval, &summary, note.as_ref())
-            .map_err(|e| AppError::Render(e.to_string()))?,
-        ScanFormat::Text => {
-            let palette = Palette::new(color && args.output.is_none());
-            let label = crate::collect::describe(&scanner.input);
-            render_text(&snapshot, &eval, &summary, &label, note.as_ref(), palette)
-        }
+    let label = crate::collect::describe(&scanner.input);
+    let input = ReportInput {
+        snapshot: &snapshot,
+        eval: &eval,
+        all: &all,
+        summary: &summary,
+        state: note.as_ref(),
+        label: &label,
+        rules: &scanner.rules,
+        duration_seconds,
     };
+    let text = render(
+        args.format,
+        &input,
+        Palette::new(color && args.output.is_none()),
+    )?;
     match &args.output {
         Some(path) => write_atomic(path, text.as_bytes(), NewFileMode::Public)?,
         None => print(&text)?,
     }
+    for (format, path) in &args.write {
+        let text = render(*format, &input, Palette::new(false))?;
+        write_atomic(path, text.as_bytes(), NewFileMode::Public)?;
+    }
+    maybe_notify(
+        args.notify,
+        &scanner.rules,
+        &eval.findings,
+        snapshot.host.hostname.as_deref(),
+    );
     drop(state_guard);
     Ok(if summary.failed {
         ExitStatus::Findings

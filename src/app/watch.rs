@@ -45,34 +45,42 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
         worst_failed |= bar.is_some_and(|b| delta.report.iter().any(|f| f.severity >= b));
         let stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
         let mut out = String::new();
+        // Events are lines: text for a person, otherwise one JSON object per event.
+        let text = args.scan.format == ScanFormat::Text;
         for f in &delta.report {
-            out.push_str(&match args.scan.format {
-                ScanFormat::Json => {
-                    event_json(&stamp, "new", &serde_json::to_value(f).unwrap_or_default())
-                }
-                ScanFormat::Text => format!(
+            out.push_str(&if text {
+                format!(
                     "{stamp} + {:<8} {}  {}\n",
                     f.severity.as_str(),
                     f.rule,
                     for_terminal(&f.message)
-                ),
+                )
+            } else {
+                event_json(&stamp, "new", &serde_json::to_value(f).unwrap_or_default())
             });
         }
         for r in &delta.resolved {
-            out.push_str(&match args.scan.format {
-                ScanFormat::Json => event_json(
-                    &stamp,
-                    "resolved",
-                    &serde_json::to_value(r).unwrap_or_default(),
-                ),
-                ScanFormat::Text => format!(
+            out.push_str(&if text {
+                format!(
                     "{stamp} - resolved {}  {}\n",
                     r.rule,
                     for_terminal(&r.message)
-                ),
+                )
+            } else {
+                event_json(
+                    &stamp,
+                    "resolved",
+                    &serde_json::to_value(r).unwrap_or_default(),
+                )
             });
         }
         print(&out)?;
+        super::scan::maybe_notify(
+            args.scan.notify,
+            &scanner.rules,
+            &delta.report,
+            _snapshot.host.hostname.as_deref(),
+        );
         scans += 1;
         if args.count.is_some_and(|n| scans >= n) {
             break;

@@ -1,7 +1,11 @@
 //! Reporters: each owns its writer and renders plain data; none collects or evaluates.
 
 pub mod drift;
+pub mod jsonl;
+pub mod junit;
 pub mod list;
+pub mod notify;
+pub mod prometheus;
 pub mod scan;
 pub mod style;
 

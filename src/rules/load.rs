@@ -70,8 +70,11 @@ pub struct RuleErrors {
 
 /// Top-level keys of a rule file.
 const TOP_KEYS: &[&str] = &[
-    "lists", "listen", "flood", "remote", "process", "allow", "rules", "geoip", "feeds", "baseline",
+    "lists", "listen", "flood", "remote", "process", "allow", "rules", "geoip", "feeds",
+    "baseline", "notify",
 ];
+/// Keys of the `[notify]` table.
+const NOTIFY_KEYS: &[&str] = &["enabled", "timeout-seconds"];
 /// Keys of the `[baseline]` table.
 const BASELINE_KEYS: &[&str] = &[
     "host",
@@ -164,6 +167,31 @@ pub fn load(sources: &RuleSources) -> Result<RuleSet, RuleErrors> {
                     &mut set.enrich,
                     &mut diags,
                 ),
+                "notify" => match item.as_table_like() {
+                    Some(table) => {
+                        let mut r = TableReader::new(table, *id, NOTIFY_KEYS, "[notify]");
+                        if let Some((enabled, _)) = r.boolean("enabled", &mut diags) {
+                            set.notify.enabled = enabled;
+                        }
+                        match r.integer("timeout-seconds", &mut diags) {
+                            Some((n, _)) if (1..=300).contains(&n) => {
+                                set.notify.timeout_seconds = u64::try_from(n).ok()
+                            }
+                            Some((n, loc)) => diags.push(Diag::at(
+                                loc,
+                                format!("timeout-seconds {n} is not 1-300"),
+                                "bad timeout",
+                            )),
+                            None => {}
+                        }
+                        r.finish(&mut diags);
+                    }
+                    None => diags.push(Diag::at(
+                        key_loc,
+                        "`notify` must be a table: [notify] enabled = true",
+                        "expected a table",
+                    )),
+                },
                 "baseline" => {
                     let rules = read_baseline(item, key_loc.clone(), &set.sources, &mut diags);
                     if let Some(first) = rules

@@ -142,9 +142,20 @@ pub struct EnrichSettings {
     pub feeds: std::collections::BTreeMap<String, (std::path::PathBuf, i64)>,
 }
 
+/// `[notify]` settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NotifySettings {
+    /// Send desktop notifications as if `--notify` were given.
+    pub enabled: bool,
+    /// How long to wait for the notification server.
+    pub timeout_seconds: Option<u64>,
+}
+
 /// Every rule from every file, validated.
 #[derive(Debug, Default)]
 pub struct RuleSet {
+    /// `[notify]` settings.
+    pub notify: NotifySettings,
     /// Rules in load order.
     pub rules: Vec<Rule>,
     /// `[geoip]` and `[feeds]` settings.

@@ -1,0 +1,93 @@
+//! JUnit XML for CI dashboards: a passing test case per enabled rule without findings, a
+//! failing test case per finding (one `<failure>` each, which every JUnit consumer reads), and
+//! a skipped test case per inactive rule.
+
+use std::fmt::Write as _;
+
+use crate::engine::Evaluation;
+use crate::rules::RuleSet;
+
+/// Escapes text for XML 1.0: the five special characters, and characters XML cannot carry at
+/// all (most C0 controls) as a visible `\u{..}`. Written here because an escaping crate would
+/// still leave the invalid characters (a hostile process name) to break the document.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The report.
+pub fn render(rules: &RuleSet, eval: &Evaluation, hostname: Option<&str>) -> String {
+    let mut cases = String::new();
+    let mut tests = 0;
+    let mut failures = 0;
+    let mut skipped = 0;
+    for rule in rules.rules.iter().filter(|r| r.dormant_reason().is_none()) {
+        let id = &rule.common.id;
+        let class = format!("sockaudit.{}", rule.kind());
+        if let Some(inactive) = eval.inactive.iter().find(|i| &i.rule == id) {
+            tests += 1;
+            skipped += 1;
+            let _ = writeln!(
+                cases,
+                "    <testcase classname=\"{}\" name=\"{}\"><skipped message=\"{}\"/></testcase>",
+                xml(&class),
+                xml(id),
+                xml(&inactive.reason)
+            );
+            continue;
+        }
+        let findings: Vec<_> = eval.findings.iter().filter(|f| &f.rule == id).collect();
+        if findings.is_empty() {
+            tests += 1;
+            let _ = writeln!(
+                cases,
+                "    <testcase classname=\"{}\" name=\"{}\"/>",
+                xml(&class),
+                xml(id)
+            );
+        }
+        for f in findings {
+            tests += 1;
+            failures += 1;
+            let _ = writeln!(
+                cases,
+                "    <testcase classname=\"{}\" name=\"{} {}\">\n      <failure type=\"{}\" message=\"{}\">{}\nrule at {}</failure>\n    </testcase>",
+                xml(&class),
+                xml(id),
+                xml(&f.fingerprint),
+                f.severity,
+                xml(&f.message),
+                xml(&f.message),
+                xml(&f.origin)
+            );
+        }
+    }
+    let host = hostname.map_or_else(String::new, |h| format!(" hostname=\"{}\"", xml(h)));
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\">\n  <testsuite name=\"sockaudit\"{host} tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n{cases}  </testsuite>\n</testsuites>\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_markup_and_illegal_characters() {
+        assert_eq!(super::xml("<b>&\"x'"), "&lt;b&gt;&amp;&quot;x&apos;");
+        assert_eq!(super::xml("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(super::xml("tab\tok"), "tab\tok");
+    }
+}
