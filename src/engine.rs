@@ -143,6 +143,24 @@ impl<'r> RuleRun<'r> {
         })
     }
 
+    /// A finding about a program (process rules, new programs): identified by its executable
+    /// and user, never its PID; evidence is its sockets.
+    pub fn process_finding(
+        &self,
+        message: String,
+        process: &Process,
+        sockets: &[&Socket],
+    ) -> Finding {
+        let user = process.user.clone().unwrap_or_default();
+        self.finding(
+            message,
+            &[&program_identity(Some(process)), &user],
+            sockets.first().copied(),
+            Some(process),
+            Evidence::of(sockets),
+        )
+    }
+
     /// Builds a finding of this rule.
     pub fn finding(
         &self,

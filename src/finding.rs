@@ -117,6 +117,19 @@ pub struct Evidence {
 impl Evidence {
     /// Sockets kept as evidence per finding; the count says how many there were.
     pub const MAX_SOCKETS: usize = 10;
+
+    /// Evidence of these sockets: their count and the first [`Evidence::MAX_SOCKETS`].
+    pub fn of(sockets: &[&Socket]) -> Evidence {
+        Evidence {
+            count: sockets.len(),
+            sockets: sockets
+                .iter()
+                .take(Evidence::MAX_SOCKETS)
+                .map(|s| (*s).clone())
+                .collect(),
+            ..Evidence::default()
+        }
+    }
 }
 
 /// One thing the engine found.

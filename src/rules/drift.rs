@@ -140,24 +140,7 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &DriftRule, ctx: &Context<'_>, out: &mu
                         .map_or(String::new(), |u| format!(", user {u}")),
                     sockets.len()
                 );
-                let user = process.user.clone().unwrap_or_default();
-                out.push(
-                    run.finding(
-                        message,
-                        &[&program_identity(Some(process)), &user],
-                        sockets.first().copied(),
-                        Some(process),
-                        Evidence {
-                            count: sockets.len(),
-                            sockets: sockets
-                                .iter()
-                                .take(Evidence::MAX_SOCKETS)
-                                .map(|s| (*s).clone())
-                                .collect(),
-                            ..Evidence::default()
-                        },
-                    ),
-                );
+                out.push(run.process_finding(message, process, sockets));
             }
         }
         check => {
@@ -172,11 +155,7 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &DriftRule, ctx: &Context<'_>, out: &mu
                         &refs,
                         Some(socket),
                         process,
-                        Evidence {
-                            count: 1,
-                            sockets: vec![socket.clone()],
-                            ..Evidence::default()
-                        },
+                        Evidence::of(&[socket]),
                     ));
                 }
             }

@@ -215,24 +215,17 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &FloodRule, ctx: &Context<'_>, out: &mu
             }
             _ => key.clone(),
         };
-        out.push(
-            run.finding(
-                message,
-                &[&states, &identity],
-                Some(first),
-                process,
-                Evidence {
-                    count: sockets.len(),
-                    threshold: Some(rule.threshold),
-                    group: Some(key),
-                    sockets: sockets
-                        .iter()
-                        .take(Evidence::MAX_SOCKETS)
-                        .map(|s| (*s).clone())
-                        .collect(),
-                },
-            ),
-        );
+        out.push(run.finding(
+            message,
+            &[&states, &identity],
+            Some(first),
+            process,
+            Evidence {
+                threshold: Some(rule.threshold),
+                group: Some(key),
+                ..Evidence::of(&sockets)
+            },
+        ));
     }
 }
 

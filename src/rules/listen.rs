@@ -81,11 +81,7 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &ListenRule, ctx: &Context<'_>, out: &m
             &[socket.proto.as_str(), scope.as_str(), &port, &program],
             Some(socket),
             process,
-            Evidence {
-                count: 1,
-                sockets: vec![socket.clone()],
-                ..Evidence::default()
-            },
+            Evidence::of(&[socket]),
         ));
     }
 }

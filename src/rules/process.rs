@@ -3,8 +3,8 @@
 use super::diag::{Diag, Loc};
 use super::reader::{RawItem, Scalar, TableReader};
 use super::spec::{Globs, Lists, Selector};
-use crate::engine::{Context, RuleRun, program_identity};
-use crate::finding::{Evidence, Finding};
+use crate::engine::{Context, RuleRun};
+use crate::finding::Finding;
 use crate::model::Process;
 
 /// This kind's documentation (shown by `rules explain`).
@@ -122,24 +122,7 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &ProcessRule, ctx: &Context<'_>, out: &
             sockets.len(),
             reasons.join("; ")
         );
-        let user = process.user.clone().unwrap_or_default();
-        out.push(
-            run.finding(
-                message,
-                &[&program_identity(Some(process)), &user],
-                sockets.first().copied(),
-                Some(process),
-                Evidence {
-                    count: sockets.len(),
-                    sockets: sockets
-                        .iter()
-                        .take(Evidence::MAX_SOCKETS)
-                        .map(|s| (*s).clone())
-                        .collect(),
-                    ..Evidence::default()
-                },
-            ),
-        );
+        out.push(run.process_finding(message, process, sockets));
     }
 }
 

@@ -317,11 +317,7 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &m
             ],
             Some(socket),
             process,
-            Evidence {
-                count: 1,
-                sockets: vec![socket.clone()],
-                ..Evidence::default()
-            },
+            Evidence::of(&[socket]),
         ));
     }
 }
