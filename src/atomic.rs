@@ -24,12 +24,18 @@ pub enum NewFileMode {
     Private,
 }
 
-/// Writes `contents` to `path` atomically.
+/// Writes `contents` to `path` atomically. A target that exists and is not a regular file
+/// (`-o /dev/null`, a FIFO, `/dev/stdout`) is written in place: renaming over it would replace
+/// the device node with a file.
 pub fn write_atomic(path: &Path, contents: &[u8], mode: NewFileMode) -> Result<(), WriteError> {
     let fail = |source| WriteError {
         path: path.to_path_buf(),
         source,
     };
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let mut target = std::fs::OpenOptions::new().write(true).open(path).map_err(fail)?;
+        return target.write_all(contents).and_then(|()| target.flush()).map_err(fail);
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -88,6 +94,34 @@ mod tests {
             1,
             "no temp file left behind"
         );
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_written_in_place_not_replaced() -> Result<(), Box<dyn std::error::Error>> {
+        use std::io::Read;
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir()?;
+        let fifo = dir.path().join("pipe");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+            0,
+        )?;
+        let reader_path = fifo.clone();
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            std::fs::File::open(reader_path).and_then(|mut f| f.read_to_string(&mut text)).map(|_| text)
+        });
+        write_atomic(&fifo, b"through the pipe", NewFileMode::Public)?;
+        assert_eq!(reader.join().map_err(|_| "reader")??, "through the pipe");
+        assert!(std::fs::metadata(&fifo)?.file_type().is_fifo(), "still a FIFO");
+        // The same path as `-o /dev/null`: it stays a character device.
+        write_atomic(Path::new("/dev/null"), b"discarded", NewFileMode::Public)?;
+        assert!(std::fs::metadata("/dev/null")?.file_type().is_char_device());
         Ok(())
     }
 
