@@ -3,12 +3,15 @@
 //! Written by hand rather than taken from netstat2 because netstat2's walk panics when `/proc`
 //! is unreadable, is serial, and cannot say *why* a socket has no owner. Each PID's fd
 //! directory is opened relative to one `/proc` handle (`openat`/`readlinkat`, no path
-//! building per fd) and the PIDs are spread over a few threads.
+//! building per fd), and a few threads take work from one queue: a process to list, or a run of
+//! at most `CHUNK` fds, so one process holding 100k sockets is read by every thread.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
 use std::io;
 use std::os::fd::OwnedFd;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use rustix::fs::{Dir, Mode, OFlags, openat, readlinkat_raw};
 use rustix::io::Errno;
@@ -66,7 +69,22 @@ impl FdWalk {
     }
 }
 
-/// Walks every process's fd table under `proc_root` with up to `threads` threads.
+/// Largest run of fds one thread reads before others may help: a single process holding 100k
+/// sockets is spread over every thread, not left to one.
+const CHUNK: usize = 2048;
+
+/// A piece of work: a process whose fd table is still to be listed, or a run of its fds.
+enum Unit {
+    Process(u32),
+    Fds {
+        pid: u32,
+        dir: Arc<OwnedFd>,
+        fds: Vec<u32>,
+    },
+}
+
+/// Walks every process's fd table under `proc_root` with up to `threads` threads pulling
+/// work units from one queue.
 pub fn walk(proc_root: &Path, threads: usize) -> io::Result<FdWalk> {
     let proc_dir = openat(
         rustix::fs::CWD,
@@ -76,18 +94,14 @@ pub fn walk(proc_root: &Path, threads: usize) -> io::Result<FdWalk> {
     )?;
     let pids = list_pids(&proc_dir)?;
     let threads = threads.clamp(1, 8).min(pids.len().max(1));
+    let queue = Mutex::new(pids.into_iter().map(Unit::Process).collect::<VecDeque<_>>());
     let mut total = FdWalk::default();
     if threads == 1 {
-        total = walk_pids(&proc_dir, &pids);
+        total = worker(&proc_dir, &queue);
     } else {
-        // Round-robin keeps the big PIDs (often low numbers: daemons) spread out.
-        let shares: Vec<Vec<u32>> = (0..threads)
-            .map(|t| pids.iter().copied().skip(t).step_by(threads).collect())
-            .collect();
         let parts: Vec<FdWalk> = std::thread::scope(|scope| {
-            let handles: Vec<_> = shares
-                .iter()
-                .map(|share| scope.spawn(|| walk_pids(&proc_dir, share)))
+            let handles: Vec<_> = (0..threads)
+                .map(|_| scope.spawn(|| worker(&proc_dir, &queue)))
                 .collect();
             handles
                 .into_iter()
@@ -100,6 +114,108 @@ pub fn walk(proc_root: &Path, threads: usize) -> io::Result<FdWalk> {
     }
     total.finish();
     Ok(total)
+}
+
+/// Takes units until the queue is empty.
+fn worker(proc_dir: &OwnedFd, queue: &Mutex<VecDeque<Unit>>) -> FdWalk {
+    let mut walk = FdWalk::default();
+    let mut name = String::with_capacity(24);
+    loop {
+        // A poisoned queue only means another worker panicked; its units are still valid.
+        let unit = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+        match unit {
+            None => break,
+            Some(Unit::Process(pid)) => {
+                let Some((dir, fds)) = list_fds(proc_dir, pid, &mut walk, &mut name) else {
+                    continue;
+                };
+                let dir = Arc::new(dir);
+                let mut chunks = fds.chunks(CHUNK);
+                let first = chunks.next().map(<[u32]>::to_vec).unwrap_or_default();
+                let rest: Vec<Unit> = chunks
+                    .map(|c| Unit::Fds {
+                        pid,
+                        dir: dir.clone(),
+                        fds: c.to_vec(),
+                    })
+                    .collect();
+                if !rest.is_empty() {
+                    // Put the rest first in line so idle threads help with this process now.
+                    let mut q = queue.lock().unwrap_or_else(|e| e.into_inner());
+                    for unit in rest.into_iter().rev() {
+                        q.push_front(unit);
+                    }
+                }
+                read_links(pid, &dir, &first, &mut walk, &mut name);
+            }
+            Some(Unit::Fds { pid, dir, fds }) => read_links(pid, &dir, &fds, &mut walk, &mut name),
+        }
+    }
+    walk
+}
+
+/// Opens `/proc/PID/fd` and lists its fd numbers.
+fn list_fds(
+    proc_dir: &OwnedFd,
+    pid: u32,
+    walk: &mut FdWalk,
+    path: &mut String,
+) -> Option<(OwnedFd, Vec<u32>)> {
+    path.clear();
+    let _ = write!(path, "{pid}/fd");
+    let dir = match openat(
+        proc_dir,
+        path.as_str(),
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => fd,
+        Err(err) => {
+            walk.note_error(path, err);
+            return None;
+        }
+    };
+    let mut entries = match Dir::read_from(&dir) {
+        Ok(entries) => entries,
+        Err(err) => {
+            walk.note_error(path, err);
+            return None;
+        }
+    };
+    let mut fds = Vec::new();
+    // An error mid-listing means the process exited: keep what we have.
+    while let Some(Ok(entry)) = entries.read() {
+        if let Some(fd) = parse_u32(entry.file_name().to_bytes()) {
+            fds.push(fd);
+        }
+    }
+    Some((dir, fds))
+}
+
+/// Reads the link of each fd and records the socket inodes.
+fn read_links(pid: u32, dir: &OwnedFd, fds: &[u32], walk: &mut FdWalk, name: &mut String) {
+    let mut link = [0u8; 64];
+    for &fd in fds {
+        name.clear();
+        let _ = write!(name, "{fd}");
+        // A closed fd (ENOENT) is normal churn; anything longer than 64 bytes is no socket.
+        // A listable fd directory whose links cannot be read (seen for a sandbox's PID 1,
+        // even as root) hides its sockets just as an unreadable directory does.
+        let len = match readlinkat_raw(dir, name.as_str(), &mut link[..]) {
+            Ok(len) => len,
+            Err(err @ (Errno::ACCESS | Errno::PERM)) => {
+                walk.note_error(&format!("{pid}/fd"), err);
+                return;
+            }
+            Err(_) => continue,
+        };
+        if let Some(inode) = link.get(..len).and_then(parse_socket_link) {
+            walk.owners.entry(inode).or_default().push(pid);
+            if fd <= 2 {
+                walk.stdio.push((pid, fd, inode));
+            }
+        }
+    }
 }
 
 fn list_pids(proc_dir: &OwnedFd) -> io::Result<Vec<u32>> {
@@ -118,64 +234,6 @@ fn list_pids(proc_dir: &OwnedFd) -> io::Result<Vec<u32>> {
         }
     }
     Ok(pids)
-}
-
-fn walk_pids(proc_dir: &OwnedFd, pids: &[u32]) -> FdWalk {
-    let mut walk = FdWalk::default();
-    let mut path = String::with_capacity(24);
-    let mut link = [0u8; 64];
-    for &pid in pids {
-        path.clear();
-        use std::fmt::Write as _;
-        let _ = write!(path, "{pid}/fd");
-        let fd_dir = match openat(
-            proc_dir,
-            path.as_str(),
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        ) {
-            Ok(fd) => fd,
-            Err(err) => {
-                walk.note_error(&path, err);
-                continue;
-            }
-        };
-        let mut dir = match Dir::read_from(&fd_dir) {
-            Ok(dir) => dir,
-            Err(err) => {
-                walk.note_error(&path, err);
-                continue;
-            }
-        };
-        while let Some(entry) = dir.read() {
-            let Ok(entry) = entry else {
-                // The process exited mid-read: keep what we have.
-                break;
-            };
-            let name = entry.file_name();
-            if name.to_bytes().first() == Some(&b'.') {
-                continue;
-            }
-            // A closed fd (ENOENT) is normal churn; anything longer than 64 bytes is no socket.
-            // A listable fd directory whose links cannot be read (seen for a sandbox's PID 1,
-            // even as root) hides its sockets just as an unreadable directory does.
-            let len = match readlinkat_raw(&fd_dir, name, &mut link[..]) {
-                Ok(len) => len,
-                Err(err @ (Errno::ACCESS | Errno::PERM)) => {
-                    walk.note_error(&path, err);
-                    break;
-                }
-                Err(_) => continue,
-            };
-            if let Some(inode) = link.get(..len).and_then(parse_socket_link) {
-                walk.owners.entry(inode).or_default().push(pid);
-                if let [fd @ b'0'..=b'2'] = name.to_bytes() {
-                    walk.stdio.push((pid, u32::from(fd - b'0'), inode));
-                }
-            }
-        }
-    }
-    walk
 }
 
 /// `socket:[12345]` → 12345.
