@@ -92,8 +92,8 @@ impl<'a> Context<'a> {
     }
 
     /// What is known about a remote address.
-    pub fn remote_info(&self, ip: std::net::IpAddr) -> RemoteInfo {
-        self.enrichment.get(ip)
+    pub fn remote_info(&self, ip: std::net::IpAddr) -> std::borrow::Cow<'a, RemoteInfo> {
+        self.enrichment.lookup(ip)
     }
 
     /// A connected socket is inbound when its local port is one we listen on.

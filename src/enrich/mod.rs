@@ -101,15 +101,24 @@ pub struct Enrichment {
 impl Enrichment {
     /// Facts for a remote address (scope only when nothing else is known).
     pub fn get(&self, ip: IpAddr) -> RemoteInfo {
+        self.lookup(ip).into_owned()
+    }
+
+    /// Facts for a remote address, borrowed when enrichment has them (no allocation on the
+    /// engine's hot path).
+    pub fn lookup(&self, ip: IpAddr) -> std::borrow::Cow<'_, RemoteInfo> {
         let ip = canonical(ip);
-        self.by_ip.get(&ip).cloned().unwrap_or_else(|| RemoteInfo {
-            ip,
-            scope: classify(ip),
-            country: None,
-            asn: None,
-            org: None,
-            feeds: Vec::new(),
-        })
+        match self.by_ip.get(&ip) {
+            Some(info) => std::borrow::Cow::Borrowed(info),
+            None => std::borrow::Cow::Owned(RemoteInfo {
+                ip,
+                scope: classify(ip),
+                country: None,
+                asn: None,
+                org: None,
+                feeds: Vec::new(),
+            }),
+        }
     }
 }
 

@@ -168,8 +168,9 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &FloodRule, ctx: &Context<'_>, out: &mu
         if !socket.state.is_some_and(|s| rule.states.contains(&s)) {
             continue;
         }
-        let process = ctx.process(socket);
-        if !rule.selector.matches(socket, process) {
+        if !rule.selector.matches_socket(socket)
+            || !rule.selector.matches_process(ctx.process(socket))
+        {
             continue;
         }
         let Some(key) = group_key(rule, ctx, socket) else {

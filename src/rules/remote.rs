@@ -265,8 +265,11 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &m
         if !wanted {
             continue;
         }
+        if !rule.selector.matches_socket(socket) {
+            continue;
+        }
         let process = ctx.process(socket);
-        if !rule.selector.matches(socket, process) {
+        if !rule.selector.matches_process(process) {
             continue;
         }
         let info = ctx.remote_info(remote_addr);

@@ -445,6 +445,11 @@ impl Selector {
 
     /// Whether `socket` (owned by `process`, when known) satisfies every set condition.
     pub fn matches(&self, socket: &Socket, process: Option<&Process>) -> bool {
+        self.matches_socket(socket) && self.matches_process(process)
+    }
+
+    /// The socket-only conditions (cheap: checked before looking the owner up).
+    pub fn matches_socket(&self, socket: &Socket) -> bool {
         self.port
             .as_ref()
             .is_none_or(|p| p.contains(socket.local_port))
@@ -461,7 +466,6 @@ impl Selector {
                 .remote
                 .as_ref()
                 .is_none_or(|r| socket.remote_addr.is_some_and(|ra| r.matches(ra)))
-            && self.matches_process(process)
     }
 
     /// The process-only conditions; an unknown process matches none of them.
