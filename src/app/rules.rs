@@ -117,7 +117,14 @@ fn explain(id: &str, args: &RuleArgs) -> Result<ExitStatus, AppError> {
 fn quote_definition(set: &crate::rules::RuleSet, rule: &crate::rules::Rule) -> String {
     let text = set.sources.text(rule.common.loc.file);
     let at = rule.common.loc.span.start.min(text.len());
-    let start = text[..at].rfind("[[").unwrap_or(at);
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    // A rule's location is its `id` inside a `[[kind]]` table, or (baseline drift rules) the
+    // `[baseline]` header itself.
+    let start = if text[line_start..].starts_with('[') {
+        line_start
+    } else {
+        text[..at].rfind("[[").unwrap_or(line_start)
+    };
     let end = text[at..].find("\n[").map_or(text.len(), |i| at + i + 1);
     let mut quoted = String::new();
     for line in text[start..end].trim_end().lines() {
