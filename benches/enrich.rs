@@ -84,6 +84,7 @@ fn main() {
             pids: vec![1],
             attribution: None,
             unattributed: None,
+            capture: None,
         })
         .collect();
     let snapshot = Snapshot {
@@ -94,6 +95,7 @@ fn main() {
         sockets,
         processes: BTreeMap::new(),
         coverage: Coverage::default(),
+        routes: None,
     };
 
     let mut feeds = BTreeMap::new();

@@ -33,8 +33,14 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: NewFileMode) -> Result<(
         source,
     };
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-        let mut target = std::fs::OpenOptions::new().write(true).open(path).map_err(fail)?;
-        return target.write_all(contents).and_then(|()| target.flush()).map_err(fail);
+        let mut target = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(fail)?;
+        return target
+            .write_all(contents)
+            .and_then(|()| target.flush())
+            .map_err(fail);
     }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -114,11 +120,16 @@ mod tests {
         let reader_path = fifo.clone();
         let reader = std::thread::spawn(move || {
             let mut text = String::new();
-            std::fs::File::open(reader_path).and_then(|mut f| f.read_to_string(&mut text)).map(|_| text)
+            std::fs::File::open(reader_path)
+                .and_then(|mut f| f.read_to_string(&mut text))
+                .map(|_| text)
         });
         write_atomic(&fifo, b"through the pipe", NewFileMode::Public)?;
         assert_eq!(reader.join().map_err(|_| "reader")??, "through the pipe");
-        assert!(std::fs::metadata(&fifo)?.file_type().is_fifo(), "still a FIFO");
+        assert!(
+            std::fs::metadata(&fifo)?.file_type().is_fifo(),
+            "still a FIFO"
+        );
         // The same path as `-o /dev/null`: it stays a character device.
         write_atomic(Path::new("/dev/null"), b"discarded", NewFileMode::Public)?;
         assert!(std::fs::metadata("/dev/null")?.file_type().is_char_device());

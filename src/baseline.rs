@@ -3,7 +3,9 @@
 //! rewritten by `baseline update` without losing the user's comments and hand edits.
 //!
 //! Nothing here is keyed by PID or by ephemeral client port: a restarted service is the same
-//! entry.
+//! entry. Routes and gateway MAC addresses are recorded too ([`routes`]).
+
+pub mod routes;
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -138,6 +140,14 @@ pub struct Baseline {
     pub listeners: Vec<Listener>,
     /// Programs expected to own sockets.
     pub programs: Vec<KnownProgram>,
+    /// Whether routes and gateways are checked (`check-routes`; when absent, whether the file
+    /// has route or gateway entries). Off for baselines made before routes were recorded, so
+    /// they do not report every route as new.
+    pub check_routes: bool,
+    /// Expected routes (`[[baseline.route]]`).
+    pub routes: Vec<routes::RouteEntry>,
+    /// Gateways' MAC addresses (`[[baseline.gateway]]`).
+    pub gateways: Vec<routes::GatewayEntry>,
 }
 
 /// The listeners of a snapshot as baseline entries, de-duplicated and sorted.
@@ -241,6 +251,9 @@ pub fn create(snapshot: &Snapshot, version: &str) -> String {
         programs.push(program_table(&p));
     }
     base.insert("program", Item::ArrayOfTables(programs));
+    if let Some(table) = &snapshot.routes {
+        routes::insert_all(&mut base, table);
+    }
     doc.insert("baseline", Item::Table(base));
     format!(
         "# sockaudit baseline of {host}, {}, sockaudit {version}\n\
@@ -249,6 +262,8 @@ pub fn create(snapshot: &Snapshot, version: &str) -> String {
          # and every program that owns sockets. No PIDs, no client ports. Review it and edit\n\
          # freely: `sockaudit baseline update` keeps comments and hand edits on entries that\n\
          # still exist. Mark a listener `optional = true` if its absence is fine.\n\
+         # Routes (when read): default, host, static and policy-table routes, not the kernel's\n\
+         # own local/broadcast/connected ones, and the gateways' MAC addresses (docs/routes.md).\n\
          # Use: sockaudit scan --baseline FILE, or sockaudit baseline check FILE.\n\n{}",
         snapshot.collected_at, doc
     )
@@ -363,6 +378,13 @@ pub fn update(
                 added += 1;
             }
         }
+    }
+    // Without a routing table (an imported capture, an OS we cannot read) the recorded routes
+    // stay as they are: nothing is known about them.
+    if let Some(table) = &snapshot.routes {
+        let (a, r) = routes::update(base, table);
+        added += a;
+        removed += r;
     }
     Ok((doc.to_string(), added, removed))
 }

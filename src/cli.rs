@@ -12,6 +12,7 @@ Examples:
   sockaudit list --format json         the whole table as JSON (docs/json.md)
   sockaudit snapshot -o host.json      save the table to audit elsewhere
   sockaudit list --input host.json     read a saved snapshot instead of this machine
+  sockaudit scan --input netstat.txt   audit a netstat/ss/lsof/TCPView capture (docs/import.md)
 
 Exit status: 0 ok, 1 findings at or above --fail-on (scan), 2 usage, config or input error.
 sockaudit only reads: it never kills processes or closes connections.";
@@ -89,6 +90,31 @@ Examples:
   sockaudit watch --interval 1m --baseline web1.baseline.toml
   sockaudit watch --count 3 --interval 1  three scans, one second apart")]
     Watch(WatchArgs),
+    /// Show the IPv4 and IPv6 routing tables (and the ARP/NDP neighbours), like `ip route`,
+    /// `netstat -rn` or `route print`; or read such a capture from another machine.
+    #[command(after_help = "\
+Examples:
+  sockaudit routes                        every table of this machine (Linux)
+  sockaudit routes --neighbours           plus the ARP/NDP table (gateway MAC addresses)
+  sockaudit routes --format json          JSON (docs/routes.md)
+  sockaudit routes --input route-print.txt --input arp-a.txt   a Windows capture
+
+Exit status: 0 ok, 2 unsupported here, unreadable or unrecognised input.")]
+    Routes(RoutesArgs),
+    /// Print a shell completion script (bash, zsh or fish) to stdout.
+    #[command(after_help = "\
+Install (the Debian package already does):
+  sockaudit completions bash > ~/.local/share/bash-completion/completions/sockaudit
+  sockaudit completions zsh > ~/.zfunc/_sockaudit     (with fpath+=(~/.zfunc) before compinit)
+  sockaudit completions fish > ~/.config/fish/completions/sockaudit.fish")]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout, or write every page into a directory.
+    #[command(after_help = "\
+Examples:
+  sockaudit man | man -l -          read the page without installing it
+  sockaudit man rules check         the page of one command, sockaudit-rules-check(1)
+  sockaudit man --dir man/          sockaudit.1 and one page per command")]
+    Man(ManArgs),
 }
 
 /// `baseline` subcommands.
@@ -240,9 +266,12 @@ pub struct ScanArgs {
     /// Rule sources.
     #[command(flatten)]
     pub rules: RuleArgs,
-    /// Scan a saved snapshot instead of this machine.
+    /// Scan a saved snapshot or a netstat/ss/lsof/TCPView capture instead of this machine.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
+    /// How to read an --input capture.
+    #[command(flatten)]
+    pub capture: CaptureArgs,
     /// Report format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
     pub format: ScanFormat,
@@ -256,7 +285,8 @@ pub struct ScanArgs {
     /// in rule files, else /usr/share/GeoIP and /var/lib/GeoIP.
     #[arg(long = "geoip", value_name = "FILE")]
     pub geoip: Vec<PathBuf>,
-    /// Treat inactive rules (missing GeoIP data or feeds) and bad feed lines as errors (exit 2).
+    /// Treat inactive rules (missing GeoIP data or feeds), bad feed lines and unreadable lines
+    /// of an --input capture as errors (exit 2).
     #[arg(long)]
     pub strict: bool,
     /// Remember what was reported: later runs report only new and resolved findings. Without
@@ -347,9 +377,15 @@ pub struct ListArgs {
     /// Only sockets whose process name or exe file name is NAME (case-insensitive).
     #[arg(long = "process", value_name = "NAME")]
     pub process: Option<String>,
-    /// Read a saved snapshot instead of this machine.
+    /// Read a saved snapshot or a netstat/ss/lsof/TCPView capture instead of this machine.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
+    /// How to read an --input capture.
+    #[command(flatten)]
+    pub capture: CaptureArgs,
+    /// Treat unreadable lines of an --input capture as errors (exit 2).
+    #[arg(long, requires = "input")]
+    pub strict: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
@@ -370,15 +406,143 @@ pub struct ListArgs {
     pub count: Option<u64>,
 }
 
+/// Output formats of `routes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoutesFormat {
+    /// Aligned tables for a person.
+    Text,
+    /// JSON (docs/routes.md).
+    Json,
+}
+
+/// Arguments of `routes`.
+#[derive(Debug, Args)]
+pub struct RoutesArgs {
+    /// Also show the neighbour (ARP/NDP) table.
+    #[arg(long, alias = "neighbors")]
+    pub neighbours: bool,
+    /// Read a capture instead of this machine: Windows `route print`, `netstat -rn`,
+    /// `ip route`, `ip neigh`, `arp -a`, or snapshot JSON with routes. Repeatable (routes from
+    /// one file, neighbours from another).
+    #[arg(long, value_name = "FILE")]
+    pub input: Vec<PathBuf>,
+    /// Text encoding of --input (default: byte-order mark, else UTF-8 when valid, else
+    /// guessed among the legacy code pages).
+    #[arg(long, value_name = "NAME", value_parser = parse_encoding, requires = "input")]
+    pub encoding: Option<crate::collect::import::text::TextEncoding>,
+    /// Treat unreadable rows of an --input capture as errors (exit 2, naming file:line).
+    #[arg(long, requires = "input")]
+    pub strict: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RoutesFormat::Text)]
+    pub format: RoutesFormat,
+}
+
 /// Arguments of `snapshot`.
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
-    /// Read this file instead of the live system (convert or re-check a snapshot).
+    /// Read this file instead of the live system: re-check a snapshot, or convert a
+    /// netstat/ss/lsof/TCPView capture to snapshot JSON.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
+    /// How to read an --input capture.
+    #[command(flatten)]
+    pub capture: CaptureArgs,
+    /// Treat unreadable lines of an --input capture as errors (exit 2).
+    #[arg(long, requires = "input")]
+    pub strict: bool,
     /// Write here (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also record this machine's routing and neighbour tables (Linux), so a baseline can be
+    /// created or checked from the snapshot elsewhere (docs/routes.md).
+    #[arg(long, conflicts_with = "input")]
+    pub routes: bool,
+}
+
+/// Shells `completions` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// GNU bash (bash-completion).
+    Bash,
+    /// Z shell (compsys).
+    Zsh,
+    /// fish.
+    Fish,
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write the script for.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// Arguments of `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Print this command's page instead of the main one (`scan`, `rules check`...).
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Vec<String>,
+    /// Write every page (sockaudit.1, sockaudit-scan.1...) into DIR instead of printing one.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// How to read an `--input` capture (docs/import.md). Saved snapshots ignore these.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CaptureArgs {
+    /// Format of --input: auto (detected from the text), snapshot, netstat-windows,
+    /// netstat-linux, ss, lsof, tcpview, tcpvcon.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_input_format, requires = "input")]
+    pub input_format: Option<crate::collect::import::FormatChoice>,
+    /// Text encoding of --input (default: byte-order mark, else UTF-8 when valid, else guessed
+    /// among cp850, cp437, cp1252, gbk, big5, cp866): utf-8, utf-16le, utf-16be, cp437, cp850,
+    /// cp1252, gbk, big5...
+    #[arg(long, value_name = "NAME", value_parser = parse_encoding, requires = "input")]
+    pub encoding: Option<crate::collect::import::text::TextEncoding>,
+    /// Every listing of a repeated capture (`netstat -on 5`), not only the last: list and
+    /// snapshot print one after another (JSON: one document per line), scan reports each.
+    #[arg(long, requires = "input")]
+    pub all_blocks: bool,
+    /// Windows: `tasklist /fo csv` output, for the names of the PIDs in --input.
+    #[arg(long, value_name = "FILE", requires = "input")]
+    pub processes: Option<PathBuf>,
+}
+
+impl CaptureArgs {
+    /// The importer's options.
+    pub fn options(&self, strict: bool) -> crate::collect::ImportOptions {
+        crate::collect::ImportOptions {
+            format: self.input_format.and_then(|c| c.0),
+            encoding: self.encoding,
+            strict,
+            all_blocks: self.all_blocks,
+            processes: self.processes.clone(),
+        }
+    }
+}
+
+fn parse_input_format(text: &str) -> Result<crate::collect::import::FormatChoice, String> {
+    use crate::collect::import::{Format, FormatChoice};
+    if text.trim().eq_ignore_ascii_case("auto") {
+        return Ok(FormatChoice(None));
+    }
+    Format::from_name(text)
+        .map(|f| FormatChoice(Some(f)))
+        .ok_or_else(|| {
+            format!(
+                "unknown input format `{text}`; supported: {}",
+                Format::supported()
+            )
+        })
+}
+
+fn parse_encoding(text: &str) -> Result<crate::collect::import::text::TextEncoding, String> {
+    use crate::collect::import::text::{ENCODING_NAMES, TextEncoding};
+    TextEncoding::from_name(text)
+        .ok_or_else(|| format!("unknown encoding `{text}`; supported: {ENCODING_NAMES}"))
 }
 
 fn parse_state(text: &str) -> Result<crate::model::TcpState, String> {

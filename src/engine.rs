@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::enrich::{Capabilities, Enrichment, RemoteInfo};
 use crate::finding::{Evidence, Finding, fingerprint};
-use crate::model::{Process, Protocol, Snapshot, Socket};
+use crate::model::{Fact, Process, Protocol, Snapshot, Socket};
 use crate::rules::{Allow, Body, Rule, RuleSet};
 
 /// A note about the evaluation (expired suppressions, dormant rules).
@@ -189,7 +189,19 @@ impl<'r> RuleRun<'r> {
 }
 
 /// What a rule needs that this run lacks, if anything.
-fn missing_capability(rule: &Rule, caps: &Capabilities) -> Option<String> {
+fn missing_capability(rule: &Rule, caps: &Capabilities, snapshot: &Snapshot) -> Option<String> {
+    if let Body::Drift(drift) = &rule.body {
+        return crate::rules::drift::missing_data(drift, snapshot);
+    }
+    if let Some(fact) = needed_facts(rule)
+        .into_iter()
+        .find(|f| snapshot.coverage.missing.contains(f))
+    {
+        return Some(format!(
+            "the input does not show {} (an imported capture?), so this rule cannot check anything",
+            fact_phrase(fact)
+        ));
+    }
     let Body::Remote(remote) = &rule.body else {
         return None;
     };
@@ -220,6 +232,52 @@ fn missing_capability(rule: &Rule, caps: &Capabilities) -> Option<String> {
     None
 }
 
+/// The process facts a rule needs to decide anything.
+fn needed_facts(rule: &Rule) -> Vec<Fact> {
+    let selector_facts = |s: &crate::rules::spec::Selector| {
+        let mut facts = Vec::new();
+        if s.process.is_some() {
+            facts.push(Fact::ProcessNames);
+        }
+        if s.exe.is_some() {
+            facts.push(Fact::Exe);
+        }
+        if s.user.is_some() {
+            facts.push(Fact::User);
+        }
+        facts
+    };
+    match &rule.body {
+        Body::Listen(b) => selector_facts(&b.selector),
+        Body::Flood(b) => selector_facts(&b.selector),
+        Body::Remote(b) => selector_facts(&b.selector),
+        Body::Process(b) => {
+            let mut facts = selector_facts(&b.selector);
+            // `known` lists paths as well as names: without exe paths it would flag everything.
+            if b.known.is_some() || b.exe_deleted || b.masquerade {
+                facts.push(Fact::Exe);
+            }
+            if b.stdio_socket {
+                facts.push(Fact::StdioSockets);
+            }
+            facts.push(Fact::Pids);
+            facts
+        }
+        Body::Drift(_) => Vec::new(),
+    }
+}
+
+fn fact_phrase(fact: Fact) -> &'static str {
+    match fact {
+        Fact::Pids => "which process owns each socket",
+        Fact::ProcessNames => "process names",
+        Fact::Exe => "executable paths",
+        Fact::User => "process users",
+        Fact::StdioSockets => "which of a process's fds 0-2 are sockets",
+        _ => "a fact it needs",
+    }
+}
+
 /// Evaluates every enabled rule against the snapshot. `today` decides which allow entries have
 /// expired; `enrichment` holds what is known about remote addresses.
 pub fn evaluate(
@@ -237,7 +295,7 @@ pub fn evaluate(
         if rule.dormant_reason().is_some() {
             continue;
         }
-        if let Some(reason) = missing_capability(rule, &enrichment.capabilities) {
+        if let Some(reason) = missing_capability(rule, &enrichment.capabilities, snapshot) {
             inactive.push(Inactive {
                 rule: rule.common.id.clone(),
                 reason,
@@ -300,6 +358,8 @@ fn merge_and_sort(findings: Vec<Finding>) -> Vec<Finding> {
                         target.sockets.push(s);
                     }
                 }
+                target.routes.extend(f.evidence.routes);
+                target.neighbours.extend(f.evidence.neighbours);
             }
             None => {
                 by_identity.insert(key, merged.len());

@@ -95,6 +95,7 @@ impl SocketFilter {
             sockets,
             processes,
             coverage: snapshot.coverage.clone(),
+            routes: snapshot.routes.clone(),
         };
         out.recount_coverage();
         out

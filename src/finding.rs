@@ -112,6 +112,12 @@ pub struct Evidence {
     pub group: Option<String>,
     /// Up to [`Evidence::MAX_SOCKETS`] of the sockets, in output order.
     pub sockets: Vec<Socket>,
+    /// The routes behind a route drift finding; omitted when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<crate::routes::Route>,
+    /// The neighbour (ARP/NDP) entries behind a gateway MAC finding; omitted when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub neighbours: Vec<crate::routes::Neighbour>,
 }
 
 impl Evidence {

@@ -18,6 +18,7 @@ pub mod finding;
 pub mod logging;
 pub mod model;
 pub mod report;
+pub mod routes;
 pub mod rules;
 pub mod services;
 pub mod state;

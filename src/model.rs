@@ -237,6 +237,48 @@ pub struct Socket {
     pub attribution: Option<Attribution>,
     /// Why `pids` is empty; `null` when it is not.
     pub unattributed: Option<Unattributed>,
+    /// What an imported capture said about this socket beyond the columns above (names it
+    /// printed instead of numbers, a program without a PID, traffic counters). Absent for live
+    /// collections. Boxed: it is rare, and a live table of 100k sockets should not pay for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<Box<CaptureFacts>>,
+}
+
+/// Facts only an imported capture gives about a socket.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureFacts {
+    /// The local endpoint as the capture printed it, when that was not numeric
+    /// (`DESKTOP-7Q2:epmap`): the host name is kept, the port mapped when the service name is
+    /// known (else 0), and `local_addr` holds the unspecified address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_name: Option<String>,
+    /// The remote endpoint as printed, when not numeric (`ht-in-f189.1e100.net:https`); then
+    /// `remote_addr` is the unspecified address of the family, which no rule takes for a peer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_name: Option<String>,
+    /// The owning program as the capture named it when it gave no PID (`netstat -b`
+    /// without `-o`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
+    /// Packets sent on this connection (TCPView).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_packets: Option<u64>,
+    /// Bytes sent (TCPView).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_bytes: Option<u64>,
+    /// Packets received (TCPView).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_packets: Option<u64>,
+    /// Bytes received (TCPView).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_bytes: Option<u64>,
+}
+
+impl CaptureFacts {
+    /// Whether nothing is set (then a socket carries no `capture` at all).
+    pub fn is_empty(&self) -> bool {
+        *self == CaptureFacts::default()
+    }
 }
 
 impl Socket {
@@ -294,6 +336,9 @@ pub struct Process {
     /// classic reverse shell).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stdio_sockets: Vec<u32>,
+    /// Windows services hosted by the process (`netstat -b` service lines, `tasklist /svc`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<String>,
 }
 
 /// Facts about the machine the snapshot was taken on.
@@ -363,6 +408,89 @@ pub struct Coverage {
     /// Free-text notes about what is missing (e.g. "process facts unavailable").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Facts the source cannot give at all (imported captures: Windows `netstat` has no exe
+    /// paths, `ss` no parent PIDs...). Rules that need one of them cannot check anything.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<Fact>,
+    /// Endpoints an imported capture printed as host or service names instead of numbers
+    /// (captured without `-n`); see [`CaptureFacts`].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unresolved_names: usize,
+    /// Lines of an imported capture that could not be parsed and were skipped.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub skipped_lines: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// A kind of fact a collector may be unable to provide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fact {
+    /// Which process owns a socket.
+    Pids,
+    /// Process names.
+    ProcessNames,
+    /// Executable paths (and so whether they were deleted or replaced).
+    Exe,
+    /// Command lines.
+    Cmdline,
+    /// Parent PIDs.
+    Ppid,
+    /// Process users.
+    User,
+    /// Socket owner uids.
+    Uid,
+    /// Process start times.
+    StartTime,
+    /// Socket inodes.
+    Inode,
+    /// Which of fds 0-2 are sockets (reverse-shell check).
+    StdioSockets,
+    /// The ephemeral port range (ports in it are fingerprinted as `ephemeral`).
+    EphemeralPorts,
+}
+
+impl Fact {
+    /// Every fact, in display order.
+    pub const ALL: [Fact; 11] = [
+        Fact::Pids,
+        Fact::ProcessNames,
+        Fact::Exe,
+        Fact::Cmdline,
+        Fact::Ppid,
+        Fact::User,
+        Fact::Uid,
+        Fact::StartTime,
+        Fact::Inode,
+        Fact::StdioSockets,
+        Fact::EphemeralPorts,
+    ];
+
+    /// Kebab-case name used in JSON and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fact::Pids => "pids",
+            Fact::ProcessNames => "process-names",
+            Fact::Exe => "exe",
+            Fact::Cmdline => "cmdline",
+            Fact::Ppid => "ppid",
+            Fact::User => "user",
+            Fact::Uid => "uid",
+            Fact::StartTime => "start-time",
+            Fact::Inode => "inode",
+            Fact::StdioSockets => "stdio-sockets",
+            Fact::EphemeralPorts => "ephemeral-ports",
+        }
+    }
+}
+
+impl fmt::Display for Fact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Everything one collection saw.
@@ -382,6 +510,11 @@ pub struct Snapshot {
     pub processes: BTreeMap<u32, Process>,
     /// What could not be seen.
     pub coverage: Coverage,
+    /// The routing (and neighbour) tables, when they were read: only when a baseline records
+    /// routes or a command asks for them. Absent otherwise, so snapshots without routes keep
+    /// their exact JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routes: Option<crate::routes::RouteTable>,
 }
 
 impl Snapshot {

@@ -92,7 +92,7 @@ fn bad_input_files_are_named_and_explained() {
         ),
         (
             "fixtures/bad/not-json.txt",
-            "fixtures/bad/not-json.txt: invalid snapshot JSON at line 1 column 1: expected value",
+            "fixtures/bad/not-json.txt: looks like netstat-linux output but holds no column header and no socket row",
         ),
         (
             "fixtures/bad/other-json.json",

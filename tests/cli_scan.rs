@@ -253,3 +253,44 @@ fn user_rule_directory_is_loaded_after_the_builtin_pack() {
             .any(|f| f["rule"] == "backdoor-port-udp")
     );
 }
+
+#[test]
+fn rules_needing_facts_a_capture_lacks_are_inactive() {
+    let out = sockaudit()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--input",
+            "fixtures/captures/win-en-netstat-ano.txt",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let inactive: Vec<(&str, &str)> = doc["inactive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["rule"].as_str().unwrap(), i["reason"].as_str().unwrap()))
+        .collect();
+    for rule in ["exe-in-temp", "deleted-exe", "masquerade"] {
+        let reason = inactive
+            .iter()
+            .find(|(r, _)| *r == rule)
+            .unwrap_or_else(|| panic!("{rule} inactive: {inactive:?}"))
+            .1;
+        assert!(
+            reason.contains("does not show executable paths"),
+            "{reason}"
+        );
+    }
+    // Socket-only rules still run on the capture.
+    assert!(!inactive.iter().any(|(r, _)| *r == "backdoor-port"));
+}

@@ -11,7 +11,9 @@ use crate::rules::RuleSources;
 pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, AppError> {
     match command {
         BaselineCommand::Create { output, input } => {
-            let snapshot = collect(&input_for(input.as_deref(), LiveOptions::default()))?;
+            let input = input_for(input.as_deref(), LiveOptions::default());
+            let mut snapshot = collect(&input)?;
+            super::routes::attach_all(&mut snapshot, &input, "routes are not recorded");
             let text = crate::baseline::create(&snapshot, env!("CARGO_PKG_VERSION"));
             match output {
                 Some(path) => {
@@ -43,7 +45,12 @@ pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, 
                 )));
             }
             let input = input_for(input.as_deref(), LiveOptions::default());
-            let snapshot = collect(&input)?;
+            let mut snapshot = collect(&input)?;
+            super::routes::attach(
+                &mut snapshot,
+                &input,
+                crate::rules::drift::route_needs(&rules),
+            );
             let now = jiff::Zoned::now();
             let enricher = open_enricher(&Default::default(), &[], false, now.timestamp())?;
             let enrichment = enricher.enrich(&snapshot);
@@ -90,7 +97,9 @@ pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, 
             // Refuse to rewrite a file we could not load as rules: the user's edits come first.
             crate::rules::load(&RuleSources::only(vec![file.clone()], false))
                 .map_err(AppError::Rules)?;
-            let snapshot = collect(&input_for(input.as_deref(), LiveOptions::default()))?;
+            let input = input_for(input.as_deref(), LiveOptions::default());
+            let mut snapshot = collect(&input)?;
+            super::routes::attach_all(&mut snapshot, &input, "routes are not recorded");
             let (updated, added, removed) = crate::baseline::update(&text, &snapshot)
                 .map_err(|e| AppError::Usage(format!("{}: {}", file.display(), e.message())))?;
             write_atomic(file, updated.as_bytes(), NewFileMode::Public)?;

@@ -1,6 +1,6 @@
 //! `sockaudit list`: the netstat / TCPView view.
 
-use super::{AppError, ExitStatus, collect, input_for, print};
+use super::{AppError, ExitStatus, collect_each, input_with, print};
 use crate::cli::{ListArgs, ListFormat};
 use crate::collect::LiveOptions;
 use crate::filter::SocketFilter;
@@ -33,32 +33,42 @@ pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> 
             );
         }
     }
-    let input = input_for(args.input.as_deref(), LiveOptions::default());
+    let input = input_with(
+        args.input.as_deref(),
+        args.capture.options(args.strict),
+        LiveOptions::default(),
+    );
     let palette = Palette::new(color && args.format == ListFormat::Text);
+    // Several listings (--interval, or every block of a capture): text and CSV are separated
+    // by a blank line, JSON is one compact document per line (JSON Lines).
+    let repeating = args.interval.is_some() || args.capture.all_blocks;
     let mut iteration: u64 = 0;
+    let mut rounds: u64 = 0;
     loop {
-        let snapshot = filter.apply(&collect(&input)?);
-        let enrichment = enricher.as_ref().map(|e| e.enrich(&snapshot));
-        let style = AddressStyle {
-            services: services.as_ref(),
-            geo: enrichment.as_ref(),
-        };
-        let repeating = args.interval.is_some();
-        let text = match args.format {
-            ListFormat::Text => render_text(&snapshot, style, palette),
-            ListFormat::Csv => render_csv(&snapshot, enrichment.as_ref())
-                .map_err(|e| AppError::Render(e.to_string()))?,
-            // One compact document per line when repeating: JSON Lines.
-            ListFormat::Json => render_json(&snapshot, !repeating, enrichment.as_ref())
-                .map_err(|e| AppError::Render(e.to_string()))?,
-        };
-        if iteration > 0 && args.format != ListFormat::Json {
-            print("\n")?;
-        }
-        print(&text)?;
-        iteration += 1;
+        collect_each(&input, &mut |snapshot| {
+            let snapshot = filter.apply(&snapshot);
+            let enrichment = enricher.as_ref().map(|e| e.enrich(&snapshot));
+            let style = AddressStyle {
+                services: services.as_ref(),
+                geo: enrichment.as_ref(),
+            };
+            let text = match args.format {
+                ListFormat::Text => render_text(&snapshot, style, palette),
+                ListFormat::Csv => render_csv(&snapshot, enrichment.as_ref())
+                    .map_err(|e| AppError::Render(e.to_string()))?,
+                ListFormat::Json => render_json(&snapshot, !repeating, enrichment.as_ref())
+                    .map_err(|e| AppError::Render(e.to_string()))?,
+            };
+            if iteration > 0 && args.format != ListFormat::Json {
+                print("\n")?;
+            }
+            print(&text)?;
+            iteration += 1;
+            Ok(())
+        })?;
+        rounds += 1;
         let Some(interval) = args.interval else { break };
-        if args.count.is_some_and(|n| iteration >= n) {
+        if args.count.is_some_and(|n| rounds >= n) {
             break;
         }
         std::thread::sleep(interval);

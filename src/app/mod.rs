@@ -3,8 +3,11 @@
 
 mod baseline;
 mod list;
+mod ops;
+mod routes;
 mod rules;
 mod scan;
+mod scan_blocks;
 mod snapshot;
 mod watch;
 
@@ -13,6 +16,7 @@ use std::path::Path;
 use crate::cli::{Cli, Command};
 use crate::collect::{CollectError, Input, LiveOptions};
 use crate::model::Snapshot;
+use routes::RoutesError;
 
 /// How a run ended; `main` maps it to the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +51,9 @@ pub enum AppError {
     /// The state file could not be locked or written.
     #[error(transparent)]
     State(#[from] crate::state::StateError),
+    /// The routing table could not be read live, or a route capture could not be imported.
+    #[error(transparent)]
+    Routes(#[from] RoutesError),
     /// A command-line value is wrong in a way clap cannot check.
     #[error("{0}")]
     Usage(String),
@@ -62,6 +69,9 @@ pub fn run(cli: Cli) -> Result<ExitStatus, AppError> {
         Command::Rules(command) => rules::run(&command),
         Command::Baseline(command) => baseline::run(&command, color),
         Command::Watch(args) => watch::run(&args),
+        Command::Routes(args) => routes::run(&args, color),
+        Command::Completions(args) => ops::completions(&args),
+        Command::Man(args) => ops::man(&args),
     }
 }
 
@@ -75,10 +85,21 @@ fn load_rules(args: &crate::cli::RuleArgs) -> Result<crate::rules::RuleSet, AppE
     Ok(set)
 }
 
-/// The input for `--input FILE`, or the live system.
+/// The input for `--input FILE` (a snapshot, or a capture in a detected format), or the live
+/// system.
 fn input_for(path: Option<&Path>, live: LiveOptions) -> Input {
+    input_with(path, crate::collect::ImportOptions::default(), live)
+}
+
+/// The input for `--input FILE` read with the capture options (`--input-format`, `--encoding`,
+/// `--strict`, `--all-blocks`, `--processes`), or the live system.
+fn input_with(
+    path: Option<&Path>,
+    options: crate::collect::ImportOptions,
+    live: LiveOptions,
+) -> Input {
     match path {
-        Some(path) => Input::File(path.to_path_buf()),
+        Some(path) => Input::File(path.to_path_buf(), options),
         None => Input::Live(live),
     }
 }
@@ -86,16 +107,37 @@ fn input_for(path: Option<&Path>, live: LiveOptions) -> Input {
 /// Collects, then says once on stderr what could not be seen.
 fn collect(input: &Input) -> Result<Snapshot, AppError> {
     let snapshot = crate::collect::collect(input)?;
+    report_collected(input, &snapshot);
+    Ok(snapshot)
+}
+
+/// Every snapshot of the input, streamed: each listing of a capture with `--all-blocks`.
+fn collect_each(
+    input: &Input,
+    each: &mut dyn FnMut(Snapshot) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    crate::collect::for_each_block(input, &mut |snapshot: Snapshot| {
+        report_collected(input, &snapshot);
+        each(snapshot)
+    })
+}
+
+fn report_collected(input: &Input, snapshot: &Snapshot) {
     tracing::info!(
         "{} sockets, {} owning processes, from {}",
         snapshot.sockets.len(),
         snapshot.processes.len(),
-        crate::collect::describe(input)
+        crate::collect::label(input, snapshot)
     );
     if matches!(input, Input::Live(_)) {
-        warn_coverage(&snapshot);
+        warn_coverage(snapshot);
+    } else {
+        // Imported captures: what the capture could not show, once, on stderr (the JSON
+        // output carries it in `coverage`).
+        for note in &snapshot.coverage.notes {
+            tracing::info!("{}: {note}", snapshot.source);
+        }
     }
-    Ok(snapshot)
 }
 
 fn warn_coverage(snapshot: &Snapshot) {

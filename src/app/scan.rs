@@ -1,7 +1,7 @@
 //! `sockaudit scan`: load rules (all valid, or nothing runs), collect, enrich, evaluate,
 //! remember (`--state`), report.
 
-use super::{AppError, ExitStatus, collect, input_for, load_rules, print};
+use super::{AppError, ExitStatus, collect, load_rules, print};
 use crate::atomic::{NewFileMode, write_atomic};
 use crate::cli::{ScanArgs, ScanFormat};
 use crate::collect::{Input, LiveOptions};
@@ -61,14 +61,26 @@ impl Scanner {
         Ok(Scanner {
             rules,
             enricher,
-            input: input_for(args.input.as_deref(), LiveOptions::default()),
+            input: super::input_with(
+                args.input.as_deref(),
+                args.capture.options(args.strict),
+                LiveOptions::default(),
+            ),
             strict: args.strict,
         })
     }
 
     /// One collection and evaluation.
     pub fn scan(&self) -> Result<(Snapshot, Evaluation), AppError> {
-        let snapshot = collect(&self.input)?;
+        let mut snapshot = collect(&self.input)?;
+        // A baseline that records routes needs the live routing table too (docs/routes.md).
+        let needs = crate::rules::drift::route_needs(&self.rules);
+        super::routes::attach(&mut snapshot, &self.input, needs);
+        self.evaluate(snapshot)
+    }
+
+    /// Evaluates one snapshot (each listing of a capture with `--all-blocks`).
+    pub fn evaluate(&self, snapshot: Snapshot) -> Result<(Snapshot, Evaluation), AppError> {
         let now = jiff::Zoned::now();
         let enrichment = self.enricher.enrich(&snapshot);
         let mut eval = crate::engine::evaluate(&self.rules, &snapshot, &enrichment, now.date());
@@ -80,6 +92,15 @@ impl Scanner {
                 rule: None,
                 message: note.clone(),
             }));
+        // An imported capture: the report says which facts it lacks (docs/import.md).
+        eval.warnings.extend(
+            crate::collect::import::report_notes(&snapshot)
+                .into_iter()
+                .map(|message| Warning {
+                    rule: None,
+                    message,
+                }),
+        );
         for inactive in &eval.inactive {
             // Built-in rules waiting for optional data (feeds) are shown in the report only;
             // the user's own rules also warn on stderr.
@@ -177,6 +198,9 @@ pub(super) fn maybe_notify(
 
 pub(super) fn run(args: &ScanArgs, color: bool) -> Result<ExitStatus, AppError> {
     let scanner = Scanner::new(args)?;
+    if args.capture.all_blocks {
+        return super::scan_blocks::run(args, color, &scanner);
+    }
     let started = std::time::Instant::now();
     let (snapshot, mut eval) = scanner.scan()?;
     let duration_seconds = started.elapsed().as_secs_f64();
@@ -208,7 +232,7 @@ pub(super) fn run(args: &ScanArgs, color: bool) -> Result<ExitStatus, AppError> 
         state_guard = Some(file);
     }
     let summary = Summary::new(&snapshot, &eval, args.fail_on.threshold());
-    let label = crate::collect::describe(&scanner.input);
+    let label = crate::collect::label(&scanner.input, &snapshot);
     let input = ReportInput {
         snapshot: &snapshot,
         eval: &eval,

@@ -1,13 +1,23 @@
 //! `sockaudit snapshot`: write the table as snapshot JSON.
 
-use super::{AppError, ExitStatus, collect, input_for, print};
+use super::{AppError, ExitStatus, collect, collect_each, input_with, print};
 use crate::atomic::{NewFileMode, write_atomic};
 use crate::cli::SnapshotArgs;
 use crate::collect::LiveOptions;
 
 pub(super) fn run(args: &SnapshotArgs) -> Result<ExitStatus, AppError> {
-    let input = input_for(args.input.as_deref(), LiveOptions::default());
-    let snapshot = collect(&input)?;
+    let input = input_with(
+        args.input.as_deref(),
+        args.capture.options(args.strict),
+        LiveOptions::default(),
+    );
+    if args.capture.all_blocks {
+        return all_blocks(args, &input);
+    }
+    let mut snapshot = collect(&input)?;
+    if args.routes {
+        super::routes::attach_all(&mut snapshot, &input, "the snapshot has no routes");
+    }
     let mut json =
         crate::collect::file::to_json(&snapshot).map_err(|e| AppError::Render(e.to_string()))?;
     json.push('\n');
@@ -21,6 +31,29 @@ pub(super) fn run(args: &SnapshotArgs) -> Result<ExitStatus, AppError> {
             );
         }
         None => print(&json)?,
+    }
+    Ok(ExitStatus::Clean)
+}
+
+/// `--all-blocks`: one compact snapshot per listing of the capture, one per line (JSON Lines),
+/// printed as they are read (or written atomically with `-o`).
+fn all_blocks(args: &SnapshotArgs, input: &crate::collect::Input) -> Result<ExitStatus, AppError> {
+    let mut written = String::new();
+    let mut blocks = 0usize;
+    collect_each(input, &mut |snapshot| {
+        let mut line =
+            serde_json::to_string(&snapshot).map_err(|e| AppError::Render(e.to_string()))?;
+        line.push('\n');
+        blocks += 1;
+        match &args.output {
+            Some(_) => written.push_str(&line),
+            None => print(&line)?,
+        }
+        Ok(())
+    })?;
+    if let Some(path) = &args.output {
+        write_atomic(path, written.as_bytes(), NewFileMode::Public)?;
+        tracing::info!("wrote {blocks} snapshots to {}", path.display());
     }
     Ok(ExitStatus::Clean)
 }

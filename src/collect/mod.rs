@@ -1,10 +1,12 @@
 //! Collectors: everything that produces a [`Snapshot`].
 //!
 //! [`system`] reads the live machine (the only module that touches netstat2 and sysinfo);
-//! [`mod@file`] reads a saved snapshot. Both return the same plain data, so the rest of the
-//! pipeline never knows where it came from.
+//! [`mod@file`] reads a saved snapshot; [`import`] reads `netstat`, `ss`, `lsof` and TCPView
+//! captures from another machine. All return the same plain data, so the rest of the pipeline
+//! never knows where it came from.
 
 pub mod file;
+pub mod import;
 #[cfg(target_os = "linux")]
 pub mod linux;
 pub mod system;
@@ -13,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::model::Snapshot;
 
+pub use import::{Format, ImportError, ImportOptions};
 pub use system::LiveOptions;
 
 /// Where a snapshot comes from.
@@ -20,8 +23,10 @@ pub use system::LiveOptions;
 pub enum Input {
     /// This machine, now.
     Live(LiveOptions),
-    /// A file written earlier (`sockaudit snapshot -o FILE`, or `list --format json`).
-    File(PathBuf),
+    /// A file: a saved snapshot (`sockaudit snapshot -o FILE`, `list --format json`) or a
+    /// capture (`netstat`, `ss`, `lsof`, TCPView), told apart by its text unless the options
+    /// name the format.
+    File(PathBuf, ImportOptions),
 }
 
 /// Why a snapshot could not be produced.
@@ -46,16 +51,53 @@ pub enum CollectError {
         /// What is wrong, with line and column where known.
         message: String,
     },
+    /// A capture could not be imported.
+    #[error(transparent)]
+    Import(#[from] ImportError),
     /// A bug or an OS failure we could not classify.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
-/// Produces a snapshot from the given input.
+/// Produces a snapshot from the given input (the last listing of a capture that holds several).
 pub fn collect(input: &Input) -> Result<Snapshot, CollectError> {
+    let mut last = None;
+    for_each_block::<CollectError>(input, &mut |s| {
+        last = Some(s);
+        Ok(())
+    })?;
+    last.ok_or_else(|| CollectError::Internal("the input produced no snapshot".to_string()))
+}
+
+/// Calls `each` with every snapshot the input holds: one for the live system and snapshot
+/// files, one per listing of a capture with `all_blocks` (streamed: blocks are handed over as
+/// they are read), else its last listing.
+pub fn for_each_block<E: From<CollectError>>(
+    input: &Input,
+    each: &mut dyn FnMut(Snapshot) -> Result<(), E>,
+) -> Result<(), E> {
     match input {
-        Input::Live(options) => system::collect_live(options),
-        Input::File(path) => file::load(path),
+        Input::Live(options) => each(system::collect_live(options)?),
+        Input::File(path, options) => match import::detect_file(path, options)? {
+            Format::Snapshot => each(file::load(path)?),
+            format => {
+                // The importer reports its own errors as CollectError; the caller's error
+                // travels through `pending` so nothing is lost on the way.
+                let mut pending: Option<E> = None;
+                let result = import::import_file(path, format, options, &mut |s| match each(s) {
+                    Ok(()) => Ok(()),
+                    Err(e) => {
+                        pending = Some(e);
+                        Err(CollectError::Internal("stopped by the caller".to_string()))
+                    }
+                });
+                match (result, pending) {
+                    (_, Some(e)) => Err(e),
+                    (Err(e), None) => Err(e.into()),
+                    (Ok(()), None) => Ok(()),
+                }
+            }
+        },
     }
 }
 
@@ -63,7 +105,16 @@ pub fn collect(input: &Input) -> Result<Snapshot, CollectError> {
 pub fn describe(input: &Input) -> String {
     match input {
         Input::Live(_) => "live".to_string(),
-        Input::File(path) => format!("file:{}", display_name(path)),
+        Input::File(path, _) => format!("file:{}", display_name(path)),
+    }
+}
+
+/// The label for a report on `snapshot` read from `input`: an imported capture names its
+/// format (`file:x.txt (netstat-windows)`), as its `source` says.
+pub fn label(input: &Input, snapshot: &Snapshot) -> String {
+    match input {
+        Input::File(..) if snapshot.source.starts_with("file:") => snapshot.source.clone(),
+        _ => describe(input),
     }
 }
 

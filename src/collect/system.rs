@@ -32,12 +32,21 @@ impl Default for LiveOptions {
 /// Reads every TCP and UDP socket of this network namespace, with owners.
 pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
     let collected_at = jiff::Timestamp::now();
+    let started = std::time::Instant::now();
     let (mut sockets, mut coverage, stdio) = platform::sockets(options)?;
+    let sockets_done = started.elapsed();
     let mut processes = if options.attribute {
         process_facts(&sockets, &mut coverage)
     } else {
         BTreeMap::new()
     };
+    tracing::debug!(
+        "collected {} sockets in {:.1} ms, facts for {} processes in {:.1} ms",
+        sockets.len(),
+        sockets_done.as_secs_f64() * 1e3,
+        processes.len(),
+        (started.elapsed() - sockets_done).as_secs_f64() * 1e3
+    );
     for (pid, fd) in stdio {
         if let Some(p) = processes.get_mut(&pid) {
             p.stdio_sockets.push(fd);
@@ -52,6 +61,8 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
         sockets,
         processes,
         coverage,
+        // Read separately, and only when needed (src/app/routes.rs).
+        routes: None,
     };
     snapshot.recount_coverage();
     Ok(snapshot)
@@ -109,6 +120,7 @@ fn convert(info: &SocketInfo) -> Socket {
         pids: Vec::new(),
         attribution: None,
         unattributed: None,
+        capture: None,
     }
 }
 
@@ -202,6 +214,7 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
                     .ok()
                     .and_then(|secs| jiff::Timestamp::from_second(secs).ok()),
                 stdio_sockets: Vec::new(),
+                services: Vec::new(),
             },
         );
     }
@@ -243,11 +256,20 @@ mod platform {
     pub(super) fn sockets(options: &LiveOptions) -> Result<SocketsAndCoverage, CollectError> {
         let (af, proto) = flags();
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let started = std::time::Instant::now();
         let (dump, walk) = std::thread::scope(|scope| {
-            let walker = options
-                .attribute
-                .then(|| scope.spawn(move || fds::walk(Path::new("/proc"), threads)));
+            let walker = options.attribute.then(|| {
+                scope.spawn(move || {
+                    let walk = fds::walk(Path::new("/proc"), threads);
+                    tracing::debug!("fd walk: {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+                    walk
+                })
+            });
             let dump = dump(af, proto);
+            tracing::debug!(
+                "netlink dump: {:.1} ms",
+                started.elapsed().as_secs_f64() * 1e3
+            );
             let walk = walker.map(|h| h.join());
             (dump, walk)
         });
@@ -473,6 +495,7 @@ mod tests {
             pids: Vec::new(),
             attribution: None,
             unattributed: None,
+            capture: None,
         }
     }
 

@@ -27,11 +27,11 @@ pub fn render(
     let (mut new, mut missing, mut changed) = (0, 0, 0);
     for f in &eval.findings {
         let (mark, color) = match f.rule.as_str() {
-            "expected-listener-missing" => {
+            "expected-listener-missing" | "expected-route-missing" => {
                 missing += 1;
                 ('-', palette.red)
             }
-            "owner-changed" | "scope-widened" => {
+            "owner-changed" | "scope-widened" | "default-route-changed" | "gateway-mac-changed" => {
                 changed += 1;
                 ('~', palette.yellow)
             }
@@ -51,6 +51,10 @@ pub fn render(
     }
     for w in &eval.warnings {
         let _ = writeln!(out, "warning: {}", for_terminal(&w.message));
+    }
+    // A check that could not run (no routing table here) must not read as "no drift".
+    for i in &eval.inactive {
+        let _ = writeln!(out, "not checked: {} {}", i.rule, for_terminal(&i.reason));
     }
     if eval.findings.is_empty() {
         out.push_str("No drift: this host matches its baseline.\n");

@@ -63,9 +63,14 @@ pub fn proto_text(socket: &Socket) -> &'static str {
     }
 }
 
-/// `812/sshd`, `812/nginx (+3)`, `-` (no owner), `[permission]`, `[exited]`.
+/// `812/sshd`, `812/nginx (+3)`, `-` (no owner), `-/svchost.exe` (a program a capture named
+/// without a PID), `[permission]`, `[exited]`.
 pub fn owner_text(snapshot: &Snapshot, socket: &Socket) -> String {
     let Some(&first) = socket.pids.first() else {
+        // A capture may name the program without a PID (`netstat -b` without `-o`).
+        if let Some(program) = socket.capture.as_ref().and_then(|c| c.program.as_deref()) {
+            return format!("-/{}", for_terminal(program));
+        }
         return match socket.unattributed {
             Some(Unattributed::Permission) => "[permission]".to_string(),
             Some(Unattributed::Exited) => "[exited]".to_string(),

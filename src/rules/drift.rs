@@ -12,7 +12,7 @@ use crate::report::list::endpoint;
 /// This kind's documentation (shown by `rules explain`).
 pub const DOC: &str = include_str!("../../docs/rules/baseline.md");
 
-/// The five drift checks.
+/// The drift checks: five about sockets, four about routes, two about gateway MACs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DriftCheck {
     /// A listener the baseline does not have.
@@ -25,11 +25,23 @@ pub enum DriftCheck {
     ScopeWidened,
     /// A program with sockets that the baseline does not list.
     NewProcess,
+    /// A default route's gateway changed (or a default route appeared).
+    DefaultRouteChanged,
+    /// A new route sends public destinations somewhere more specific than the default route.
+    RouteCapturesPublic,
+    /// A default route out of an interface that carried none in the baseline.
+    DefaultRouteNewInterface,
+    /// A baselined route is gone.
+    ExpectedRouteMissing,
+    /// A baselined gateway answers with another MAC address.
+    GatewayMacChanged,
+    /// A gateway's MAC address also answers for another neighbour.
+    GatewayMacShared,
 }
 
 impl DriftCheck {
     /// Every check with its rule id, default severity and description.
-    pub const ALL: [(DriftCheck, &'static str, Severity, &'static str); 5] = [
+    pub const ALL: [(DriftCheck, &'static str, Severity, &'static str); 11] = [
         (
             DriftCheck::NewListener,
             "new-listener",
@@ -60,7 +72,101 @@ impl DriftCheck {
             Severity::Low,
             "Program with sockets not in the baseline",
         ),
+        (
+            DriftCheck::DefaultRouteChanged,
+            "default-route-changed",
+            Severity::High,
+            "Default route now via another gateway than the baseline's",
+        ),
+        (
+            DriftCheck::RouteCapturesPublic,
+            "route-captures-public",
+            Severity::Medium,
+            "New route captures public destinations more specifically than the default route",
+        ),
+        (
+            DriftCheck::DefaultRouteNewInterface,
+            "default-route-new-interface",
+            Severity::Medium,
+            "Default route out of an interface that had none in the baseline",
+        ),
+        (
+            DriftCheck::ExpectedRouteMissing,
+            "expected-route-missing",
+            Severity::Low,
+            "Baselined route is gone",
+        ),
+        (
+            DriftCheck::GatewayMacChanged,
+            "gateway-mac-changed",
+            Severity::High,
+            "Gateway answers with another MAC address than in the baseline (ARP/NDP spoofing)",
+        ),
+        (
+            DriftCheck::GatewayMacShared,
+            "gateway-mac-shared",
+            Severity::Medium,
+            "Gateway's MAC address also answers for another neighbour (ARP spoofing)",
+        ),
     ];
+
+    /// Whether the check compares routes or gateways (and so needs the routing table).
+    pub fn is_route_check(self) -> bool {
+        !matches!(
+            self,
+            DriftCheck::NewListener
+                | DriftCheck::ExpectedListenerMissing
+                | DriftCheck::OwnerChanged
+                | DriftCheck::ScopeWidened
+                | DriftCheck::NewProcess
+        )
+    }
+
+    /// Whether the check needs the neighbour (ARP/NDP) table too.
+    pub fn needs_neighbours(self) -> bool {
+        matches!(
+            self,
+            DriftCheck::GatewayMacChanged | DriftCheck::GatewayMacShared
+        )
+    }
+}
+
+/// What a rule set needs read beyond the socket table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RouteNeeds {
+    /// The routing table.
+    pub routes: bool,
+    /// The neighbour table as well.
+    pub neighbours: bool,
+}
+
+/// The tables the enabled drift rules of `rules` need.
+pub fn route_needs(rules: &crate::rules::RuleSet) -> RouteNeeds {
+    let mut needs = RouteNeeds::default();
+    for rule in rules.rules.iter().filter(|r| r.dormant_reason().is_none()) {
+        if let super::Body::Drift(d) = &rule.body
+            && d.check.is_route_check()
+        {
+            needs.routes = true;
+            needs.neighbours |= d.check.needs_neighbours();
+        }
+    }
+    needs
+}
+
+/// Why a drift rule cannot run on this snapshot (its data is missing), if it cannot.
+pub fn missing_data(rule: &DriftRule, snapshot: &crate::model::Snapshot) -> Option<String> {
+    if !rule.check.is_route_check() {
+        return None;
+    }
+    let Some(table) = &snapshot.routes else {
+        return Some(
+            "needs the routing table, which this input lacks: it is read live on Linux only, and socket captures carry none (docs/routes.md)".to_string(),
+        );
+    };
+    (rule.check.needs_neighbours() && table.neighbours.is_none()).then(|| {
+        "needs the neighbour (ARP/NDP) table, which this input lacks (docs/routes.md)".to_string()
+    })
 }
 
 /// A drift rule: one check against one baseline.
@@ -92,6 +198,12 @@ fn owner_differs(entry: &Listener, process: Option<&Process>) -> Option<String> 
 pub fn evaluate(run: &RuleRun<'_>, rule: &DriftRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let base = &rule.baseline;
     let snapshot = ctx.snapshot;
+    if rule.check.is_route_check() {
+        if let Some(table) = &snapshot.routes {
+            super::route_drift::evaluate(run, rule.check, base, table, out);
+        }
+        return;
+    }
     match rule.check {
         DriftCheck::ExpectedListenerMissing => {
             for entry in base.listeners.iter().filter(|e| !e.optional) {

@@ -83,6 +83,9 @@ const BASELINE_KEYS: &[&str] = &[
     "ephemeral-ports",
     "listener",
     "program",
+    "check-routes",
+    "route",
+    "gateway",
 ];
 /// Keys of a `[[baseline.listener]]` entry (`note` is free text for the reviewer).
 const BASELINE_LISTENER_KEYS: &[&str] = &[
@@ -403,7 +406,8 @@ fn read_file_into(path: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<
     }
 }
 
-/// Reads a `[baseline]` table into its five drift rules.
+/// Reads a `[baseline]` table into its drift rules: the five socket checks, plus the route and
+/// gateway checks when the baseline records routes.
 fn read_baseline(item: &Item, loc: Loc, sources: &Sources, diags: &mut Vec<Diag>) -> Vec<Rule> {
     use crate::baseline::{BasePort, Baseline, Bind, KnownProgram, Listener};
     let Some(table) = item.as_table_like() else {
@@ -520,6 +524,13 @@ fn read_baseline(item: &Item, loc: Loc, sources: &Sources, diags: &mut Vec<Diag>
             )),
         }
     }
+    let check_routes = reader.boolean("check-routes", diags).map(|(b, _)| b);
+    baseline.routes = super::baseline_routes::read_routes(&mut reader, sources, diags);
+    baseline.gateways = super::baseline_routes::read_gateways(&mut reader, sources, diags);
+    // A baseline written before routes were recorded has none: it must not report every
+    // route as new.
+    baseline.check_routes =
+        check_routes.unwrap_or(!baseline.routes.is_empty() || !baseline.gateways.is_empty());
     reader.finish(diags);
     if diags.len() > before {
         return Vec::new();
@@ -527,6 +538,7 @@ fn read_baseline(item: &Item, loc: Loc, sources: &Sources, diags: &mut Vec<Diag>
     let baseline = std::sync::Arc::new(baseline);
     super::drift::DriftCheck::ALL
         .iter()
+        .filter(|(check, ..)| baseline.check_routes || !check.is_route_check())
         .map(|(check, id, severity, description)| Rule {
             common: super::Common {
                 id: (*id).to_string(),

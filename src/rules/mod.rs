@@ -3,6 +3,7 @@
 //! [`load()`] reads rule files into a validated [`RuleSet`] (or every problem found, with
 //! locations); the engine ([`crate::engine`]) evaluates a rule set against a snapshot.
 
+pub mod baseline_routes;
 pub mod builtin;
 pub mod diag;
 pub mod drift;
@@ -12,6 +13,7 @@ pub mod load;
 pub mod process;
 pub mod reader;
 pub mod remote;
+pub mod route_drift;
 pub mod spec;
 
 use diag::{Diag, Loc, Sources};

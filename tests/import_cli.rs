@@ -1,0 +1,347 @@
+//! End to end with the built binary: `scan`, `list` and `snapshot` on captures from other
+//! machines, exit statuses for unknown formats and strict failures, `--all-blocks`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::sockaudit;
+use predicates::prelude::*;
+
+fn capture(name: &str) -> String {
+    format!("{}/fixtures/captures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn rules_of(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A backdoor listener and a SYN_RECV flood in a Windows capture and in real `ss`/`netstat`
+/// captures taken on this machine: the default rules find both.
+#[test]
+fn scan_finds_backdoor_and_flood_in_captures() {
+    for name in [
+        "win-en-netstat-ano.txt",
+        "linux-ss-tunap.txt",
+        "linux-netstat-tunap.txt",
+        "linux-netstat-de-tunap.txt",
+    ] {
+        let out = sockaudit()
+            .args(["scan", "--format", "json", "--input", &capture(name)])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let rules = rules_of(&report);
+        assert!(
+            rules.contains(&"backdoor-port".to_string()),
+            "{name}: {rules:?}"
+        );
+        assert!(
+            rules.contains(&"syn-recv-flood".to_string()),
+            "{name}: {rules:?}"
+        );
+        let flood = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "syn-recv-flood")
+            .unwrap();
+        assert_eq!(flood["evidence"]["count"], 130, "{name}");
+        assert!(
+            report["source"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("file:{name} ("))
+        );
+        // The report says the data is imported and what it lacks.
+        let warnings = report["warnings"].to_string();
+        assert!(
+            warnings.contains("imported capture") && warnings.contains("exe"),
+            "{warnings}"
+        );
+        assert!(
+            report["coverage"]["missing"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f == "exe")
+        );
+    }
+    // The text report names the format in its header.
+    sockaudit()
+        .args(["scan", "--input", &capture("win-en-netstat-ano.txt")])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("file:win-en-netstat-ano.txt (netstat-windows)")
+                .and(predicate::str::contains("backdoor-port"))
+                .and(predicate::str::contains("syn-recv-flood")),
+        );
+}
+
+/// macOS lsof shows fds: a shell with its stdio on a socket is found.
+#[test]
+fn scan_finds_reverse_shell_in_lsof() {
+    let out = sockaudit()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--input",
+            &capture("macos-lsof-i-nP.txt"),
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(rules_of(&report).contains(&"reverse-shell".to_string()));
+}
+
+#[test]
+fn list_and_snapshot_convert_captures() {
+    let out = sockaudit()
+        .args([
+            "list",
+            "--format",
+            "json",
+            "--input",
+            &capture("linux-netstat-tunap.txt"),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["sockets"].as_array().unwrap().len(), 267);
+    assert_eq!(
+        doc["source"],
+        "file:linux-netstat-tunap.txt (netstat-linux)"
+    );
+    assert_eq!(doc["coverage"]["privileged"], serde_json::Value::Null);
+
+    // snapshot --input converts; the JSON reads back through the same --input.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("converted.json");
+    sockaudit()
+        .args([
+            "snapshot",
+            "--input",
+            &capture("win-en-netstat-abno-utf16le.txt"),
+            "-o",
+        ])
+        .arg(&json)
+        .assert()
+        .success();
+    let first: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(first["processes"]["6666"]["name"], "nc.exe");
+    let again = sockaudit()
+        .args(["snapshot", "--input"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    let second: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(first["sockets"], second["sockets"]);
+
+    // --processes names the PIDs of an -ano capture.
+    sockaudit()
+        .args([
+            "list",
+            "-l",
+            "--input",
+            &capture("win-en-netstat-ano.txt"),
+            "--processes",
+            &capture("win-tasklist.csv"),
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("6666/nc.exe"));
+}
+
+#[test]
+fn unknown_format_and_encoding_exit_2_with_the_choices() {
+    sockaudit()
+        .args([
+            "list",
+            "--input",
+            &capture("linux-ss-tunap.txt"),
+            "--input-format",
+            "frobnitz",
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("unknown input format `frobnitz`").and(
+                predicate::str::contains(
+                    "netstat-windows, netstat-linux, ss, lsof, tcpview, tcpvcon",
+                ),
+            ),
+        );
+    sockaudit()
+        .args([
+            "list",
+            "--input",
+            &capture("linux-ss-tunap.txt"),
+            "--encoding",
+            "klingon",
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("unknown encoding `klingon`")
+                .and(predicate::str::contains("cp850")),
+        );
+    // A file no format matches.
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "my shopping list\neggs\n").unwrap();
+    sockaudit()
+        .args(["list", "--input"])
+        .arg(&notes)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("cannot tell the capture format")
+                .and(predicate::str::contains("--input-format")),
+        );
+    // route print is not a socket table.
+    let route = dir.path().join("route.txt");
+    std::fs::write(&route, "===\nInterface List\n 12...00 0c 29 aa bb cc ......Intel(R) PRO/1000\n===\nIPv4 Route Table\n").unwrap();
+    sockaudit()
+        .args(["scan", "--input"])
+        .arg(&route)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("routing table"));
+}
+
+#[test]
+fn strict_turns_skipped_lines_into_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let damaged = dir.path().join("damaged.txt");
+    let mut text = std::fs::read_to_string(capture("linux-ss-tunap.txt")).unwrap();
+    text.push_str("tcp   LISTEN 0 128 0.0.0.0:99999 0.0.0.0:*\n");
+    std::fs::write(&damaged, &text).unwrap();
+    let line = text.lines().count();
+    // Lenient: a warning naming file:line, the rest is read.
+    sockaudit()
+        .args(["list", "--input"])
+        .arg(&damaged)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "damaged.txt:{line}: local address bad port `99999`; line skipped"
+        )));
+    for cmd in ["list", "snapshot", "scan"] {
+        sockaudit()
+            .args([cmd, "--strict", "--input"])
+            .arg(&damaged)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "damaged.txt:{line}: local address bad port `99999` (--strict"
+            )));
+    }
+    // Forcing the wrong format makes every row unreadable.
+    sockaudit()
+        .args([
+            "list",
+            "--strict",
+            "--input-format",
+            "lsof",
+            "--input",
+            &capture("linux-ss-tunap.txt"),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("linux-ss-tunap.txt:1:"));
+}
+
+/// `netstat -on 5`: the last listing by default, each with --all-blocks.
+#[test]
+fn all_blocks() {
+    let file = capture("win-en-netstat-on-5.txt");
+    let last = sockaudit()
+        .args(["list", "--format", "json", "--input", &file])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&last.stdout).unwrap();
+    assert_eq!(doc["sockets"].as_array().unwrap().len(), 3);
+    let lines = |out: &[u8]| -> Vec<serde_json::Value> {
+        String::from_utf8_lossy(out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let each = sockaudit()
+        .args(["list", "--format", "json", "--all-blocks", "--input", &file])
+        .output()
+        .unwrap();
+    let counts: Vec<usize> = lines(&each.stdout)
+        .iter()
+        .map(|d| d["sockets"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(counts, [1, 2, 3]);
+    let snaps = sockaudit()
+        .args(["snapshot", "--all-blocks", "--input", &file])
+        .output()
+        .unwrap();
+    assert_eq!(lines(&snaps.stdout).len(), 3);
+    let scans = sockaudit()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--all-blocks",
+            "--fail-on",
+            "never",
+            "--input",
+            &file,
+        ])
+        .output()
+        .unwrap();
+    assert!(scans.status.success());
+    let reports = lines(&scans.stdout);
+    assert_eq!(reports.len(), 3);
+    assert_eq!(
+        reports[2]["source"],
+        "file:win-en-netstat-on-5.txt (netstat-windows, block 3)"
+    );
+    sockaudit()
+        .args(["list", "--all-blocks", "--input", &file])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Endpoints: 1 ")
+                .and(predicate::str::contains("Endpoints: 3 ")),
+        );
+    // --all-blocks needs --input.
+    sockaudit().args(["list", "--all-blocks"]).assert().code(2);
+}
+
+/// A saved snapshot still loads through --input, detected as JSON.
+#[test]
+fn snapshot_json_still_works() {
+    let file = format!(
+        "{}/fixtures/snapshots/clean-debian.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    sockaudit()
+        .args(["list", "--input", &file])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Endpoints:"));
+    sockaudit()
+        .args(["list", "--input", &file, "--input-format", "snapshot"])
+        .assert()
+        .success();
+}
