@@ -294,3 +294,34 @@ fn rules_needing_facts_a_capture_lacks_are_inactive() {
     // Socket-only rules still run on the capture.
     assert!(!inactive.iter().any(|(r, _)| *r == "backdoor-port"));
 }
+
+#[test]
+fn baselines_work_on_imported_captures_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("suspect.baseline.toml");
+    let capture = "fixtures/captures/linux-ss-tunap.txt";
+    sockaudit()
+        .args(["baseline", "create", "--input", capture, "-o"])
+        .arg(&baseline)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&baseline).unwrap();
+    assert!(text.contains("port = 31337"), "{text}");
+    sockaudit()
+        .args(["baseline", "check", "--input", capture])
+        .arg(&baseline)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No drift"));
+    // Another machine's capture drifts from it.
+    sockaudit()
+        .args([
+            "baseline",
+            "check",
+            "--input",
+            "fixtures/captures/win-en-netstat-ano.txt",
+        ])
+        .arg(&baseline)
+        .assert()
+        .code(1);
+}
