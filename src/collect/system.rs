@@ -273,30 +273,16 @@ mod platform {
             let walk = walker.map(|h| h.join());
             (dump, walk)
         });
-        let raw = dump?;
-        let mut sockets: Vec<Socket> = Vec::with_capacity(raw.len());
-        let mut inodes: Vec<u64> = Vec::with_capacity(raw.len());
-        let needs_udp_peers = raw
-            .iter()
-            .any(|s| matches!(s.protocol_socket_info, ProtocolSocketInfo::Udp(_)));
-        let udp_peers = if needs_udp_peers {
-            udp::connected_peers(Path::new("/proc/net"))
-        } else {
-            HashMap::new()
-        };
-        for info in &raw {
-            let mut socket = convert(info);
-            let inode = u64::from(info.inode);
-            socket.uid = Some(info.uid);
-            socket.inode = Some(inode);
-            if socket.proto == Protocol::Udp
-                && let Some(&(addr, port)) = udp_peers.get(&inode)
-            {
-                socket.remote_addr = Some(addr);
-                socket.remote_port = Some(port);
+        let mut sockets = dump?;
+        let inodes: Vec<u64> = sockets.iter().map(|s| s.inode.unwrap_or(0)).collect();
+        if sockets.iter().any(|s| s.proto == Protocol::Udp) {
+            let udp_peers = udp::connected_peers(Path::new("/proc/net"));
+            for socket in sockets.iter_mut().filter(|s| s.proto == Protocol::Udp) {
+                if let Some(&(addr, port)) = socket.inode.and_then(|i| udp_peers.get(&i)) {
+                    socket.remote_addr = Some(addr);
+                    socket.remote_port = Some(port);
+                }
             }
-            inodes.push(inode);
-            sockets.push(socket);
         }
         let euid = rustix::process::geteuid().as_raw();
         let mut stdio = Vec::new();
@@ -351,11 +337,20 @@ mod platform {
         Ok((sockets, coverage, stdio))
     }
 
-    fn dump(af: AddressFamilyFlags, proto: ProtocolFlags) -> Result<Vec<SocketInfo>, CollectError> {
-        netstat2::iterate_sockets_info_without_pids(af, proto)
+    /// The netlink dump, converted as it is read (netstat2's records are not kept: at 100k
+    /// sockets that copy alone costs several MiB).
+    fn dump(af: AddressFamilyFlags, proto: ProtocolFlags) -> Result<Vec<Socket>, CollectError> {
+        let mut sockets = Vec::new();
+        for info in netstat2::iterate_sockets_info_without_pids(af, proto)
             .map_err(|e| CollectError::Enumerate(e.to_string()))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| CollectError::Enumerate(e.to_string()))
+        {
+            let info = info.map_err(|e| CollectError::Enumerate(e.to_string()))?;
+            let mut socket = convert(&info);
+            socket.uid = Some(info.uid);
+            socket.inode = Some(u64::from(info.inode));
+            sockets.push(socket);
+        }
+        Ok(sockets)
     }
 
     /// Fills `pids`, `attribution` and `unattributed` for every socket.
@@ -364,12 +359,12 @@ mod platform {
             if inode == 0 {
                 continue;
             }
-            match walk.owners.get(&inode) {
-                Some(pids) => {
-                    socket.pids = pids.clone();
+            match walk.pids_of(inode) {
+                pids if !pids.is_empty() => {
+                    socket.pids = pids;
                     socket.attribution = Some(Attribution::Fd);
                 }
-                None => {
+                _ => {
                     // As non-root, other users' processes are unreadable or hidden (hidepid).
                     let hidden = if euid == 0 {
                         walk.denied > 0
@@ -510,7 +505,7 @@ mod tests {
         ];
         let inodes = [11, 0, 0, 0, 12];
         let mut walk = FdWalk::default();
-        walk.owners.insert(11, vec![42]);
+        walk.owners.push((11, 42));
         attribute(&mut sockets, &inodes, &walk, 0);
         assert_eq!(sockets[1].pids, vec![42]);
         assert_eq!(sockets[1].attribution, Some(Attribution::Listener));

@@ -6,7 +6,7 @@
 //! building per fd), and a few threads take work from one queue: a process to list, or a run of
 //! at most `CHUNK` fds, so one process holding 100k sockets is read by every thread.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::io;
 use std::os::fd::OwnedFd;
@@ -19,8 +19,9 @@ use rustix::io::Errno;
 /// Result of one walk.
 #[derive(Debug, Default)]
 pub struct FdWalk {
-    /// Socket inode → PIDs holding it (sorted and de-duplicated once the walk ends).
-    pub owners: HashMap<u64, Vec<u32>>,
+    /// (socket inode, PID holding it), sorted and de-duplicated once the walk ends: a flat
+    /// sorted list is a third of the memory of a map of vectors at 100k sockets.
+    pub owners: Vec<(u64, u32)>,
     /// (pid, fd, inode) for sockets held on fds 0, 1 or 2.
     pub stdio: Vec<(u32, u32, u64)>,
     /// PIDs whose fd directory was not readable (EACCES/EPERM).
@@ -35,9 +36,7 @@ pub struct FdWalk {
 
 impl FdWalk {
     fn merge(&mut self, other: FdWalk) {
-        for (inode, pids) in other.owners {
-            self.owners.entry(inode).or_default().extend(pids);
-        }
+        self.owners.extend(other.owners);
         self.stdio.extend(other.stdio);
         self.denied += other.denied;
         self.vanished += other.vanished;
@@ -47,12 +46,20 @@ impl FdWalk {
         }
     }
 
-    /// Sorts and de-duplicates the PID lists.
+    /// Sorts and de-duplicates the owner list.
     fn finish(&mut self) {
-        for pids in self.owners.values_mut() {
-            pids.sort_unstable();
-            pids.dedup();
-        }
+        self.owners.sort_unstable();
+        self.owners.dedup();
+    }
+
+    /// The PIDs holding a socket inode, sorted.
+    pub fn pids_of(&self, inode: u64) -> Vec<u32> {
+        let start = self.owners.partition_point(|(i, _)| *i < inode);
+        self.owners[start..]
+            .iter()
+            .take_while(|(i, _)| *i == inode)
+            .map(|(_, pid)| *pid)
+            .collect()
     }
 
     fn note_error(&mut self, what: &str, err: Errno) {
@@ -210,7 +217,7 @@ fn read_links(pid: u32, dir: &OwnedFd, fds: &[u32], walk: &mut FdWalk, name: &mu
             Err(_) => continue,
         };
         if let Some(inode) = link.get(..len).and_then(parse_socket_link) {
-            walk.owners.entry(inode).or_default().push(pid);
+            walk.owners.push((inode, pid));
             if fd <= 2 {
                 walk.stdio.push((pid, fd, inode));
             }
@@ -270,7 +277,7 @@ mod tests {
         // The inode of our listener, read through our own fd link.
         let fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
         let inode = std::fs::metadata(format!("/proc/self/fd/{fd}"))?.ino();
-        let owners = walk.owners.get(&inode).cloned().unwrap_or_default();
+        let owners = walk.pids_of(inode);
         assert_eq!(owners, vec![std::process::id()]);
         Ok(())
     }
