@@ -204,3 +204,50 @@ fn real_syn_recv_sockets_above_a_threshold_are_a_flood_on_that_listener() {
             .contains(&format!("listener {port}/tcp"))
     );
 }
+
+#[test]
+fn the_proc_walk_is_skipped_when_no_rule_needs_owners() {
+    let holder = Holder::spawn("tcp");
+    let port = holder.ports[0];
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("sockets-only.toml");
+    std::fs::write(
+        &rules,
+        format!("[[listen]]\nid = \"port-only\"\nseverity = \"low\"\nport = {port}\n"),
+    )
+    .unwrap();
+    let rules = rules.to_string_lossy().to_string();
+    let (_, doc) = scan_json(&[
+        "--no-default-rules",
+        "--rules",
+        &rules,
+        "--fail-on",
+        "never",
+    ]);
+    let notes = doc["coverage"]["notes"].to_string();
+    assert!(notes.contains("process attribution skipped"), "{notes}");
+    let f = &doc["findings"][0];
+    assert_eq!(f["rule"], "port-only");
+    assert_eq!(f["socket"]["pids"], serde_json::json!([]));
+    // A rule that names a process brings the walk back.
+    let with_owner = dir.path().join("owner.toml");
+    std::fs::write(
+        &with_owner,
+        format!(
+            "[[listen]]\nid = \"port-owner\"\nseverity = \"low\"\nport = {port}\nprocess = \"*\"\n"
+        ),
+    )
+    .unwrap();
+    let with_owner = with_owner.to_string_lossy().to_string();
+    let (_, doc) = scan_json(&[
+        "--no-default-rules",
+        "--rules",
+        &with_owner,
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(
+        doc["findings"][0]["socket"]["pids"],
+        serde_json::json!([holder.pid])
+    );
+}

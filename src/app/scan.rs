@@ -58,13 +58,20 @@ impl Scanner {
         for note in &enricher.warnings {
             tracing::warn!("{note}");
         }
+        // Reports name owners whenever they are read; they are read unless no rule needs them.
+        let needs_owners = rules.needs_process_facts();
+        if !needs_owners {
+            tracing::info!("no loaded rule needs process facts: skipping the /proc walk");
+        }
         Ok(Scanner {
             rules,
             enricher,
             input: super::input_with(
                 args.input.as_deref(),
                 args.capture.options(args.strict),
-                LiveOptions::default(),
+                LiveOptions {
+                    attribute: needs_owners,
+                },
             ),
             strict: args.strict,
         })

@@ -169,6 +169,30 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// Whether any rule that will run needs to know which process owns a socket. When none
+    /// does, `scan` skips the `/proc` walk (most of a scan's cost on a busy host).
+    pub fn needs_process_facts(&self) -> bool {
+        self.rules
+            .iter()
+            .filter(|r| r.dormant_reason().is_none())
+            .any(|r| {
+                let allows_need = r.common.allow.iter().any(|a| a.selector.needs_process());
+                allows_need
+                    || match &r.body {
+                        Body::Listen(b) => b.selector.needs_process(),
+                        Body::Flood(b) => {
+                            b.selector.needs_process()
+                                || matches!(
+                                    b.group_by,
+                                    flood::GroupBy::Listener | flood::GroupBy::Process
+                                )
+                        }
+                        Body::Remote(b) => b.selector.needs_process(),
+                        Body::Process(_) | Body::Drift(_) => true,
+                    }
+            })
+    }
+
     /// The rule with this id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.common.id == id)
