@@ -97,20 +97,17 @@ const BASELINE_PROGRAM_KEYS: &[&str] = &["name", "exe", "user", "note"];
 const GEOIP_KEYS: &[&str] = &["databases", "max-age-days"];
 /// Keys of a `[feeds]` entry written as a table.
 const FEED_KEYS: &[&str] = &["path", "max-age-days"];
-/// Keys of a top-level `[[allow]]` entry.
-const TOP_ALLOW_KEYS: &[&str] = &[
-    "rule",
-    "port",
-    "proto",
-    "bind",
-    "process",
-    "exe",
-    "user",
-    "remote-port",
-    "remote",
-    "reason",
-    "expires",
-];
+/// Keys of a top-level `[[allow]]` entry: an allow entry's keys plus the `rule` it names.
+const TOP_ALLOW_KEYS: [&str; ALLOW_KEYS.len() + 1] = {
+    let mut keys = [""; ALLOW_KEYS.len() + 1];
+    keys[0] = "rule";
+    let mut i = 0;
+    while i < ALLOW_KEYS.len() {
+        keys[i + 1] = ALLOW_KEYS[i];
+        i += 1;
+    }
+    keys
+};
 /// Keys of a `[rules.ID]` override.
 const OVERRIDE_KEYS: &[&str] = &["enabled", "severity"];
 
@@ -788,7 +785,7 @@ fn read_top_allow(
     diags: &mut Vec<Diag>,
 ) -> Override {
     let file = loc.file;
-    let mut reader = TableReader::new(table, file, TOP_ALLOW_KEYS, "an [[allow]] entry");
+    let mut reader = TableReader::new(table, file, &TOP_ALLOW_KEYS, "an [[allow]] entry");
     let rules = match reader.items("rule", diags) {
         Some(items) => items
             .into_iter()
