@@ -206,7 +206,7 @@ fn real_syn_recv_sockets_above_a_threshold_are_a_flood_on_that_listener() {
 }
 
 #[test]
-fn the_proc_walk_is_skipped_when_no_rule_needs_owners() {
+fn the_proc_walk_is_skipped_only_for_metrics_without_owner_rules() {
     let holder = Holder::spawn("tcp");
     let port = holder.ports[0];
     let dir = tempfile::tempdir().unwrap();
@@ -217,37 +217,35 @@ fn the_proc_walk_is_skipped_when_no_rule_needs_owners() {
     )
     .unwrap();
     let rules = rules.to_string_lossy().to_string();
-    let (_, doc) = scan_json(&[
+    let base = [
         "--no-default-rules",
         "--rules",
-        &rules,
+        rules.as_str(),
         "--fail-on",
         "never",
-    ]);
-    let notes = doc["coverage"]["notes"].to_string();
-    assert!(notes.contains("process attribution skipped"), "{notes}");
-    let f = &doc["findings"][0];
-    assert_eq!(f["rule"], "port-only");
-    assert_eq!(f["socket"]["pids"], serde_json::json!([]));
-    // A rule that names a process brings the walk back.
-    let with_owner = dir.path().join("owner.toml");
-    std::fs::write(
-        &with_owner,
-        format!(
-            "[[listen]]\nid = \"port-owner\"\nseverity = \"low\"\nport = {port}\nprocess = \"*\"\n"
-        ),
-    )
-    .unwrap();
-    let with_owner = with_owner.to_string_lossy().to_string();
-    let (_, doc) = scan_json(&[
-        "--no-default-rules",
-        "--rules",
-        &with_owner,
-        "--fail-on",
-        "never",
-    ]);
-    assert_eq!(
-        doc["findings"][0]["socket"]["pids"],
-        serde_json::json!([holder.pid])
+    ];
+    // Prometheus only, no rule about owners: the walk is skipped, the finding still counted.
+    let out = sockaudit()
+        .args(["-v", "scan", "--format", "prometheus"])
+        .args(base)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("skipping the /proc walk"), "{stderr}");
+    let metrics = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        metrics.contains("sockaudit_findings{rule=\"port-only\",severity=\"low\"} 1"),
+        "{metrics}"
     );
+    // Any report a person or a log reads names owners, whatever the rules need.
+    let (_, doc) = scan_json(&base);
+    let f = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "port-only")
+        .unwrap()
+        .clone();
+    assert_eq!(f["socket"]["pids"], serde_json::json!([holder.pid]));
+    assert_eq!(f["process"]["pid"], holder.pid);
 }

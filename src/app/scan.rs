@@ -58,10 +58,16 @@ impl Scanner {
         for note in &enricher.warnings {
             tracing::warn!("{note}");
         }
-        // Reports name owners whenever they are read; they are read unless no rule needs them.
-        let needs_owners = rules.needs_process_facts();
+        // Owners cost the /proc walk, most of a scan on a busy host. Skip it only when nothing
+        // would use them: no rule needs them and the only output is Prometheus metrics (which
+        // carry no owners), e.g. a node_exporter textfile job every minute.
+        let metrics_only = args.format == ScanFormat::Prometheus
+            && args.write.iter().all(|(f, _)| *f == ScanFormat::Prometheus)
+            && !args.notify
+            && !rules.notify.enabled;
+        let needs_owners = !metrics_only || rules.needs_process_facts();
         if !needs_owners {
-            tracing::info!("no loaded rule needs process facts: skipping the /proc walk");
+            tracing::info!("no rule or output needs process facts: skipping the /proc walk");
         }
         Ok(Scanner {
             rules,
