@@ -258,3 +258,37 @@ fn closed_stdout_pipe_is_not_an_error() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(status.code(), Some(0), "{stderr}");
 }
+
+#[test]
+fn hostile_process_names_cannot_forge_or_clear_the_output() {
+    const HOSTILE: &str = "fixtures/snapshots/hostile-names.json";
+    for format in ["text", "csv"] {
+        let out = sockaudit()
+            .args(["list", "--format", format, "--input", HOSTILE])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}') && !text.contains('\r'),
+            "{format}: {text}"
+        );
+        assert!(
+            text.contains("\\x1b[2Jevil\\x0aFAKE: all clear"),
+            "{format}: {text}"
+        );
+        // The forged "FAKE: all clear" stays inside its row: no extra line.
+        let rows = text.lines().filter(|l| l.contains("FAKE")).count();
+        assert_eq!(rows, 1, "{format}: {text}");
+    }
+    // JSON keeps the original bytes, escaped by JSON itself, and stays valid.
+    let out = sockaudit()
+        .args(["list", "--format", "json", "--input", HOSTILE])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["processes"]["6002"]["name"],
+        "\u{1b}[2Jevil\nFAKE: all clear"
+    );
+}

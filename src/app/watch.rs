@@ -23,7 +23,7 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
     let mut worst_failed = false;
     while !stop.load(Ordering::SeqCst) {
         let started = Instant::now();
-        let (_snapshot, eval) = scanner.scan()?;
+        let (snapshot, eval) = scanner.scan()?;
         let now = jiff::Timestamp::now();
         let delta = match &args.scan.state {
             Some(arg) => {
@@ -79,7 +79,7 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
             args.scan.notify,
             &scanner.rules,
             &delta.report,
-            _snapshot.host.hostname.as_deref(),
+            snapshot.host.hostname.as_deref(),
         );
         scans += 1;
         if args.count.is_some_and(|n| scans >= n) {

@@ -227,14 +227,15 @@ pub fn render_csv(snapshot: &Snapshot, geo: Option<&Enrichment>) -> Result<Strin
                 .map(|st| st.as_str().to_string())
                 .unwrap_or_default(),
             pids.join(" "),
-            process
-                .map(|p| for_terminal(&p.name).into_owned())
-                .unwrap_or_default(),
+            process.map(|p| csv_text(&p.name)).unwrap_or_default(),
             process
                 .and_then(|p| p.exe.as_deref())
-                .map(|e| for_terminal(e).into_owned())
+                .map(csv_text)
                 .unwrap_or_default(),
-            process.and_then(|p| p.user.clone()).unwrap_or_default(),
+            process
+                .and_then(|p| p.user.as_deref())
+                .map(csv_text)
+                .unwrap_or_default(),
             s.uid.map(|u| u.to_string()).unwrap_or_default(),
             s.inode.map(|i| i.to_string()).unwrap_or_default(),
             s.unattributed
@@ -264,6 +265,18 @@ pub fn render_csv(snapshot: &Snapshot, geo: Option<&Enrichment>) -> Result<Strin
     }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A text cell for CSV: control characters escaped as in the text table, and a leading `=`,
+/// `+`, `-` or `@` neutralised with a quote, so a spreadsheet opening the file does not run a
+/// process name like `=HYPERLINK(...)` as a formula.
+fn csv_text(text: &str) -> String {
+    let escaped = for_terminal(text);
+    if escaped.starts_with(['=', '+', '-', '@']) {
+        format!("'{escaped}")
+    } else {
+        escaped.into_owned()
+    }
 }
 
 /// A socket with its first owner's facts inline, for `list --format json` readers who do not
@@ -320,4 +333,19 @@ pub fn render_json(
     };
     text.push('\n');
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_text;
+
+    #[test]
+    fn csv_cells_cannot_be_formulas_or_control_sequences() {
+        assert_eq!(csv_text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_text("+1"), "'+1");
+        assert_eq!(csv_text("-cmd"), "'-cmd");
+        assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_text("\u{1b}[2Jx"), "\\x1b[2Jx");
+        assert_eq!(csv_text("sshd"), "sshd");
+    }
 }
