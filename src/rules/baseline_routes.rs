@@ -158,18 +158,12 @@ pub(super) fn read_gateways(
         shared_with.sort();
         let optional = r.boolean("optional", diags).is_some_and(|(b, _)| b);
         let _ = r.string("note", diags);
-        let missing: Vec<&str> = [("address", addr.is_none()), ("mac", mac.is_none())]
-            .iter()
-            .filter(|(k, m)| *m && r.value_loc(k).is_none())
-            .map(|(k, _)| *k)
-            .collect();
-        if !missing.is_empty() {
-            diags.push(Diag::at(
-                entry_loc.clone(),
-                format!("gateway entry lacks {}", missing.join(", ")),
-                "incomplete entry",
-            ));
-        }
+        r.require(
+            &[("address", addr.is_none()), ("mac", mac.is_none())],
+            "gateway entry",
+            &entry_loc,
+            diags,
+        );
         r.finish(diags);
         if let (Some(address), Some(mac)) = (addr, mac) {
             out.push(GatewayEntry {

@@ -468,24 +468,16 @@ fn read_baseline(item: &Item, loc: Loc, sources: &Sources, diags: &mut Vec<Diag>
         let user = r.string("user", diags).map(|(v, _)| v);
         let optional = r.boolean("optional", diags).is_some_and(|(b, _)| b);
         let _ = r.string("note", diags);
-        if proto.is_none() || bind.is_none() || port.is_none() {
-            let missing: Vec<&str> = [
+        r.require(
+            &[
                 ("proto", proto.is_none()),
                 ("bind", bind.is_none()),
                 ("port", port.is_none()),
-            ]
-            .iter()
-            .filter(|(k, m)| *m && r.value_loc(k).is_none())
-            .map(|(k, _)| *k)
-            .collect();
-            if !missing.is_empty() {
-                diags.push(Diag::at(
-                    entry_loc.clone(),
-                    format!("listener entry lacks {}", missing.join(", ")),
-                    "incomplete entry",
-                ));
-            }
-        }
+            ],
+            "listener entry",
+            &entry_loc,
+            diags,
+        );
         r.finish(diags);
         if let (Some(proto), Some(bind), Some(port)) = (proto, bind, port) {
             baseline.listeners.push(Listener {

@@ -231,6 +231,23 @@ impl<'a> TableReader<'a> {
             .any(|(k, _)| !self.known.contains(&k) && did_you_mean(k, &[key]).is_some())
     }
 
+    /// Reports the keys of `required` that are absent (`true` = no usable value) and not merely
+    /// present with a bad value (that has its own diagnostic): `{what} lacks proto, port`.
+    pub fn require(&self, required: &[(&str, bool)], what: &str, at: &Loc, diags: &mut Vec<Diag>) {
+        let missing: Vec<&str> = required
+            .iter()
+            .filter(|(key, absent)| *absent && self.value_loc(key).is_none())
+            .map(|(key, _)| *key)
+            .collect();
+        if !missing.is_empty() {
+            diags.push(Diag::at(
+                at.clone(),
+                format!("{what} lacks {}", missing.join(", ")),
+                "incomplete entry",
+            ));
+        }
+    }
+
     /// Reports every key that is not in `known`, with a suggestion when one is close.
     pub fn finish(self, diags: &mut Vec<Diag>) {
         for (key, _) in self.table.iter() {
