@@ -85,6 +85,8 @@ fn main() {
             attribution: None,
             unattributed: None,
             capture: None,
+            netns: None,
+            listen: None,
         })
         .collect();
     let snapshot = Snapshot {
@@ -96,6 +98,7 @@ fn main() {
         processes: BTreeMap::new(),
         coverage: Coverage::default(),
         routes: None,
+        namespaces: Vec::new(),
     };
 
     let mut feeds = BTreeMap::new();

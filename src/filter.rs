@@ -96,6 +96,7 @@ impl SocketFilter {
             processes,
             coverage: snapshot.coverage.clone(),
             routes: snapshot.routes.clone(),
+            namespaces: snapshot.namespaces.clone(),
         };
         out.recount_coverage();
         out

@@ -10,6 +10,10 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+pub mod namespace;
+
+pub use namespace::{Container, Forward, ListenFacts, NetNamespace, ReadVia};
+
 /// Version of the snapshot JSON layout. Bump on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -242,6 +246,15 @@ pub struct Socket {
     /// collections. Boxed: it is rare, and a live table of 100k sockets should not pay for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capture: Option<Box<CaptureFacts>>,
+    /// The label of the network namespace the socket lives in (`host`, an `ip netns` name,
+    /// `docker:0123456789ab`, `net:[INODE]`; see [`Snapshot::namespaces`]). Absent when the
+    /// source does not say (imported captures, other systems): rules take those as `host`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netns: Option<std::sync::Arc<str>>,
+    /// Accept-queue fill and proxy destination of a TCP listener (Linux). Boxed: only
+    /// listeners carry it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<Box<ListenFacts>>,
 }
 
 /// Facts only an imported capture gives about a socket.
@@ -290,9 +303,21 @@ impl Socket {
         }
     }
 
+    /// The namespace label, `host` when the source did not say.
+    pub fn netns_label(&self) -> &str {
+        self.netns.as_deref().unwrap_or(namespace::HOST)
+    }
+
+    /// Whether the socket lives in the host's network namespace (or the source did not say).
+    pub fn in_host_netns(&self) -> bool {
+        self.netns_label() == namespace::HOST
+    }
+
     /// The deterministic order used for every output.
     pub fn sort_key(&self) -> impl Ord + '_ {
         (
+            self.netns.is_some() && !self.in_host_netns(),
+            &self.netns,
             self.proto,
             self.local_addr,
             self.local_port,
@@ -339,6 +364,12 @@ pub struct Process {
     /// Windows services hosted by the process (`netstat -b` service lines, `tasklist /svc`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<String>,
+    /// The container the process runs in, from its cgroup (Linux).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<Container>,
+    /// The systemd unit (service or scope) the process runs in, from its cgroup (Linux).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// Facts about the machine the snapshot was taken on.
@@ -515,12 +546,22 @@ pub struct Snapshot {
     /// their exact JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routes: Option<crate::routes::RouteTable>,
+    /// The network namespaces a live collection read, host first (Linux, when every namespace
+    /// was read). Empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<NetNamespace>,
 }
 
 impl Snapshot {
     /// Sorts sockets into the deterministic output order.
     pub fn sort(&mut self) {
         self.sockets.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
+
+    /// The namespace a socket lives in, when the snapshot describes it.
+    pub fn namespace_of(&self, socket: &Socket) -> Option<&NetNamespace> {
+        let label = socket.netns.as_deref()?;
+        self.namespaces.iter().find(|n| n.label == label)
     }
 
     /// The first owning process of a socket, if its facts are known.

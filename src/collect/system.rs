@@ -63,6 +63,7 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
         coverage,
         // Read separately, and only when needed (src/app/routes.rs).
         routes: None,
+        namespaces: Vec::new(),
     };
     snapshot.recount_coverage();
     Ok(snapshot)
@@ -121,6 +122,8 @@ fn convert(info: &SocketInfo) -> Socket {
         attribution: None,
         unattributed: None,
         capture: None,
+        netns: None,
+        listen: None,
     }
 }
 
@@ -215,6 +218,8 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
                     .and_then(|secs| jiff::Timestamp::from_second(secs).ok()),
                 stdio_sockets: Vec::new(),
                 services: Vec::new(),
+                container: None,
+                unit: None,
             },
         );
     }
@@ -491,6 +496,8 @@ mod tests {
             attribution: None,
             unattributed: None,
             capture: None,
+            netns: None,
+            listen: None,
         }
     }
 

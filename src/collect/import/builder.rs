@@ -190,6 +190,8 @@ pub fn build(rows: Vec<Row>, info: &CaptureInfo, finish: &Finish<'_>) -> Snapsho
             pids,
             unattributed,
             capture: (!capture.is_empty()).then(|| Box::new(capture)),
+            netns: None,
+            listen: None,
         });
     }
     attribute_requests(&mut sockets);
@@ -235,6 +237,7 @@ pub fn build(rows: Vec<Row>, info: &CaptureInfo, finish: &Finish<'_>) -> Snapsho
         },
         // Socket captures carry no routing table (`sockaudit routes --input` reads those).
         routes: None,
+        namespaces: Vec::new(),
     };
     snapshot.sort();
     snapshot.recount_coverage();
@@ -332,6 +335,8 @@ fn add_owner(processes: &mut BTreeMap<u32, Process>, owner: &Owner) {
                     start_time: None,
                     stdio_sockets: owner.fd.filter(|fd| *fd <= 2).into_iter().collect(),
                     services: owner.services.clone(),
+                    container: None,
+                    unit: None,
                 },
             );
         }

@@ -108,6 +108,8 @@ pub fn parse(
                 start_time: None,
                 stdio_sockets: Vec::new(),
                 services,
+                container: None,
+                unit: None,
             },
         );
     }
