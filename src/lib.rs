@@ -17,6 +17,8 @@ pub mod filter;
 pub mod finding;
 pub mod logging;
 pub mod model;
+#[cfg(target_os = "linux")]
+pub mod netlink;
 pub mod report;
 pub mod routes;
 pub mod rules;

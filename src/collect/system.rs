@@ -265,7 +265,7 @@ mod platform {
         let (dump, walk) = std::thread::scope(|scope| {
             let walker = options.attribute.then(|| {
                 scope.spawn(move || {
-                    let walk = fds::walk(Path::new("/proc"), threads);
+                    let walk = fds::walk(Path::new("/proc"), threads, fds::WalkOptions { fds: true, netns: false });
                     tracing::debug!("fd walk: {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
                     walk
                 })
@@ -512,7 +512,7 @@ mod tests {
         ];
         let inodes = [11, 0, 0, 0, 12];
         let mut walk = FdWalk::default();
-        walk.owners.push((11, 42));
+        walk.owners.push((11, 42, 3));
         attribute(&mut sockets, &inodes, &walk, 0);
         assert_eq!(sockets[1].pids, vec![42]);
         assert_eq!(sockets[1].attribution, Some(Attribution::Listener));

@@ -13,7 +13,8 @@ pub const HOST: &str = "host";
 /// A container a process belongs to, from its cgroup path.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Container {
-    /// `docker`, `containerd`, `cri-o`, `podman`, `lxc` or `machine` (systemd-nspawn, VMs).
+    /// `docker`, `containerd`, `cri-o`, `podman`, `lxc`, `machine` (systemd-nspawn, VMs), or
+    /// `kubepods` when a Kubernetes path does not name the runtime.
     pub runtime: String,
     /// The container id (64 hex digits for OCI runtimes) or name (lxc, machines).
     pub id: String,

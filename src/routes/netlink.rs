@@ -8,9 +8,6 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use netlink_packet_core::{
-    NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload,
-};
 use netlink_packet_route::link::{LinkAttribute, LinkMessage};
 use netlink_packet_route::neighbour::{
     NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
@@ -20,29 +17,19 @@ use netlink_packet_route::route::{
     RouteVia,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
-use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
+use netlink_sys::protocols::NETLINK_ROUTE;
 
 use super::live::LiveError;
+use crate::netlink::DumpError;
 use super::{Neighbour, Prefix, Route, RouteTable, RouteType, format_mac, table_name};
 use crate::model::Family;
 
-/// A dump the kernel marks as interrupted (the table changed meanwhile) is retried this often.
-const DUMP_ATTEMPTS: usize = 3;
-
 /// Reads every route of both families (and the neighbours when asked).
 pub(super) fn read(neighbours: bool) -> Result<RouteTable, LiveError> {
-    let mut socket = Socket::new(NETLINK_ROUTE).map_err(|source| LiveError::Socket {
-        what: "routing table",
-        source,
-    })?;
-    socket
-        .bind_auto()
-        .and_then(|_| socket.connect(&SocketAddr::new(0, 0)))
-        .map_err(|source| LiveError::Socket {
-            what: "routing table",
-            source,
-        })?;
-    let mut conn = Conn { socket, seq: 0 };
+    let mut conn = Conn {
+        conn: crate::netlink::Conn::open(NETLINK_ROUTE)
+            .map_err(|e| live_error(e, "routing table"))?,
+    };
     let names = conn.interfaces()?;
     let mut table = RouteTable::default();
     for family in [AddressFamily::Inet, AddressFamily::Inet6] {
@@ -91,8 +78,7 @@ const fn libc_eafnosupport() -> i32 {
 }
 
 struct Conn {
-    socket: Socket,
-    seq: u32,
+    conn: crate::netlink::Conn,
 }
 
 impl Conn {
@@ -116,97 +102,21 @@ impl Conn {
             .collect())
     }
 
-    /// Sends one dump request and collects the answers, retrying an interrupted dump.
+    /// One dump (src/netlink.rs), its errors named after the table.
     fn dump(
         &mut self,
         request: RouteNetlinkMessage,
         what: &'static str,
     ) -> Result<Vec<RouteNetlinkMessage>, LiveError> {
-        let mut last = Vec::new();
-        for _ in 0..DUMP_ATTEMPTS {
-            let (answers, interrupted) = self.dump_once(request.clone(), what)?;
-            if !interrupted {
-                return Ok(answers);
-            }
-            last = answers;
-        }
-        // Still changing after several tries: what we have is the best there is.
-        tracing::warn!("the {what} kept changing while it was read; it may be incomplete");
-        Ok(last)
+        self.conn.dump(request, what).map_err(|e| live_error(e, what))
     }
+}
 
-    fn dump_once(
-        &mut self,
-        request: RouteNetlinkMessage,
-        what: &'static str,
-    ) -> Result<(Vec<RouteNetlinkMessage>, bool), LiveError> {
-        self.seq = self.seq.wrapping_add(1);
-        let seq = self.seq;
-        let mut header = NetlinkHeader::default();
-        header.flags = NLM_F_REQUEST | NLM_F_DUMP;
-        header.sequence_number = seq;
-        let mut message = NetlinkMessage::new(header, NetlinkPayload::from(request));
-        message.finalize();
-        let mut buf = vec![0; message.buffer_len()];
-        message.serialize(&mut buf);
-        self.socket
-            .send(&buf, 0)
-            .map_err(|source| LiveError::Socket { what, source })?;
-        let mut answers = Vec::new();
-        let mut interrupted = false;
-        loop {
-            let (data, _) = self
-                .socket
-                .recv_from_full()
-                .map_err(|source| LiveError::Socket { what, source })?;
-            if data.is_empty() {
-                return Err(LiveError::Decode {
-                    what,
-                    message: "the netlink socket returned no data".to_string(),
-                });
-            }
-            let mut offset = 0;
-            while offset < data.len() {
-                let bytes = &data[offset..];
-                let parsed =
-                    NetlinkMessage::<RouteNetlinkMessage>::deserialize(bytes).map_err(|e| {
-                        LiveError::Decode {
-                            what,
-                            message: e.to_string(),
-                        }
-                    })?;
-                let length = usize::try_from(parsed.header.length).unwrap_or(0);
-                if length == 0 {
-                    return Err(LiveError::Decode {
-                        what,
-                        message: "a netlink message of length 0".to_string(),
-                    });
-                }
-                // Messages are 4-byte aligned in the buffer.
-                offset += (length + 3) & !3;
-                if parsed.header.sequence_number != seq {
-                    continue;
-                }
-                interrupted |= parsed.header.flags & NLM_F_DUMP_INTR != 0;
-                match parsed.payload {
-                    NetlinkPayload::Done(_) => return Ok((answers, interrupted)),
-                    NetlinkPayload::Error(e) if e.code.is_some() => {
-                        return Err(LiveError::Kernel {
-                            what,
-                            source: e.to_io(),
-                        });
-                    }
-                    NetlinkPayload::Overrun(_) => {
-                        return Err(LiveError::Decode {
-                            what,
-                            message: "netlink buffer overrun".to_string(),
-                        });
-                    }
-                    NetlinkPayload::InnerMessage(inner) => answers.push(inner),
-                    _ => {}
-                }
-            }
-        }
+fn live_error(error: DumpError, what: &'static str) -> LiveError {
+    match error {
+        DumpError::Socket(source) => LiveError::Socket { what, source },
+        DumpError::Kernel(source) => LiveError::Kernel { what, source },
+        DumpError::Decode(message) => LiveError::Decode { what, message },
     }
 }
 

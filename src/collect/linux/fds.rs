@@ -16,14 +16,28 @@ use std::sync::{Arc, Mutex};
 use rustix::fs::{Dir, Mode, OFlags, openat, readlinkat_raw};
 use rustix::io::Errno;
 
+/// What a walk reads besides each process's fd links.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WalkOptions {
+    /// Read every fd link (socket ownership). Without it only namespaces are read.
+    pub fds: bool,
+    /// Read each process's network namespace link (`/proc/PID/ns/net`).
+    pub netns: bool,
+}
+
 /// Result of one walk.
 #[derive(Debug, Default)]
 pub struct FdWalk {
-    /// (socket inode, PID holding it), sorted and de-duplicated once the walk ends: a flat
-    /// sorted list is a third of the memory of a map of vectors at 100k sockets.
-    pub owners: Vec<(u64, u32)>,
+    /// (socket inode, PID holding it, fd), sorted once the walk ends: a flat sorted list is a
+    /// third of the memory of a map of vectors at 100k sockets (and the fd fits in the
+    /// padding of the pair).
+    pub owners: Vec<(u64, u32, u32)>,
     /// (pid, fd, inode) for sockets held on fds 0, 1 or 2.
     pub stdio: Vec<(u32, u32, u64)>,
+    /// (pid, network namespace inode) for every process whose namespace link was readable.
+    pub netns: Vec<(u32, u64)>,
+    /// Processes whose namespace link was not readable (not root: other users' processes).
+    pub netns_denied: usize,
     /// PIDs whose fd directory was not readable (EACCES/EPERM).
     pub denied: usize,
     /// PIDs that exited while we looked.
@@ -38,6 +52,8 @@ impl FdWalk {
     fn merge(&mut self, other: FdWalk) {
         self.owners.extend(other.owners);
         self.stdio.extend(other.stdio);
+        self.netns.extend(other.netns);
+        self.netns_denied += other.netns_denied;
         self.denied += other.denied;
         self.vanished += other.vanished;
         self.other_errors += other.other_errors;
@@ -46,20 +62,45 @@ impl FdWalk {
         }
     }
 
-    /// Sorts and de-duplicates the owner list.
+    /// Sorts the owner and namespace lists.
     fn finish(&mut self) {
         self.owners.sort_unstable();
         self.owners.dedup();
+        self.netns.sort_unstable();
+    }
+
+    /// The entries of one inode.
+    fn entries(&self, inode: u64) -> &[(u64, u32, u32)] {
+        let start = self.owners.partition_point(|(i, ..)| *i < inode);
+        let len = self.owners[start..]
+            .iter()
+            .take_while(|(i, ..)| *i == inode)
+            .count();
+        &self.owners[start..start + len]
     }
 
     /// The PIDs holding a socket inode, sorted.
     pub fn pids_of(&self, inode: u64) -> Vec<u32> {
-        let start = self.owners.partition_point(|(i, _)| *i < inode);
-        self.owners[start..]
-            .iter()
-            .take_while(|(i, _)| *i == inode)
-            .map(|(_, pid)| *pid)
-            .collect()
+        let mut pids: Vec<u32> = self.entries(inode).iter().map(|(_, pid, _)| *pid).collect();
+        // Sorted by (inode, pid, fd): one process holding the socket on two fds is one owner.
+        pids.dedup();
+        pids
+    }
+
+    /// One (pid, fd) that holds a socket inode: the lowest PID, its lowest fd.
+    pub fn holder_of(&self, inode: u64) -> Option<(u32, u32)> {
+        self.entries(inode).first().map(|(_, pid, fd)| (*pid, *fd))
+    }
+
+    /// Every distinct socket inode some process holds, ascending.
+    pub fn held_inodes(&self) -> impl Iterator<Item = u64> + '_ {
+        let mut last = None;
+        self.owners.iter().filter_map(move |(inode, ..)| {
+            (last != Some(*inode)).then(|| {
+                last = Some(*inode);
+                *inode
+            })
+        })
     }
 
     fn note_error(&mut self, what: &str, err: Errno) {
@@ -90,9 +131,9 @@ enum Unit {
     },
 }
 
-/// Walks every process's fd table under `proc_root` with up to `threads` threads pulling
-/// work units from one queue.
-pub fn walk(proc_root: &Path, threads: usize) -> io::Result<FdWalk> {
+/// Walks every process's fd table (and namespace link) under `proc_root` with up to `threads`
+/// threads pulling work units from one queue.
+pub fn walk(proc_root: &Path, threads: usize, options: WalkOptions) -> io::Result<FdWalk> {
     let proc_dir = openat(
         rustix::fs::CWD,
         proc_root,
@@ -104,11 +145,11 @@ pub fn walk(proc_root: &Path, threads: usize) -> io::Result<FdWalk> {
     let queue = Mutex::new(pids.into_iter().map(Unit::Process).collect::<VecDeque<_>>());
     let mut total = FdWalk::default();
     if threads == 1 {
-        total = worker(&proc_dir, &queue);
+        total = worker(&proc_dir, &queue, options);
     } else {
         let parts: Vec<FdWalk> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
-                .map(|_| scope.spawn(|| worker(&proc_dir, &queue)))
+                .map(|_| scope.spawn(|| worker(&proc_dir, &queue, options)))
                 .collect();
             handles
                 .into_iter()
@@ -124,7 +165,7 @@ pub fn walk(proc_root: &Path, threads: usize) -> io::Result<FdWalk> {
 }
 
 /// Takes units until the queue is empty.
-fn worker(proc_dir: &OwnedFd, queue: &Mutex<VecDeque<Unit>>) -> FdWalk {
+fn worker(proc_dir: &OwnedFd, queue: &Mutex<VecDeque<Unit>>, options: WalkOptions) -> FdWalk {
     let mut walk = FdWalk::default();
     let mut name = String::with_capacity(24);
     loop {
@@ -133,6 +174,12 @@ fn worker(proc_dir: &OwnedFd, queue: &Mutex<VecDeque<Unit>>) -> FdWalk {
         match unit {
             None => break,
             Some(Unit::Process(pid)) => {
+                if options.netns {
+                    read_netns(proc_dir, pid, &mut walk, &mut name);
+                }
+                if !options.fds {
+                    continue;
+                }
                 let Some((dir, fds)) = list_fds(proc_dir, pid, &mut walk, &mut name) else {
                     continue;
                 };
@@ -217,12 +264,35 @@ fn read_links(pid: u32, dir: &OwnedFd, fds: &[u32], walk: &mut FdWalk, name: &mu
             Err(_) => continue,
         };
         if let Some(inode) = link.get(..len).and_then(parse_socket_link) {
-            walk.owners.push((inode, pid));
+            walk.owners.push((inode, pid, fd));
             if fd <= 2 {
                 walk.stdio.push((pid, fd, inode));
             }
         }
     }
+}
+
+/// Records the network namespace of `pid` (`net:[4026531840]`).
+fn read_netns(proc_dir: &OwnedFd, pid: u32, walk: &mut FdWalk, path: &mut String) {
+    path.clear();
+    let _ = write!(path, "{pid}/ns/net");
+    let mut link = [0u8; 64];
+    match readlinkat_raw(proc_dir, path.as_str(), &mut link[..]) {
+        Ok(len) => {
+            if let Some(inode) = link.get(..len).and_then(parse_netns_link) {
+                walk.netns.push((pid, inode));
+            }
+        }
+        Err(Errno::ACCESS | Errno::PERM) => walk.netns_denied += 1,
+        // Exited, or a kernel thread without namespaces: nothing to record.
+        Err(_) => {}
+    }
+}
+
+/// `net:[4026531840]` → 4026531840.
+pub fn parse_netns_link(target: &[u8]) -> Option<u64> {
+    let inner = target.strip_prefix(b"net:[")?.strip_suffix(b"]")?;
+    std::str::from_utf8(inner).ok()?.parse().ok()
 }
 
 fn list_pids(proc_dir: &OwnedFd) -> io::Result<Vec<u32>> {
@@ -267,18 +337,32 @@ mod tests {
         assert_eq!(parse_socket_link(b"socket:[12"), None);
         assert_eq!(parse_socket_link(b"socket:[x]"), None);
         assert_eq!(parse_socket_link(b"/dev/null"), None);
+        assert_eq!(parse_netns_link(b"net:[4026531840]"), Some(4026531840));
+        assert_eq!(parse_netns_link(b"mnt:[4026531840]"), None);
     }
 
     #[test]
     fn walk_finds_a_socket_this_process_holds() -> Result<(), Box<dyn std::error::Error>> {
         use std::os::unix::fs::MetadataExt;
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        let walk = walk(Path::new("/proc"), 2)?;
+        let options = WalkOptions {
+            fds: true,
+            netns: true,
+        };
+        let walk = walk(Path::new("/proc"), 2, options)?;
         // The inode of our listener, read through our own fd link.
         let fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
         let inode = std::fs::metadata(format!("/proc/self/fd/{fd}"))?.ino();
         let owners = walk.pids_of(inode);
         assert_eq!(owners, vec![std::process::id()]);
+        assert_eq!(walk.holder_of(inode), Some((std::process::id(), fd as u32)));
+        assert!(walk.held_inodes().any(|i| i == inode));
+        // Our own namespace was read, and matches what the link says.
+        let own = std::fs::read_link("/proc/self/ns/net")?;
+        let own = parse_netns_link(own.as_os_str().as_encoded_bytes());
+        let me = std::process::id();
+        let found = walk.netns.iter().find(|(pid, _)| *pid == me).map(|(_, ns)| *ns);
+        assert!(own.is_some() && found == own);
         Ok(())
     }
 }
