@@ -260,12 +260,39 @@ pub struct RuleArgs {
     pub baseline: Option<PathBuf>,
 }
 
+/// Which network namespaces a live collection reads (Linux).
+#[derive(Debug, Args, Clone, Default)]
+pub struct NamespaceArgs {
+    /// Read every network namespace, containers' included (the default as root; needs
+    /// CAP_SYS_ADMIN to enter them, else their /proc tables are read).
+    #[arg(long, overrides_with = "no_all_namespaces")]
+    pub all_namespaces: bool,
+    /// Read only the network namespace sockaudit runs in, like `ss`.
+    #[arg(long, overrides_with = "all_namespaces")]
+    pub no_all_namespaces: bool,
+}
+
+impl NamespaceArgs {
+    /// The collector's choice.
+    pub fn choice(&self) -> crate::collect::Namespaces {
+        use crate::collect::Namespaces;
+        match (self.all_namespaces, self.no_all_namespaces) {
+            (true, _) => Namespaces::All,
+            (_, true) => Namespaces::Own,
+            _ => Namespaces::Auto,
+        }
+    }
+}
+
 /// Arguments of `scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Rule sources.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// Network namespaces to read.
+    #[command(flatten)]
+    pub namespaces: NamespaceArgs,
     /// Scan a saved snapshot or a netstat/ss/lsof/TCPView capture instead of this machine.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
@@ -386,6 +413,13 @@ pub struct ListArgs {
     /// Treat unreadable lines of an --input capture as errors (exit 2).
     #[arg(long, requires = "input")]
     pub strict: bool,
+    /// Network namespaces to read.
+    #[command(flatten)]
+    pub namespaces: NamespaceArgs,
+    /// Only sockets in network namespaces whose label matches (`host`, an `ip netns` name,
+    /// `docker:*`...; globs). Repeatable.
+    #[arg(long = "netns", value_name = "LABEL")]
+    pub netns: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
@@ -454,6 +488,9 @@ pub struct SnapshotArgs {
     /// Write here (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Network namespaces to read.
+    #[command(flatten)]
+    pub namespaces: NamespaceArgs,
     /// Also record this machine's routing and neighbour tables (Linux), so a baseline can be
     /// created or checked from the snapshot elsewhere (docs/routes.md).
     #[arg(long, conflicts_with = "input")]

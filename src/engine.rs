@@ -130,12 +130,7 @@ impl<'r> RuleRun<'r> {
     pub fn allowed_process(&self, process: &Process, sockets: &[&Socket]) -> bool {
         self.allows.iter().any(|a| {
             let s = &a.selector;
-            let socket_conditions = s.port.is_some()
-                || s.proto.is_some()
-                || s.bind.is_some()
-                || s.remote.is_some()
-                || s.remote_port.is_some();
-            if socket_conditions {
+            if s.has_socket_conditions() {
                 sockets.iter().any(|sock| s.matches(sock, Some(process)))
             } else {
                 s.matches_process(Some(process))
@@ -144,7 +139,8 @@ impl<'r> RuleRun<'r> {
     }
 
     /// A finding about a program (process rules, new programs): identified by its executable
-    /// and user, never its PID; evidence is its sockets.
+    /// and user, never its PID (nor its container: the same program in two containers is one
+    /// finding); evidence is its sockets.
     pub fn process_finding(
         &self,
         message: String,
@@ -152,7 +148,7 @@ impl<'r> RuleRun<'r> {
         sockets: &[&Socket],
     ) -> Finding {
         let user = process.user.clone().unwrap_or_default();
-        self.finding(
+        self.build(
             message,
             &[&program_identity(Some(process)), &user],
             sockets.first().copied(),
@@ -161,8 +157,30 @@ impl<'r> RuleRun<'r> {
         )
     }
 
-    /// Builds a finding of this rule.
+    /// Builds a finding of this rule. A socket outside the host's network namespace is
+    /// identified with its namespace too (two containers listening on the same port are two
+    /// findings), and the message says where it is.
     pub fn finding(
+        &self,
+        message: String,
+        identity: &[&str],
+        socket: Option<&Socket>,
+        process: Option<&Process>,
+        evidence: Evidence,
+    ) -> Finding {
+        match socket.filter(|s| !s.in_host_netns()) {
+            Some(s) => {
+                let label = s.netns_label();
+                let mut parts = identity.to_vec();
+                parts.push(label);
+                let message = format!("{message} in netns {label}");
+                self.build(message, &parts, socket, process, evidence)
+            }
+            None => self.build(message, identity, socket, process, evidence),
+        }
+    }
+
+    fn build(
         &self,
         message: String,
         identity: &[&str],
@@ -245,6 +263,9 @@ fn needed_facts(rule: &Rule) -> Vec<Fact> {
         if s.user.is_some() {
             facts.push(Fact::User);
         }
+        if s.container.is_some() || s.unit.is_some() {
+            facts.push(Fact::Cgroups);
+        }
         facts
     };
     match &rule.body {
@@ -274,6 +295,7 @@ fn fact_phrase(fact: Fact) -> &'static str {
         Fact::Exe => "executable paths",
         Fact::User => "process users",
         Fact::StdioSockets => "which of a process's fds 0-2 are sockets",
+        Fact::Cgroups => "which container or systemd unit a process runs in",
         _ => "a fact it needs",
     }
 }

@@ -22,6 +22,8 @@ pub struct SocketFilter {
     pub pids: Vec<u32>,
     /// Process name or exe file name, case-insensitive.
     pub process: Option<String>,
+    /// Network namespace label globs (`host`, `docker:*`); a socket without a label is `host`.
+    pub netns: Option<globset::GlobSet>,
 }
 
 impl SocketFilter {
@@ -34,6 +36,24 @@ impl SocketFilter {
             && self.ports.is_empty()
             && self.pids.is_empty()
             && self.process.is_none()
+            && self.netns.is_none()
+    }
+
+    /// Builds the namespace condition from `--netns` globs.
+    pub fn netns_globs(patterns: &[String]) -> Result<Option<globset::GlobSet>, String> {
+        if patterns.is_empty() {
+            return Ok(None);
+        }
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in patterns {
+            let glob = globset::Glob::new(pattern)
+                .map_err(|e| format!("--netns `{pattern}`: {}", e.kind()))?;
+            builder.add(glob);
+        }
+        builder
+            .build()
+            .map(Some)
+            .map_err(|e| format!("--netns: {e}"))
     }
 
     /// Whether the filter needs process facts.
@@ -51,6 +71,10 @@ impl SocketFilter {
                 || self.ports.contains(&socket.local_port)
                 || socket.remote_port.is_some_and(|p| self.ports.contains(&p)))
             && (self.pids.is_empty() || socket.pids.iter().any(|p| self.pids.contains(p)))
+            && self
+                .netns
+                .as_ref()
+                .is_none_or(|globs| globs.is_match(socket.netns_label()))
             && self.process.as_deref().is_none_or(|name| {
                 socket
                     .pids

@@ -482,11 +482,13 @@ pub enum Fact {
     StdioSockets,
     /// The ephemeral port range (ports in it are fingerprinted as `ephemeral`).
     EphemeralPorts,
+    /// Which container or systemd unit a process runs in (its cgroup).
+    Cgroups,
 }
 
 impl Fact {
     /// Every fact, in display order.
-    pub const ALL: [Fact; 11] = [
+    pub const ALL: [Fact; 12] = [
         Fact::Pids,
         Fact::ProcessNames,
         Fact::Exe,
@@ -498,6 +500,7 @@ impl Fact {
         Fact::Inode,
         Fact::StdioSockets,
         Fact::EphemeralPorts,
+        Fact::Cgroups,
     ];
 
     /// Kebab-case name used in JSON and messages.
@@ -514,6 +517,7 @@ impl Fact {
             Fact::Inode => "inode",
             Fact::StdioSockets => "stdio-sockets",
             Fact::EphemeralPorts => "ephemeral-ports",
+            Fact::Cgroups => "cgroups",
         }
     }
 }

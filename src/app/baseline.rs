@@ -8,10 +8,19 @@ use crate::collect::LiveOptions;
 use crate::report::scan::Summary;
 use crate::rules::RuleSources;
 
+/// Baselines describe the namespace sockaudit runs in (the host's, normally): containers come
+/// and go with deployments and are checked with rules (`namespace`, `container` keys) instead.
+fn own_namespace() -> LiveOptions {
+    LiveOptions {
+        namespaces: crate::collect::Namespaces::Own,
+        ..LiveOptions::default()
+    }
+}
+
 pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, AppError> {
     match command {
         BaselineCommand::Create { output, input } => {
-            let input = input_for(input.as_deref(), LiveOptions::default());
+            let input = input_for(input.as_deref(), own_namespace());
             let mut snapshot = collect(&input)?;
             super::routes::attach_all(&mut snapshot, &input, "routes are not recorded");
             let text = crate::baseline::create(&snapshot, env!("CARGO_PKG_VERSION"));
@@ -44,7 +53,7 @@ pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, 
                     file.display()
                 )));
             }
-            let input = input_for(input.as_deref(), LiveOptions::default());
+            let input = input_for(input.as_deref(), own_namespace());
             let mut snapshot = collect(&input)?;
             super::routes::attach(
                 &mut snapshot,
@@ -97,7 +106,7 @@ pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, 
             // Refuse to rewrite a file we could not load as rules: the user's edits come first.
             crate::rules::load(&RuleSources::only(vec![file.clone()], false))
                 .map_err(AppError::Rules)?;
-            let input = input_for(input.as_deref(), LiveOptions::default());
+            let input = input_for(input.as_deref(), own_namespace());
             let mut snapshot = collect(&input)?;
             super::routes::attach_all(&mut snapshot, &input, "routes are not recorded");
             let (updated, added, removed) = crate::baseline::update(&text, &snapshot)

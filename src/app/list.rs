@@ -10,7 +10,7 @@ use crate::report::style::Palette;
 use crate::services::Services;
 
 pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> {
-    let filter = filter_from(args);
+    let filter = filter_from(args)?;
     let services = args.resolve.then(Services::load_system);
     let enricher = if args.geo {
         let settings = crate::rules::EnrichSettings::default();
@@ -36,7 +36,10 @@ pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> 
     let input = input_with(
         args.input.as_deref(),
         args.capture.options(args.strict),
-        LiveOptions::default(),
+        LiveOptions {
+            namespaces: args.namespaces.choice(),
+            ..LiveOptions::default()
+        },
     );
     let palette = Palette::new(color && args.format == ListFormat::Text);
     // Several listings (--interval, or every block of a capture): text and CSV are separated
@@ -76,7 +79,7 @@ pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> 
     Ok(ExitStatus::Clean)
 }
 
-fn filter_from(args: &ListArgs) -> SocketFilter {
+fn filter_from(args: &ListArgs) -> Result<SocketFilter, AppError> {
     let mut protocols = Vec::new();
     if args.tcp {
         protocols.push(Protocol::Tcp);
@@ -91,7 +94,7 @@ fn filter_from(args: &ListArgs) -> SocketFilter {
     if args.ipv6 {
         families.push(Family::Ipv6);
     }
-    SocketFilter {
+    Ok(SocketFilter {
         protocols,
         families,
         listening: args.listening,
@@ -99,5 +102,6 @@ fn filter_from(args: &ListArgs) -> SocketFilter {
         ports: args.ports.clone(),
         pids: args.pids.clone(),
         process: args.process.clone(),
-    }
+        netns: SocketFilter::netns_globs(&args.netns).map_err(AppError::Usage)?,
+    })
 }

@@ -77,6 +77,7 @@ impl Scanner {
                 args.capture.options(args.strict),
                 LiveOptions {
                     attribute: needs_owners,
+                    namespaces: args.namespaces.choice(),
                 },
             ),
             strict: args.strict,

@@ -9,7 +9,10 @@ pub(super) fn run(args: &SnapshotArgs) -> Result<ExitStatus, AppError> {
     let input = input_with(
         args.input.as_deref(),
         args.capture.options(args.strict),
-        LiveOptions::default(),
+        LiveOptions {
+            namespaces: args.namespaces.choice(),
+            ..LiveOptions::default()
+        },
     );
     if args.capture.all_blocks {
         return all_blocks(args, &input);

@@ -5,6 +5,7 @@
 //! captures from another machine. All return the same plain data, so the rest of the pipeline
 //! never knows where it came from.
 
+pub mod docker_proxy;
 pub mod file;
 pub mod import;
 #[cfg(target_os = "linux")]
@@ -16,7 +17,7 @@ use std::path::{Path, PathBuf};
 use crate::model::Snapshot;
 
 pub use import::{Format, ImportError, ImportOptions};
-pub use system::LiveOptions;
+pub use system::{LiveOptions, Namespaces};
 
 /// Where a snapshot comes from.
 #[derive(Debug, Clone)]

@@ -12,8 +12,7 @@ use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Us
 
 use super::CollectError;
 use crate::model::{
-    Attribution, Coverage, Family, Host, Process, Protocol, SCHEMA_VERSION, Snapshot, Socket,
-    TcpState, Unattributed,
+    Coverage, Family, Host, Process, Protocol, SCHEMA_VERSION, Snapshot, Socket, TcpState,
 };
 
 /// What the live collector should gather.
@@ -21,11 +20,40 @@ use crate::model::{
 pub struct LiveOptions {
     /// Find owning processes (the `/proc` walk and process facts). Off when nothing needs them.
     pub attribute: bool,
+    /// Which network namespaces to read (Linux).
+    pub namespaces: Namespaces,
 }
 
 impl Default for LiveOptions {
     fn default() -> Self {
-        LiveOptions { attribute: true }
+        LiveOptions {
+            attribute: true,
+            namespaces: Namespaces::Auto,
+        }
+    }
+}
+
+/// Which network namespaces a live collection reads (Linux; elsewhere there is one table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Namespaces {
+    /// Every namespace when running as root, else only our own (reading others needs
+    /// CAP_SYS_ADMIN), saying what could not be seen.
+    #[default]
+    Auto,
+    /// Every namespace, whatever the privileges; what cannot be read is reported.
+    All,
+    /// Only the namespace sockaudit runs in.
+    Own,
+}
+
+impl Namespaces {
+    /// Whether to read every namespace, given whether we run as root.
+    pub fn all(self, root: bool) -> bool {
+        match self {
+            Namespaces::Auto => root,
+            Namespaces::All => true,
+            Namespaces::Own => false,
+        }
     }
 }
 
@@ -33,7 +61,12 @@ impl Default for LiveOptions {
 pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
     let collected_at = jiff::Timestamp::now();
     let started = std::time::Instant::now();
-    let (mut sockets, mut coverage, stdio) = platform::sockets(options)?;
+    let PlatformSockets {
+        mut sockets,
+        mut coverage,
+        stdio,
+        namespaces,
+    } = platform::sockets(options)?;
     let sockets_done = started.elapsed();
     let mut processes = if options.attribute {
         process_facts(&sockets, &mut coverage)
@@ -52,6 +85,7 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
             p.stdio_sockets.push(fd);
         }
     }
+    super::docker_proxy::label(&mut sockets, &processes);
     sockets.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut snapshot = Snapshot {
         schema_version: SCHEMA_VERSION,
@@ -63,7 +97,7 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
         coverage,
         // Read separately, and only when needed (src/app/routes.rs).
         routes: None,
-        namespaces: Vec::new(),
+        namespaces,
     };
     snapshot.recount_coverage();
     Ok(snapshot)
@@ -194,6 +228,7 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
                 .map(|u| u.name().to_string())
         });
         let (exe, exe_deleted) = exe_facts(pid, proc_.exe());
+        let (container, unit) = container_facts(pid);
         processes.insert(
             pid,
             Process {
@@ -218,8 +253,8 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
                     .and_then(|secs| jiff::Timestamp::from_second(secs).ok()),
                 stdio_sockets: Vec::new(),
                 services: Vec::new(),
-                container: None,
-                unit: None,
+                container,
+                unit,
             },
         );
     }
@@ -231,9 +266,27 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
     processes
 }
 
-/// What a platform collector returns: sockets, coverage, and (pid, fd) of inet sockets on
-/// fds 0-2.
-type SocketsAndCoverage = (Vec<Socket>, Coverage, Vec<(u32, u32)>);
+/// What a platform collector returns.
+pub(crate) struct PlatformSockets {
+    /// Every socket, owners filled in.
+    pub sockets: Vec<Socket>,
+    /// What could not be seen.
+    pub coverage: Coverage,
+    /// (pid, fd) of TCP/UDP sockets on fds 0-2.
+    pub stdio: Vec<(u32, u32)>,
+    /// The network namespaces read (Linux, every namespace).
+    pub namespaces: Vec<crate::model::NetNamespace>,
+}
+
+/// The container and systemd unit of a process, from its cgroup (Linux).
+fn container_facts(pid: u32) -> (Option<crate::model::Container>, Option<String>) {
+    #[cfg(target_os = "linux")]
+    if let Some(path) = super::linux::cgroup::read(pid) {
+        return super::linux::cgroup::classify(&path);
+    }
+    let _ = pid;
+    (None, None)
+}
 
 /// The exe path and whether it was deleted. sysinfo strips the kernel's ` (deleted)` marker,
 /// so on Linux the link is read again here.
@@ -248,103 +301,18 @@ fn exe_facts(pid: u32, sysinfo_exe: Option<&std::path::Path>) -> (Option<String>
 
 #[cfg(target_os = "linux")]
 mod platform {
-    //! netlink dump + our own fd walk, run at the same time.
-
-    use std::collections::HashMap;
-    use std::net::IpAddr;
-    use std::path::Path;
+    //! Every namespace's netlink dump beside our own fd walk (src/collect/linux/live.rs).
 
     use super::*;
-    use crate::collect::linux::{fds, udp};
 
-    /// Sockets, coverage, and (pid, fd) for inet sockets held on stdio.
-    pub(super) fn sockets(options: &LiveOptions) -> Result<SocketsAndCoverage, CollectError> {
-        let (af, proto) = flags();
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let started = std::time::Instant::now();
-        let (dump, walk) = std::thread::scope(|scope| {
-            let walker = options.attribute.then(|| {
-                scope.spawn(move || {
-                    let walk = fds::walk(Path::new("/proc"), threads, fds::WalkOptions { fds: true, netns: false });
-                    tracing::debug!("fd walk: {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
-                    walk
-                })
-            });
-            let dump = dump(af, proto);
-            tracing::debug!(
-                "netlink dump: {:.1} ms",
-                started.elapsed().as_secs_f64() * 1e3
-            );
-            let walk = walker.map(|h| h.join());
-            (dump, walk)
-        });
-        let mut sockets = dump?;
-        let inodes: Vec<u64> = sockets.iter().map(|s| s.inode.unwrap_or(0)).collect();
-        if sockets.iter().any(|s| s.proto == Protocol::Udp) {
-            let udp_peers = udp::connected_peers(Path::new("/proc/net"));
-            for socket in sockets.iter_mut().filter(|s| s.proto == Protocol::Udp) {
-                if let Some(&(addr, port)) = socket.inode.and_then(|i| udp_peers.get(&i)) {
-                    socket.remote_addr = Some(addr);
-                    socket.remote_port = Some(port);
-                }
-            }
-        }
-        let euid = rustix::process::geteuid().as_raw();
-        let mut stdio = Vec::new();
-        let mut coverage = Coverage {
-            privileged: Some(euid == 0),
-            ..Coverage::default()
-        };
-        match walk {
-            None => coverage
-                .notes
-                .push("process attribution skipped: nothing asked for it".to_string()),
-            Some(Ok(Ok(walk))) => {
-                coverage.unreadable_processes = walk.denied;
-                if let Some(err) = &walk.first_error {
-                    tracing::warn!(
-                        "could not read the fd tables of {} process(es) ({err}); their sockets are counted as unattributed",
-                        walk.other_errors
-                    );
-                    coverage.notes.push(format!(
-                        "{} process(es) unreadable for another reason: {err}",
-                        walk.other_errors
-                    ));
-                }
-                attribute(&mut sockets, &inodes, &walk, euid);
-                // Only TCP/UDP sockets count: services' stdio is often a journald unix socket.
-                let inet: std::collections::HashSet<u64> = inodes.iter().copied().collect();
-                stdio = walk
-                    .stdio
-                    .iter()
-                    .filter(|(_, _, inode)| inet.contains(inode))
-                    .map(|&(pid, fd, _)| (pid, fd))
-                    .collect();
-                stdio.sort_unstable();
-            }
-            Some(Ok(Err(err))) => {
-                tracing::warn!(
-                    "cannot read /proc ({err}); no socket can be attributed to a process"
-                );
-                coverage.notes.push(format!("/proc unreadable: {err}"));
-                let empty = fds::FdWalk {
-                    denied: 1,
-                    ..fds::FdWalk::default()
-                };
-                attribute(&mut sockets, &inodes, &empty, euid);
-            }
-            Some(Err(_)) => {
-                return Err(CollectError::Internal(
-                    "the /proc walk thread failed".to_string(),
-                ));
-            }
-        }
-        Ok((sockets, coverage, stdio))
+    pub(super) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectError> {
+        crate::collect::linux::live::sockets(options)
     }
 
-    /// The netlink dump, converted as it is read (netstat2's records are not kept: at 100k
-    /// sockets that copy alone costs several MiB).
-    fn dump(af: AddressFamilyFlags, proto: ProtocolFlags) -> Result<Vec<Socket>, CollectError> {
+    /// The netlink dump of the calling thread's namespace, converted as it is read
+    /// (netstat2's records are not kept: at 100k sockets that copy alone costs several MiB).
+    pub(crate) fn dump() -> Result<Vec<Socket>, CollectError> {
+        let (af, proto) = flags();
         let mut sockets = Vec::new();
         for info in netstat2::iterate_sockets_info_without_pids(af, proto)
             .map_err(|e| CollectError::Enumerate(e.to_string()))?
@@ -357,92 +325,19 @@ mod platform {
         }
         Ok(sockets)
     }
-
-    /// Fills `pids`, `attribution` and `unattributed` for every socket.
-    pub(super) fn attribute(sockets: &mut [Socket], inodes: &[u64], walk: &fds::FdWalk, euid: u32) {
-        for (socket, &inode) in sockets.iter_mut().zip(inodes) {
-            if inode == 0 {
-                continue;
-            }
-            match walk.pids_of(inode) {
-                pids if !pids.is_empty() => {
-                    socket.pids = pids;
-                    socket.attribution = Some(Attribution::Fd);
-                }
-                _ => {
-                    // As non-root, other users' processes are unreadable or hidden (hidepid).
-                    let hidden = if euid == 0 {
-                        walk.denied > 0
-                    } else {
-                        socket.uid != Some(euid)
-                    };
-                    socket.unattributed = Some(if hidden {
-                        Unattributed::Permission
-                    } else {
-                        Unattributed::Exited
-                    });
-                }
-            }
-        }
-        attribute_request_sockets(sockets, inodes);
-    }
-
-    /// SYN_RECV request sockets have inode 0 and no fd: they belong to the process of the
-    /// LISTEN socket on the same address and port, or of the wildcard listener on that port.
-    fn attribute_request_sockets(sockets: &mut [Socket], inodes: &[u64]) {
-        let mut exact: HashMap<(IpAddr, u16), usize> = HashMap::new();
-        let mut wildcard: HashMap<u16, Vec<usize>> = HashMap::new();
-        for (idx, s) in sockets.iter().enumerate() {
-            if s.proto == Protocol::Tcp && s.state == Some(TcpState::Listen) {
-                exact.insert((s.local_addr, s.local_port), idx);
-                if s.local_addr.is_unspecified() {
-                    wildcard.entry(s.local_port).or_default().push(idx);
-                }
-            }
-        }
-        for idx in 0..sockets.len() {
-            if inodes[idx] != 0 {
-                continue;
-            }
-            let s = &sockets[idx];
-            if s.state != Some(TcpState::SynRecv) {
-                sockets[idx].unattributed = Some(Unattributed::NoOwner);
-                continue;
-            }
-            let listener = exact
-                .get(&(s.local_addr, s.local_port))
-                .copied()
-                .or_else(|| {
-                    let candidates = wildcard.get(&s.local_port)?;
-                    // Same family first; an IPv4 client of a dual-stack [::] listener shows as IPv4.
-                    candidates
-                        .iter()
-                        .copied()
-                        .find(|&l| sockets[l].family == s.family)
-                        .or_else(|| candidates.first().copied())
-                });
-            let (pids, attribution, unattributed) = match listener {
-                Some(l) if !sockets[l].pids.is_empty() => {
-                    (sockets[l].pids.clone(), Some(Attribution::Listener), None)
-                }
-                Some(l) => (Vec::new(), None, sockets[l].unattributed),
-                None => (Vec::new(), None, Some(Unattributed::NoOwner)),
-            };
-            let s = &mut sockets[idx];
-            s.pids = pids;
-            s.attribution = attribution;
-            s.unattributed = unattributed;
-        }
-    }
 }
+
+#[cfg(target_os = "linux")]
+pub(crate) use platform::dump;
 
 #[cfg(not(target_os = "linux"))]
 mod platform {
     //! Windows and macOS: netstat2 reports owning PIDs itself.
 
     use super::*;
+    use crate::model::{Attribution, Unattributed};
 
-    pub(super) fn sockets(options: &LiveOptions) -> Result<SocketsAndCoverage, CollectError> {
+    pub(super) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectError> {
         let (af, proto) = flags();
         let raw = netstat2::get_sockets_info(af, proto)
             .map_err(|e| CollectError::Enumerate(e.to_string()))?;
@@ -469,66 +364,11 @@ mod platform {
                 socket
             })
             .collect();
-        Ok((sockets, Coverage::default(), Vec::new()))
-    }
-}
-
-#[cfg(all(test, target_os = "linux"))]
-mod tests {
-    use std::net::IpAddr;
-
-    use super::platform::attribute;
-    use super::*;
-    use crate::collect::linux::fds::FdWalk;
-
-    fn tcp(local: [u8; 4], port: u16, state: TcpState, uid: u32) -> Socket {
-        Socket {
-            proto: Protocol::Tcp,
-            family: Family::Ipv4,
-            local_addr: IpAddr::from(local),
-            local_port: port,
-            remote_addr: (state != TcpState::Listen).then(|| IpAddr::from([127, 0, 0, 1])),
-            remote_port: (state != TcpState::Listen).then_some(40000),
-            state: Some(state),
-            uid: Some(uid),
-            inode: None,
-            pids: Vec::new(),
-            attribution: None,
-            unattributed: None,
-            capture: None,
-            netns: None,
-            listen: None,
-        }
-    }
-
-    #[test]
-    fn request_sockets_inherit_their_listeners_owner() {
-        let mut sockets = vec![
-            tcp([0, 0, 0, 0], 8080, TcpState::Listen, 1000),
-            tcp([127, 0, 0, 1], 8080, TcpState::SynRecv, 0),
-            tcp([127, 0, 0, 1], 9090, TcpState::SynRecv, 0),
-            tcp([127, 0, 0, 1], 7070, TcpState::TimeWait, 0),
-            tcp([127, 0, 0, 1], 6060, TcpState::Established, 0),
-        ];
-        let inodes = [11, 0, 0, 0, 12];
-        let mut walk = FdWalk::default();
-        walk.owners.push((11, 42, 3));
-        attribute(&mut sockets, &inodes, &walk, 0);
-        assert_eq!(sockets[1].pids, vec![42]);
-        assert_eq!(sockets[1].attribution, Some(Attribution::Listener));
-        assert_eq!(sockets[2].unattributed, Some(Unattributed::NoOwner));
-        assert_eq!(sockets[3].unattributed, Some(Unattributed::NoOwner));
-        assert_eq!(sockets[4].unattributed, Some(Unattributed::Exited));
-    }
-
-    #[test]
-    fn non_root_gaps_are_permission_gaps() {
-        let mut sockets = vec![
-            tcp([127, 0, 0, 1], 22, TcpState::Listen, 0),
-            tcp([127, 0, 0, 1], 8000, TcpState::Listen, 1000),
-        ];
-        attribute(&mut sockets, &[5, 6], &FdWalk::default(), 1000);
-        assert_eq!(sockets[0].unattributed, Some(Unattributed::Permission));
-        assert_eq!(sockets[1].unattributed, Some(Unattributed::Exited));
+        Ok(PlatformSockets {
+            sockets,
+            coverage: Coverage::default(),
+            stdio: Vec::new(),
+            namespaces: Vec::new(),
+        })
     }
 }

@@ -97,9 +97,6 @@ pub struct Forward {
     pub addr: std::net::IpAddr,
     /// Destination port.
     pub port: u16,
-    /// The namespace that owns `addr`, when a collected namespace does.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub netns: Option<String>,
 }
 
 impl ListenFacts {

@@ -123,7 +123,13 @@ pub fn footer(snapshot: &Snapshot) -> String {
 
 /// The aligned text table with its footer.
 pub fn render_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palette) -> String {
-    let mut headers = vec!["Proto", "Local Address", "Foreign Address"];
+    // Only a table that spans namespaces says which one each socket is in.
+    let netns_column = snapshot.sockets.iter().any(|s| !s.in_host_netns());
+    let mut headers = Vec::new();
+    if netns_column {
+        headers.push("Netns");
+    }
+    headers.extend(["Proto", "Local Address", "Foreign Address"]);
     if style.geo.is_some() {
         headers.extend(["Country", "ASN"]);
     }
@@ -132,11 +138,15 @@ pub fn render_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palett
         .sockets
         .iter()
         .map(|s| {
-            let mut row = vec![
+            let mut row = Vec::with_capacity(headers.len());
+            if netns_column {
+                row.push(for_terminal(s.netns_label()).into_owned());
+            }
+            row.extend([
                 proto_text(s).to_string(),
                 endpoint(s.local_addr, s.local_port, s.proto, style),
                 remote_text(s, style),
-            ];
+            ]);
             if let Some(geo) = style.geo {
                 let (country, asn) = geo_cells(geo, s);
                 row.extend([country, asn]);
@@ -205,6 +215,11 @@ pub fn render_csv(snapshot: &Snapshot, geo: Option<&Enrichment>) -> Result<Strin
         "inode",
         "unattributed",
     ];
+    // Live collections label every socket's namespace; captures and old snapshots do not.
+    let netns_column = snapshot.sockets.iter().any(|s| s.netns.is_some());
+    if netns_column {
+        header.push("netns");
+    }
     if geo.is_some() {
         header.extend(["country", "asn", "org"]);
     }
@@ -242,6 +257,9 @@ pub fn render_csv(snapshot: &Snapshot, geo: Option<&Enrichment>) -> Result<Strin
                 .map(|u| u.as_str().to_string())
                 .unwrap_or_default(),
         ];
+        if netns_column {
+            record.push(csv_text(s.netns_label()));
+        }
         if let Some(geo) = geo {
             let info = s.remote_addr.map(|ip| geo.get(ip));
             record.push(
@@ -300,6 +318,8 @@ struct ListDocument<'a> {
     sockets: Vec<SocketWithProcess<'a>>,
     processes: &'a std::collections::BTreeMap<u32, Process>,
     coverage: &'a crate::model::Coverage,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    namespaces: &'a [crate::model::NetNamespace],
 }
 
 /// Snapshot JSON plus an inline `process` per socket (still loadable as a snapshot), and
@@ -325,6 +345,7 @@ pub fn render_json(
             .collect(),
         processes: &snapshot.processes,
         coverage: &snapshot.coverage,
+        namespaces: &snapshot.namespaces,
     };
     let mut text = if pretty {
         serde_json::to_string_pretty(&doc)?

@@ -36,6 +36,9 @@ pub const KEYS: &[&str] = &[
     "user",
     "remote",
     "remote-port",
+    "namespace",
+    "container",
+    "unit",
 ];
 
 /// How sockets are grouped before counting.

@@ -24,6 +24,9 @@ pub const KEYS: &[&str] = &[
     "process",
     "exe",
     "user",
+    "namespace",
+    "container",
+    "unit",
     "require-allow",
 ];
 

@@ -37,19 +37,18 @@ pub struct Allow {
     pub origin: String,
 }
 
-/// Keys every allow entry may use.
-pub const ALLOW_KEYS: [&str; 10] = [
-    "port",
-    "proto",
-    "bind",
-    "process",
-    "exe",
-    "user",
-    "remote-port",
-    "remote",
-    "reason",
-    "expires",
-];
+/// Keys every allow entry may use: the selector's, a reason and an expiry date.
+pub const ALLOW_KEYS: [&str; SELECTOR_KEYS.len() + 2] = {
+    let mut keys = [""; SELECTOR_KEYS.len() + 2];
+    let mut i = 0;
+    while i < SELECTOR_KEYS.len() {
+        keys[i] = SELECTOR_KEYS[i];
+        i += 1;
+    }
+    keys[i] = "reason";
+    keys[i + 1] = "expires";
+    keys
+};
 
 /// Fields every rule has.
 #[derive(Debug, Clone)]

@@ -24,6 +24,8 @@ pub const KEYS: &[&str] = &[
     "stdio-socket",
     "process",
     "user",
+    "container",
+    "unit",
     "interpreters",
 ];
 

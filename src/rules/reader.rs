@@ -73,6 +73,12 @@ impl<'a> TableReader<'a> {
     }
 
     fn take(&mut self, key: &str) -> Option<&'a Item> {
+        // A shared reader (the selector) may ask for a key this kind does not take: leave it
+        // unread, so `finish` reports it as unknown instead of ignoring it silently. An empty
+        // key list ([lists]) takes any key.
+        if !self.known.is_empty() && !self.known.contains(&key) {
+            return None;
+        }
         self.used.insert(key.to_string());
         self.table.get(key)
     }

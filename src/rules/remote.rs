@@ -28,6 +28,9 @@ pub const KEYS: &[&str] = &[
     "process",
     "exe",
     "user",
+    "namespace",
+    "container",
+    "unit",
 ];
 
 /// Which way a connection was opened.

@@ -288,6 +288,50 @@ impl Globs {
     }
 }
 
+/// Name patterns with optional `!` exclusions: matches when any positive pattern matches (or
+/// there are none) and no `!pattern` does. For namespace labels, containers and units.
+#[derive(Debug, Clone)]
+pub struct NameSet {
+    include: Option<Globs>,
+    exclude: Option<Globs>,
+}
+
+impl NameSet {
+    /// Whether any of `names` (the ways one thing can be named) satisfies the patterns.
+    pub fn matches_any<'n>(&self, names: impl IntoIterator<Item = &'n str> + Clone) -> bool {
+        let hit = |globs: &Globs| names.clone().into_iter().any(|n| globs.is_match(n));
+        self.include.as_ref().is_none_or(hit) && !self.exclude.as_ref().is_some_and(hit)
+    }
+
+    /// Builds from glob strings, each optionally prefixed with `!`.
+    pub fn build(items: &[RawItem], diags: &mut Vec<Diag>) -> NameSet {
+        let (mut include, mut exclude) = (Vec::new(), Vec::new());
+        for item in items {
+            match &item.value {
+                Scalar::Str(s) => match s.strip_prefix('!') {
+                    Some(rest) => exclude.push(RawItem {
+                        value: Scalar::Str(rest.trim().to_string()),
+                        loc: item.loc.clone(),
+                    }),
+                    None => include.push(item.clone()),
+                },
+                Scalar::Int(_) => diags.push(Diag::at(
+                    item.loc.clone(),
+                    "expected a name or glob pattern string",
+                    "not a string",
+                )),
+            }
+        }
+        let globs = |items: Vec<RawItem>, diags: &mut Vec<Diag>| {
+            (!items.is_empty()).then(|| Globs::build(&items, false, diags))
+        };
+        NameSet {
+            include: globs(include, diags),
+            exclude: globs(exclude, diags),
+        }
+    }
+}
+
 /// Users by name or numeric uid.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserSet {
@@ -394,10 +438,16 @@ pub struct Selector {
     pub remote_port: Option<PortSet>,
     /// Remote address: scopes, IPs, CIDRs.
     pub remote: Option<AddrSpec>,
+    /// Network namespace labels (`host`, an `ip netns` name, `docker:*`...).
+    pub namespace: Option<NameSet>,
+    /// Containers of the owning process (`docker:0123456789ab`, the full id, `docker:*`).
+    pub container: Option<NameSet>,
+    /// systemd units of the owning process (`nginx.service`, `session-*.scope`).
+    pub unit: Option<NameSet>,
 }
 
 /// Keys a [`Selector`] reads.
-pub const SELECTOR_KEYS: [&str; 8] = [
+pub const SELECTOR_KEYS: [&str; 11] = [
     "port",
     "proto",
     "bind",
@@ -406,6 +456,9 @@ pub const SELECTOR_KEYS: [&str; 8] = [
     "user",
     "remote-port",
     "remote",
+    "namespace",
+    "container",
+    "unit",
 ];
 
 impl Selector {
@@ -423,6 +476,9 @@ impl Selector {
         let user = items("user", diags).map(|i| UserSet::build(&i, diags));
         let remote_port = items("remote-port", diags).map(|i| PortSet::build(&i, diags));
         let remote = items("remote", diags).map(|i| AddrSpec::build(&i, diags));
+        let namespace = items("namespace", diags).map(|i| NameSet::build(&i, diags));
+        let container = items("container", diags).map(|i| NameSet::build(&i, diags));
+        let unit = items("unit", diags).map(|i| NameSet::build(&i, diags));
         let proto = reader
             .string("proto", diags)
             .and_then(|(text, loc)| build_proto(&text, loc, diags));
@@ -435,12 +491,29 @@ impl Selector {
             user,
             remote_port,
             remote,
+            namespace,
+            container,
+            unit,
         }
     }
 
     /// Whether the selector needs process facts to decide.
     pub fn needs_process(&self) -> bool {
-        self.process.is_some() || self.exe.is_some() || self.user.is_some()
+        self.process.is_some()
+            || self.exe.is_some()
+            || self.user.is_some()
+            || self.container.is_some()
+            || self.unit.is_some()
+    }
+
+    /// Whether any socket-level condition is set (not only process ones).
+    pub fn has_socket_conditions(&self) -> bool {
+        self.port.is_some()
+            || self.proto.is_some()
+            || self.bind.is_some()
+            || self.remote.is_some()
+            || self.remote_port.is_some()
+            || self.namespace.is_some()
     }
 
     /// Whether `socket` (owned by `process`, when known) satisfies every set condition.
@@ -466,6 +539,10 @@ impl Selector {
                 .remote
                 .as_ref()
                 .is_none_or(|r| socket.remote_addr.is_some_and(|ra| r.matches(ra)))
+            && self
+                .namespace
+                .as_ref()
+                .is_none_or(|n| n.matches_any([socket.netns_label()]))
     }
 
     /// The process-only conditions; an unknown process matches none of them.
@@ -480,6 +557,22 @@ impl Selector {
                 .as_ref()
                 .is_none_or(|g| p.exe.as_deref().is_some_and(|e| g.is_match(e)))
             && self.user.as_ref().is_none_or(|u| u.matches(p))
+            && self.container.as_ref().is_none_or(|set| {
+                // A process outside any container is named by no name at all: `!docker:*`
+                // matches it, `docker:*` does not.
+                let names = p.container.as_ref().map(|c| {
+                    [
+                        c.short(),
+                        format!("{}:{}", c.runtime, c.id),
+                        c.id.clone(),
+                    ]
+                });
+                set.matches_any(names.iter().flatten().map(String::as_str))
+            })
+            && self
+                .unit
+                .as_ref()
+                .is_none_or(|set| set.matches_any(p.unit.as_deref()))
     }
 }
 

@@ -4,7 +4,12 @@
 //! process holds each socket inode (its own walk `expect()`s on `/proc` and cannot tell
 //! "permission denied" from "process exited"), and the peer of a connected UDP socket.
 
+pub mod attribute;
 pub mod cgroup;
+pub mod diag;
 pub mod fds;
+pub mod live;
+pub mod netns;
 pub mod procfs;
+pub mod proctables;
 pub mod udp;

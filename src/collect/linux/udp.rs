@@ -4,80 +4,32 @@
 //! QUIC, a tunnel) has a peer that the rules must see. The proc tables give it per inode.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 use std::path::Path;
 
-/// Reads both UDP tables under `proc_net` (normally `/proc/net`): inode → (peer address, port),
-/// for connected sockets only. A missing or unreadable table yields no entries for it.
+use super::proctables::{TABLES, read_table};
+use crate::model::Protocol;
+
+/// Reads both UDP tables under `proc_net` (`/proc/net`, or `/proc/thread-self/net` in a thread
+/// that entered another namespace): inode → (peer address, port), for connected sockets only.
+/// A missing or unreadable table yields no entries for it.
 pub fn connected_peers(proc_net: &Path) -> HashMap<u64, (IpAddr, u16)> {
-    let mut peers = HashMap::new();
-    for table in ["udp", "udp6"] {
-        let Ok(file) = std::fs::File::open(proc_net.join(table)) else {
-            continue;
-        };
-        for line in BufReader::new(file).lines().skip(1) {
-            let Ok(line) = line else { break };
-            if let Some((inode, peer)) = parse_line(&line) {
-                peers.insert(inode, peer);
-            }
+    let mut rows = Vec::new();
+    for (table, proto) in TABLES.iter().filter(|(_, p)| *p == Protocol::Udp) {
+        if let Ok(file) = std::fs::File::open(proc_net.join(table)) {
+            // A read error midway keeps the rows read so far.
+            let _ = read_table(file, *proto, &mut rows);
         }
     }
-    peers
-}
-
-/// One table row → (inode, peer) when the socket is connected.
-fn parse_line(line: &str) -> Option<(u64, (IpAddr, u16))> {
-    let fields: Vec<&str> = line.split_whitespace().collect();
-    let remote = fields.get(2)?;
-    let inode: u64 = fields.get(9)?.parse().ok()?;
-    let (addr, port) = parse_hex_endpoint(remote)?;
-    if port == 0 {
-        return None;
-    }
-    Some((inode, (addr, port)))
-}
-
-/// `0100007F:0035` (IPv4) or 32 hex digits + port (IPv6). The kernel prints each 32-bit word
-/// of the network-order address as a native-endian number.
-pub fn parse_hex_endpoint(text: &str) -> Option<(IpAddr, u16)> {
-    let (addr_hex, port_hex) = text.split_once(':')?;
-    let port = u16::from_str_radix(port_hex, 16).ok()?;
-    let addr = match addr_hex.len() {
-        8 => IpAddr::V4(Ipv4Addr::from(
-            u32::from_str_radix(addr_hex, 16).ok()?.to_ne_bytes(),
-        )),
-        32 => {
-            let mut bytes = [0u8; 16];
-            for (i, chunk) in bytes.chunks_mut(4).enumerate() {
-                let word = addr_hex.get(i * 8..i * 8 + 8)?;
-                chunk.copy_from_slice(&u32::from_str_radix(word, 16).ok()?.to_ne_bytes());
-            }
-            IpAddr::V6(Ipv6Addr::from(bytes))
-        }
-        _ => return None,
-    };
-    Some((addr, port))
+    rows.into_iter()
+        .filter(|row| row.remote.1 != 0)
+        .map(|row| (row.inode, row.remote))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[cfg(target_endian = "little")]
-    #[test]
-    fn parses_kernel_rows() {
-        let row = "  714: 0100007F:D431 0100007F:0035 01 00000000:00000000 00:00000000 00000000  1000        0 123456 2 0000000000000000 0";
-        let (inode, (addr, port)) = parse_line(row).unwrap_or_else(|| panic!("row parses"));
-        assert_eq!(inode, 123456);
-        assert_eq!(addr, IpAddr::from([127, 0, 0, 1]));
-        assert_eq!(port, 53);
-        let unconnected = "  714: 00000000:0044 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 999 2 0000000000000000 0";
-        assert_eq!(parse_line(unconnected), None);
-        let v6 = parse_hex_endpoint("00000000000000000000000001000000:0035");
-        assert_eq!(v6, Some((IpAddr::V6(Ipv6Addr::LOCALHOST), 53)));
-        assert_eq!(parse_hex_endpoint("zz:0035"), None);
-    }
 
     #[test]
     fn sees_a_connected_udp_socket() -> std::io::Result<()> {
@@ -87,9 +39,12 @@ mod tests {
         client.connect(server.local_addr()?)?;
         let fd = std::os::fd::AsRawFd::as_raw_fd(&client);
         let inode = std::fs::metadata(format!("/proc/self/fd/{fd}"))?.ino();
+        let server_fd = std::os::fd::AsRawFd::as_raw_fd(&server);
+        let server_inode = std::fs::metadata(format!("/proc/self/fd/{server_fd}"))?.ino();
         let peers = connected_peers(Path::new("/proc/net"));
         let expected = server.local_addr()?;
         assert_eq!(peers.get(&inode), Some(&(expected.ip(), expected.port())));
+        assert_eq!(peers.get(&server_inode), None, "an unconnected socket has no peer");
         Ok(())
     }
 }

@@ -1,0 +1,376 @@
+//! The live Linux collection: every network namespace's socket table, with owners from one
+//! `/proc` walk.
+//!
+//! Our own namespace is dumped on the calling thread while the fd walk runs beside it (which
+//! also reads every process's namespace link); then each other namespace is read from a thread
+//! that entered it, or from its `/proc/PID/net` tables when it cannot be entered. Socket inodes
+//! are unique machine-wide, so one walk attributes the sockets of every namespace.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use super::attribute::attribute;
+use super::fds::{self, FdWalk, WalkOptions};
+use super::netns::{self, Found};
+use super::{cgroup, diag, proctables, udp};
+use crate::collect::CollectError;
+use crate::collect::system::{LiveOptions, PlatformSockets, dump};
+use crate::model::{
+    Container, Coverage, ListenFacts, NetNamespace, Protocol, ReadVia, Socket, TcpState,
+    namespace::HOST,
+};
+
+/// Where `ip netns add` mounts named namespaces.
+const RUN_NETNS: &str = "/run/netns";
+
+/// Every socket of the namespaces `options` asks for, with owners.
+pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectError> {
+    let euid = rustix::process::geteuid().as_raw();
+    let all = options.namespaces.all(euid == 0);
+    let walk_options = WalkOptions {
+        fds: options.attribute,
+        netns: all,
+    };
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let started = std::time::Instant::now();
+    let (own, walk) = std::thread::scope(|scope| {
+        let walker = (walk_options.fds || walk_options.netns).then(|| {
+            scope.spawn(move || {
+                let walk = fds::walk(Path::new("/proc"), threads, walk_options);
+                tracing::debug!("fd walk: {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+                walk
+            })
+        });
+        let own = read_here(Path::new("/proc/self/net"));
+        tracing::debug!(
+            "netlink dump: {:.1} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+        (own, walker.map(|h| h.join()))
+    });
+    let (own_sockets, own_note) = own?;
+    let mut coverage = Coverage {
+        privileged: Some(euid == 0),
+        ..Coverage::default()
+    };
+    coverage.notes.extend(own_note);
+    let walk = match walk {
+        None => None,
+        Some(Ok(Ok(walk))) => Some(walk),
+        Some(Ok(Err(err))) => {
+            tracing::warn!("cannot read /proc ({err}); no socket can be attributed to a process");
+            coverage.notes.push(format!("/proc unreadable: {err}"));
+            Some(FdWalk {
+                denied: 1,
+                ..FdWalk::default()
+            })
+        }
+        Some(Err(_)) => {
+            return Err(CollectError::Internal(
+                "the /proc walk thread failed".to_string(),
+            ));
+        }
+    };
+
+    let own_inode = netns::own();
+    // PID 1's namespace is the host's; when its link is unreadable (not root, or a sandbox's
+    // init that hides itself even from root), the one we run in stands for it.
+    let host_inode = netns::host().or(own_inode);
+    let mut found = match (&walk, all) {
+        (Some(walk), true) => netns::discover(&walk.netns, Path::new(RUN_NETNS)),
+        _ => BTreeMap::new(),
+    };
+    // Our own namespace is always described, with its names, even when others are not read.
+    if let Some(own) = own_inode {
+        let entry = found.entry(own).or_insert_with(|| Found {
+            inode: own,
+            ..Found::default()
+        });
+        if entry.names.is_empty() {
+            entry.names = netns::names(Path::new(RUN_NETNS))
+                .into_iter()
+                .filter(|(_, inode)| *inode == own)
+                .map(|(name, _)| name)
+                .collect();
+        }
+    }
+    let containers: BTreeMap<u64, Container> = found
+        .values()
+        .filter(|f| Some(f.inode) != host_inode)
+        .filter_map(|f| {
+            let pid = f.pids.first()?;
+            let (container, _) = cgroup::classify(&cgroup::read(*pid)?);
+            Some((f.inode, container?))
+        })
+        .collect();
+    let labels = labels(&found, host_inode, &containers);
+
+    let mut groups: Vec<(Option<u64>, Vec<Socket>)> = vec![(own_inode, own_sockets)];
+    let mut namespaces = Vec::new();
+    for f in found.values() {
+        let own = Some(f.inode) == own_inode;
+        let (read_via, error) = if own {
+            (Some(ReadVia::Netlink), None)
+        } else {
+            let (sockets, read_via, error) = read_other(f);
+            groups.push((Some(f.inode), sockets));
+            (read_via, error)
+        };
+        if let Some(error) = &error {
+            tracing::warn!(
+                "network namespace {}: {error}",
+                labels.get(&f.inode).map_or("?", String::as_str)
+            );
+        }
+        namespaces.push(NetNamespace {
+            label: labels.get(&f.inode).cloned().unwrap_or_default(),
+            inode: f.inode,
+            own,
+            names: f.names.clone(),
+            container: containers.get(&f.inode).cloned(),
+            processes: f.pids.len(),
+            read_via,
+            error,
+        });
+    }
+    namespaces.sort_by(|a, b| (a.label != HOST, &a.label).cmp(&(b.label != HOST, &b.label)));
+    note_namespace_gaps(options, euid, walk.as_ref(), &namespaces, &mut coverage);
+
+    let inet: HashSet<u64> = groups
+        .iter()
+        .flat_map(|(_, s)| s.iter().filter_map(|s| s.inode))
+        .collect();
+    let mut stdio = Vec::new();
+    if let Some(walk) = &walk {
+        if options.attribute {
+            coverage.unreadable_processes = walk.denied;
+            if let Some(err) = &walk.first_error {
+                tracing::warn!(
+                    "could not read the fd tables of {} process(es) ({err}); their sockets are counted as unattributed",
+                    walk.other_errors
+                );
+                coverage.notes.push(format!(
+                    "{} process(es) unreadable for another reason: {err}",
+                    walk.other_errors
+                ));
+            }
+            // Only TCP/UDP sockets count: services' stdio is often a journald unix socket.
+            stdio = walk
+                .stdio
+                .iter()
+                .filter(|(_, _, inode)| inet.contains(inode))
+                .map(|&(pid, fd, _)| (pid, fd))
+                .collect();
+            stdio.sort_unstable();
+        }
+    } else {
+        coverage
+            .notes
+            .push("process attribution skipped: nothing asked for it".to_string());
+    }
+
+    let mut sockets = Vec::with_capacity(groups.iter().map(|(_, s)| s.len()).sum());
+    for (inode, mut group) in groups {
+        if let Some(walk) = walk.as_ref().filter(|_| options.attribute) {
+            let inodes: Vec<u64> = group.iter().map(|s| s.inode.unwrap_or(0)).collect();
+            // Request sockets find their listener within their own namespace only.
+            attribute(&mut group, &inodes, walk, euid);
+        }
+        let label: Option<Arc<str>> = inode.and_then(|i| labels.get(&i)).map(|l| Arc::from(l.as_str()));
+        for socket in &mut group {
+            socket.netns.clone_from(&label);
+        }
+        sockets.append(&mut group);
+    }
+    Ok(PlatformSockets {
+        sockets,
+        coverage,
+        stdio,
+        namespaces,
+    })
+}
+
+/// The calling thread's namespace: the netlink dump, connected UDP peers from `net_dir`, and
+/// listener queues. A failing queue dump only costs the queue sizes (returned as a note).
+fn read_here(net_dir: &Path) -> Result<(Vec<Socket>, Option<String>), CollectError> {
+    let mut sockets = dump()?;
+    if sockets.iter().any(|s| s.proto == Protocol::Udp) {
+        let udp_peers = udp::connected_peers(net_dir);
+        for socket in sockets.iter_mut().filter(|s| s.proto == Protocol::Udp) {
+            if let Some(&(addr, port)) = socket.inode.and_then(|i| udp_peers.get(&i)) {
+                socket.remote_addr = Some(addr);
+                socket.remote_port = Some(port);
+            }
+        }
+    }
+    let note = match diag::listen_queues() {
+        Ok(queues) => {
+            for socket in sockets
+                .iter_mut()
+                .filter(|s| s.state == Some(TcpState::Listen))
+            {
+                let inode = socket.inode.unwrap_or(0);
+                if let Ok(i) = queues.binary_search_by_key(&inode, |(i, ..)| *i) {
+                    let (_, queue, backlog) = queues[i];
+                    socket.listen = Some(Box::new(ListenFacts {
+                        accept_queue: Some(queue),
+                        backlog: Some(backlog),
+                        forwards_to: None,
+                    }));
+                }
+            }
+            None
+        }
+        Err(err) => Some(format!("listener queue sizes unavailable: {err}")),
+    };
+    Ok((sockets, note))
+}
+
+/// Another namespace, entered from a thread; else its `/proc/PID/net` tables.
+fn read_other(found: &Found) -> (Vec<Socket>, Option<ReadVia>, Option<String>) {
+    let entered = found.handle(Path::new(RUN_NETNS)).map(|handle| {
+        netns::within(&handle, || read_here(Path::new("/proc/thread-self/net")))
+    });
+    let why = match entered {
+        Some(Ok(Ok((sockets, note)))) => return (sockets, Some(ReadVia::Netlink), note),
+        Some(Ok(Err(e))) => e.to_string(),
+        Some(Err(e)) => e.to_string(),
+        None => "no process or name refers to it".to_string(),
+    };
+    let Some(pid) = found.pids.first() else {
+        return (Vec::new(), None, Some(why));
+    };
+    match proctables::read_all(Path::new(&format!("/proc/{pid}/net"))) {
+        Ok(rows) => {
+            let sockets = rows
+                .iter()
+                .map(|row| {
+                    let mut socket = row.to_socket();
+                    if socket.state == Some(TcpState::Listen) {
+                        socket.listen = Some(Box::new(ListenFacts {
+                            accept_queue: Some(row.rx_queue),
+                            ..ListenFacts::default()
+                        }));
+                    }
+                    socket
+                })
+                .collect();
+            (
+                sockets,
+                Some(ReadVia::Proc),
+                Some(format!("{why}; read from /proc/{pid}/net instead")),
+            )
+        }
+        Err(e) => (
+            Vec::new(),
+            None,
+            Some(format!("{why}; /proc/{pid}/net: {e}")),
+        ),
+    }
+}
+
+/// Coverage notes about namespaces that were not read.
+fn note_namespace_gaps(
+    options: &LiveOptions,
+    euid: u32,
+    walk: Option<&FdWalk>,
+    namespaces: &[NetNamespace],
+    coverage: &mut Coverage,
+) {
+    use crate::collect::system::Namespaces;
+    let all = options.namespaces.all(euid == 0);
+    if !all {
+        coverage.notes.push(match options.namespaces {
+            Namespaces::Own => "only this network namespace was read (--no-all-namespaces): sockets of containers and other namespaces are not shown".to_string(),
+            _ => "only this network namespace was read (not root): sockets of containers and other namespaces are not visible; run as root (or with --all-namespaces and CAP_SYS_ADMIN) to read them".to_string(),
+        });
+        return;
+    }
+    if let Some(denied) = walk.map(|w| w.netns_denied).filter(|n| *n > 0) {
+        let why = if euid == 0 {
+            "not readable even as root"
+        } else {
+            "not root"
+        };
+        coverage.notes.push(format!(
+            "the network namespace of {denied} process(es) could not be read ({why}): namespaces only they live in are missing"
+        ));
+    }
+    let unread = namespaces.iter().filter(|n| n.read_via.is_none()).count();
+    if unread > 0 {
+        coverage.notes.push(format!(
+            "{unread} network namespace(s) could not be read (see `namespaces` for why)"
+        ));
+    }
+}
+
+/// A unique label for each namespace: `host` (PID 1's), its `ip netns` name, its container
+/// (`docker:0123456789ab`), or `net:[INODE]`.
+pub fn labels(
+    found: &BTreeMap<u64, Found>,
+    host: Option<u64>,
+    containers: &BTreeMap<u64, Container>,
+) -> BTreeMap<u64, String> {
+    let mut used: HashSet<String> = HashSet::new();
+    let mut labels = BTreeMap::new();
+    for f in found.values() {
+        let preferred = if Some(f.inode) == host {
+            Some(HOST.to_string())
+        } else if let Some(name) = f.names.first() {
+            Some(name.clone())
+        } else {
+            containers.get(&f.inode).map(Container::short)
+        };
+        let label = preferred
+            .filter(|l| !used.contains(l) && (l != HOST || Some(f.inode) == host))
+            .unwrap_or_else(|| format!("net:[{}]", f.inode));
+        used.insert(label.clone());
+        labels.insert(f.inode, label);
+    }
+    labels
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(inode: u64, names: &[&str]) -> Found {
+        Found {
+            inode,
+            pids: vec![inode as u32],
+            names: names.iter().map(|n| n.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn labels_prefer_host_then_names_then_containers() {
+        let mut spaces = BTreeMap::new();
+        for f in [
+            found(1, &[]),
+            found(2, &["blue"]),
+            found(3, &[]),
+            found(4, &[]),
+            found(5, &["host"]),
+        ] {
+            spaces.insert(f.inode, f);
+        }
+        let mut containers = BTreeMap::new();
+        let id = "4f3b1c0e9a8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b";
+        containers.insert(
+            3,
+            Container {
+                runtime: "docker".to_string(),
+                id: id.to_string(),
+                pod: None,
+            },
+        );
+        let labels = labels(&spaces, Some(1), &containers);
+        assert_eq!(labels[&1], "host");
+        assert_eq!(labels[&2], "blue");
+        assert_eq!(labels[&3], "docker:4f3b1c0e9a8d");
+        assert_eq!(labels[&4], "net:[4]");
+        // A namespace someone named "host" is not mistaken for the host's.
+        assert_eq!(labels[&5], "net:[5]");
+    }
+}
