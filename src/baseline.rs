@@ -155,7 +155,7 @@ pub fn listeners_of(snapshot: &Snapshot) -> Vec<Listener> {
     let set: BTreeSet<Listener> = snapshot
         .sockets
         .iter()
-        .filter(|s| s.is_listener())
+        .filter(|s| s.is_listener() && snapshot.in_own_namespace(s))
         .map(|s| {
             let p = snapshot.process_of(s);
             Listener {
@@ -178,6 +178,7 @@ pub fn programs_of(snapshot: &Snapshot) -> Vec<KnownProgram> {
     let owners: BTreeSet<u32> = snapshot
         .sockets
         .iter()
+        .filter(|s| snapshot.in_own_namespace(s))
         .flat_map(|s| s.pids.iter().copied())
         .collect();
     let set: BTreeSet<KnownProgram> = owners

@@ -568,6 +568,12 @@ impl Snapshot {
         self.namespaces.iter().find(|n| n.label == label)
     }
 
+    /// Whether a socket lives in the namespace the collector ran in (always, for sources that
+    /// do not label namespaces). Baselines describe that namespace only.
+    pub fn in_own_namespace(&self, socket: &Socket) -> bool {
+        socket.netns.is_none() || self.namespace_of(socket).is_none_or(|n| n.own)
+    }
+
     /// The first owning process of a socket, if its facts are known.
     pub fn process_of(&self, socket: &Socket) -> Option<&Process> {
         socket.pids.iter().find_map(|pid| self.processes.get(pid))

@@ -191,7 +191,7 @@ fn csv_has_header_and_quoted_rows() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "proto,family,local_addr,local_port,remote_addr,remote_port,state,pids,program,exe,user,uid,inode,unattributed"
+        "proto,family,local_addr,local_port,remote_addr,remote_port,state,pids,program,exe,user,uid,inode,unattributed,netns"
     );
     let row = lines.next().unwrap();
     assert!(
@@ -201,6 +201,8 @@ fn csv_has_header_and_quoted_rows() {
         )),
         "{row}"
     );
+    // A live table labels each socket's network namespace; the holder is in ours.
+    assert!(row.ends_with(",host"), "{row}");
     assert_eq!(lines.next(), None);
 }
 

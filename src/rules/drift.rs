@@ -210,6 +210,7 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &DriftRule, ctx: &Context<'_>, out: &mu
                 let present = snapshot
                     .sockets
                     .iter()
+                    .filter(|s| snapshot.in_own_namespace(s))
                     .any(|s| crate::baseline::covers(entry, s, snapshot));
                 if present {
                     continue;
@@ -236,7 +237,9 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &DriftRule, ctx: &Context<'_>, out: &mu
         }
         DriftCheck::NewProcess => {
             for (process, sockets) in ctx.processes_with_sockets() {
-                if base.programs.iter().any(|p| p.matches(process))
+                // Baselines describe our own namespace; containers are checked by rules.
+                if !sockets.iter().any(|s| snapshot.in_own_namespace(s))
+                    || base.programs.iter().any(|p| p.matches(process))
                     || run.allowed_process(process, sockets)
                 {
                     continue;
@@ -256,7 +259,11 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &DriftRule, ctx: &Context<'_>, out: &mu
             }
         }
         check => {
-            for socket in snapshot.sockets.iter().filter(|s| s.is_listener()) {
+            for socket in snapshot
+                .sockets
+                .iter()
+                .filter(|s| s.is_listener() && snapshot.in_own_namespace(s))
+            {
                 let process = ctx.process(socket);
                 if let Some((message, identity)) = listener_drift(check, base, socket, process, ctx)
                     && !run.allowed(socket, process)

@@ -31,6 +31,11 @@ pub const KEYS: &[&str] = &[
     "namespace",
     "container",
     "unit",
+    "allow-countries",
+    "deny-countries",
+    "allow-asn",
+    "deny-asn",
+    "feeds",
 ];
 
 /// Which way a connection was opened.
