@@ -91,10 +91,7 @@ impl Conn {
         let mut answers = Vec::new();
         let mut interrupted = false;
         loop {
-            let (data, _) = self
-                .socket
-                .recv_from_full()
-                .map_err(DumpError::Socket)?;
+            let (data, _) = self.socket.recv_from_full().map_err(DumpError::Socket)?;
             if data.is_empty() {
                 return Err(DumpError::Decode(
                     "the netlink socket returned no data".to_string(),

@@ -29,10 +29,7 @@ pub fn destination(cmdline: &[String], proto: Protocol, port: u16) -> Option<For
 fn flag_value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
     let mut iter = args.iter().skip(1);
     while let Some(arg) = iter.next() {
-        let Some(stripped) = arg
-            .strip_prefix("--")
-            .or_else(|| arg.strip_prefix('-'))
-        else {
+        let Some(stripped) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')) else {
             continue;
         };
         if stripped == name {
@@ -108,9 +105,16 @@ mod tests {
             destination(&equals, Protocol::Udp, 53).map(|f| (f.addr.to_string(), f.port)),
             Some(("fd00::2".to_string(), 5353))
         );
-        assert_eq!(destination(&args("docker-proxy -container-ip"), Protocol::Tcp, 1), None);
         assert_eq!(
-            destination(&args("docker-proxy -container-ip x -container-port 80"), Protocol::Tcp, 1),
+            destination(&args("docker-proxy -container-ip"), Protocol::Tcp, 1),
+            None
+        );
+        assert_eq!(
+            destination(
+                &args("docker-proxy -container-ip x -container-port 80"),
+                Protocol::Tcp,
+                1
+            ),
             None
         );
     }

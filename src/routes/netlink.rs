@@ -20,9 +20,9 @@ use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 
 use super::live::LiveError;
-use crate::netlink::DumpError;
 use super::{Neighbour, Prefix, Route, RouteTable, RouteType, format_mac, table_name};
 use crate::model::Family;
+use crate::netlink::DumpError;
 
 /// Reads every route of both families (and the neighbours when asked).
 pub(super) fn read(neighbours: bool) -> Result<RouteTable, LiveError> {
@@ -108,7 +108,9 @@ impl Conn {
         request: RouteNetlinkMessage,
         what: &'static str,
     ) -> Result<Vec<RouteNetlinkMessage>, LiveError> {
-        self.conn.dump(request, what).map_err(|e| live_error(e, what))
+        self.conn
+            .dump(request, what)
+            .map_err(|e| live_error(e, what))
     }
 }
 

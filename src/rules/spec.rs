@@ -560,13 +560,10 @@ impl Selector {
             && self.container.as_ref().is_none_or(|set| {
                 // A process outside any container is named by no name at all: `!docker:*`
                 // matches it, `docker:*` does not.
-                let names = p.container.as_ref().map(|c| {
-                    [
-                        c.short(),
-                        format!("{}:{}", c.runtime, c.id),
-                        c.id.clone(),
-                    ]
-                });
+                let names = p
+                    .container
+                    .as_ref()
+                    .map(|c| [c.short(), format!("{}:{}", c.runtime, c.id), c.id.clone()]);
                 set.matches_any(names.iter().flatten().map(String::as_str))
             })
             && self

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::fds;
-use crate::model::{Attribution, Socket, TcpState, Unattributed};
 use crate::model::Protocol;
+use crate::model::{Attribution, Socket, TcpState, Unattributed};
 
 /// Fills `pids`, `attribution` and `unattributed` for every socket.
 pub fn attribute(sockets: &mut [Socket], inodes: &[u64], walk: &fds::FdWalk, euid: u32) {

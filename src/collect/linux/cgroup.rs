@@ -19,9 +19,7 @@ const MAX_CGROUP_BYTES: u64 = 64 * 1024;
 pub fn read(pid: u32) -> Option<String> {
     let file = std::fs::File::open(format!("/proc/{pid}/cgroup")).ok()?;
     let mut text = String::new();
-    file.take(MAX_CGROUP_BYTES)
-        .read_to_string(&mut text)
-        .ok()?;
+    file.take(MAX_CGROUP_BYTES).read_to_string(&mut text).ok()?;
     pick_path(&text).map(str::to_string)
 }
 
@@ -159,7 +157,10 @@ fn pod_uid(part: &str) -> Option<String> {
 
 /// OCI container ids are 64 lower-case hex digits.
 fn is_hex_id(id: &str) -> bool {
-    id.len() == 64 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    id.len() == 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]
@@ -198,7 +199,11 @@ mod tests {
 
     #[test]
     fn docker_v2_v1_and_systemd_inside() {
-        let c = check(&format!("/system.slice/docker-{ID}.scope"), Some("docker"), None);
+        let c = check(
+            &format!("/system.slice/docker-{ID}.scope"),
+            Some("docker"),
+            None,
+        );
         assert_eq!(c.map(|c| c.id), Some(ID.to_string()));
         check(&format!("/docker/{ID}"), Some("docker"), None);
         // A container running systemd: the inner unit is what runs there.
@@ -241,7 +246,11 @@ mod tests {
             None,
             Some(conmon.as_str()),
         );
-        check(&format!("/system.slice/crio-{ID}.scope"), Some("cri-o"), None);
+        check(
+            &format!("/system.slice/crio-{ID}.scope"),
+            Some("cri-o"),
+            None,
+        );
         let c = check("/lxc.payload.web1", Some("lxc"), None);
         assert_eq!(c.map(|c| c.id).as_deref(), Some("web1"));
         check("/lxc/web2", Some("lxc"), None);

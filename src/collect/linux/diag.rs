@@ -17,7 +17,10 @@ use crate::netlink::{Conn, DumpError};
 pub fn listen_queues() -> Result<Vec<(u64, u32, u32)>, DumpError> {
     let mut conn = Conn::open(NETLINK_SOCK_DIAG)?;
     let mut queues = Vec::new();
-    for (family, socket_id) in [(AF_INET, SocketId::new_v4()), (AF_INET6, SocketId::new_v6())] {
+    for (family, socket_id) in [
+        (AF_INET, SocketId::new_v4()),
+        (AF_INET6, SocketId::new_v6()),
+    ] {
         let request = SockDiagMessage::InetRequest(InetRequest {
             family,
             protocol: IPPROTO_TCP,
@@ -28,9 +31,7 @@ pub fn listen_queues() -> Result<Vec<(u64, u32, u32)>, DumpError> {
         let answers = match conn.dump(request, "listening sockets") {
             Ok(answers) => answers,
             // A kernel without IPv6 has no IPv6 table to dump.
-            Err(e) if family == AF_INET6 && e.raw_os_error() == Some(EAFNOSUPPORT) => {
-                Vec::new()
-            }
+            Err(e) if family == AF_INET6 && e.raw_os_error() == Some(EAFNOSUPPORT) => Vec::new(),
             Err(e) => return Err(e),
         };
         for answer in answers {

@@ -94,13 +94,12 @@ impl FdWalk {
 
     /// Every distinct socket inode some process holds, ascending.
     pub fn held_inodes(&self) -> impl Iterator<Item = u64> + '_ {
-        let mut last = None;
-        self.owners.iter().filter_map(move |(inode, ..)| {
-            (last != Some(*inode)).then(|| {
-                last = Some(*inode);
-                *inode
-            })
-        })
+        let owners = &self.owners;
+        owners
+            .iter()
+            .enumerate()
+            .filter(|(k, (inode, ..))| *k == 0 || owners[k - 1].0 != *inode)
+            .map(|(_, (inode, ..))| *inode)
     }
 
     fn note_error(&mut self, what: &str, err: Errno) {
@@ -361,7 +360,11 @@ mod tests {
         let own = std::fs::read_link("/proc/self/ns/net")?;
         let own = parse_netns_link(own.as_os_str().as_encoded_bytes());
         let me = std::process::id();
-        let found = walk.netns.iter().find(|(pid, _)| *pid == me).map(|(_, ns)| *ns);
+        let found = walk
+            .netns
+            .iter()
+            .find(|(pid, _)| *pid == me)
+            .map(|(_, ns)| *ns);
         assert!(own.is_some() && found == own);
         Ok(())
     }

@@ -177,7 +177,9 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
             // Request sockets find their listener within their own namespace only.
             attribute(&mut group, &inodes, walk, euid);
         }
-        let label: Option<Arc<str>> = inode.and_then(|i| labels.get(&i)).map(|l| Arc::from(l.as_str()));
+        let label: Option<Arc<str>> = inode
+            .and_then(|i| labels.get(&i))
+            .map(|l| Arc::from(l.as_str()));
         for socket in &mut group {
             socket.netns.clone_from(&label);
         }
@@ -229,9 +231,9 @@ fn read_here(net_dir: &Path) -> Result<(Vec<Socket>, Option<String>), CollectErr
 
 /// Another namespace, entered from a thread; else its `/proc/PID/net` tables.
 fn read_other(found: &Found) -> (Vec<Socket>, Option<ReadVia>, Option<String>) {
-    let entered = found.handle(Path::new(RUN_NETNS)).map(|handle| {
-        netns::within(&handle, || read_here(Path::new("/proc/thread-self/net")))
-    });
+    let entered = found
+        .handle(Path::new(RUN_NETNS))
+        .map(|handle| netns::within(&handle, || read_here(Path::new("/proc/thread-self/net"))));
     let why = match entered {
         Some(Ok(Ok((sockets, note)))) => return (sockets, Some(ReadVia::Netlink), note),
         Some(Ok(Err(e))) => e.to_string(),

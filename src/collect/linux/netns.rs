@@ -93,14 +93,19 @@ pub fn names(run_netns: &Path) -> Vec<(String, u64)> {
         .filter_map(Result::ok)
         .filter_map(|entry| {
             let path = entry.path();
-            let on_nsfs = rustix::fs::statfs(&path)
-                .is_ok_and(|fs| i64::from(fs.f_type) == NSFS_MAGIC);
             let inode = std::fs::metadata(&path).ok()?.ino();
-            on_nsfs.then(|| (entry.file_name().to_string_lossy().into_owned(), inode))
+            on_nsfs(&path).then(|| (entry.file_name().to_string_lossy().into_owned(), inode))
         })
         .collect();
     names.sort();
     names
+}
+
+/// Whether `path` is on nsfs (a live namespace file).
+// f_type is i64 on x86_64 but narrower elsewhere: the conversion is needed there.
+#[allow(clippy::useless_conversion)]
+fn on_nsfs(path: &Path) -> bool {
+    rustix::fs::statfs(path).is_ok_and(|fs| i64::from(fs.f_type) == NSFS_MAGIC)
 }
 
 /// Why work inside a namespace could not run.
@@ -129,15 +134,12 @@ pub fn within<T: Send>(ns_file: &Path, work: impl FnOnce() -> T + Send) -> Resul
         let handle = std::thread::Builder::new()
             .name("netns".to_string())
             .spawn_scoped(scope, move || {
-                let file = rustix::fs::open(
-                    ns_file,
-                    OFlags::RDONLY | OFlags::CLOEXEC,
-                    Mode::empty(),
-                )
-                .map_err(|e| EnterError::Open {
-                    path: ns_file.display().to_string(),
-                    source: e.into(),
-                })?;
+                let file =
+                    rustix::fs::open(ns_file, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+                        .map_err(|e| EnterError::Open {
+                            path: ns_file.display().to_string(),
+                            source: e.into(),
+                        })?;
                 move_into_link_name_space(file.as_fd(), Some(LinkNameSpaceType::Network))
                     .map_err(|e| EnterError::Enter(e.into()))?;
                 Ok(work())
@@ -164,8 +166,7 @@ mod tests {
     }
 
     #[test]
-    fn own_namespace_is_readable_and_entering_it_works() -> Result<(), Box<dyn std::error::Error>>
-    {
+    fn own_namespace_is_readable_and_entering_it_works() -> Result<(), Box<dyn std::error::Error>> {
         let own = own().ok_or("own namespace link unreadable")?;
         let path = PathBuf::from(format!("/proc/{}/ns/net", std::process::id()));
         // Entering the namespace we are in needs the same privilege as entering any other:

@@ -62,9 +62,7 @@ pub fn read_table(file: impl Read, proto: Protocol, rows: &mut Vec<Row>) -> std:
     let mut first = true;
     loop {
         line.clear();
-        let n = (&mut reader)
-            .take(MAX_LINE_BYTES)
-            .read_line(&mut line)?;
+        let n = (&mut reader).take(MAX_LINE_BYTES).read_line(&mut line)?;
         if n == 0 {
             return Ok(());
         }

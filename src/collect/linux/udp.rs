@@ -44,7 +44,11 @@ mod tests {
         let peers = connected_peers(Path::new("/proc/net"));
         let expected = server.local_addr()?;
         assert_eq!(peers.get(&inode), Some(&(expected.ip(), expected.port())));
-        assert_eq!(peers.get(&server_inode), None, "an unconnected socket has no peer");
+        assert_eq!(
+            peers.get(&server_inode),
+            None,
+            "an unconnected socket has no peer"
+        );
         Ok(())
     }
 }

@@ -1,0 +1,71 @@
+//! A network namespace a test creates and removes again (on drop, also when an assertion
+//! fails), with loopback up. Needs root and iproute2; [`can_create`] says whether the test
+//! should run, and fails instead of skipping when scripts/test demands the tools.
+
+use std::process::Command;
+
+use super::is_root;
+
+/// Whether namespaces can be created here. When not, prints why (the caller returns); under
+/// `SOCKAUDIT_REQUIRE_TOOLS=1` as root a missing `ip` is a failure, not a skip.
+pub fn can_create() -> bool {
+    let have_ip = Command::new("ip").arg("-V").output().is_ok();
+    if is_root() && have_ip {
+        return true;
+    }
+    assert!(
+        !is_root() || std::env::var("SOCKAUDIT_REQUIRE_TOOLS").is_err(),
+        "iproute2 is required (SOCKAUDIT_REQUIRE_TOOLS)"
+    );
+    eprintln!("skipped: needs root and iproute2 to create network namespaces (CI runs as root)");
+    false
+}
+
+/// Runs `ip ARGS`, asserting success.
+pub fn ip(args: &[&str]) {
+    let status = Command::new("ip").args(args).status().expect("ip runs");
+    assert!(status.success(), "ip {args:?} failed");
+}
+
+/// A named namespace (`ip netns add`), deleted on drop.
+pub struct TestNetns {
+    /// Its name under /run/netns.
+    pub name: String,
+}
+
+impl TestNetns {
+    /// Creates `PREFIX-PID` with loopback up.
+    pub fn create(prefix: &str) -> TestNetns {
+        let name = format!("{prefix}-{}", std::process::id() % 100_000);
+        // A namespace left over by a killed earlier run of the same PID is replaced.
+        let _ = Command::new("ip")
+            .args(["netns", "del", &name])
+            .stderr(std::process::Stdio::null())
+            .status();
+        ip(&["netns", "add", &name]);
+        let ns = TestNetns { name };
+        ip(&["-n", &ns.name, "link", "set", "lo", "up"]);
+        ns
+    }
+
+    /// `ip netns exec NAME` as a command prefix.
+    pub fn exec(&self) -> [&str; 4] {
+        ["ip", "netns", "exec", &self.name]
+    }
+
+    /// The namespace inode (what `/proc/PID/ns/net` of its processes points at).
+    pub fn inode(&self) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(format!("/run/netns/{}", self.name))
+            .expect("namespace file")
+            .ino()
+    }
+}
+
+impl Drop for TestNetns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
