@@ -99,6 +99,7 @@ fn main() {
         coverage: Coverage::default(),
         routes: None,
         namespaces: Vec::new(),
+        deep: None,
     };
 
     let mut feeds = BTreeMap::new();

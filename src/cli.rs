@@ -284,6 +284,20 @@ impl NamespaceArgs {
     }
 }
 
+/// The hidden-socket cross-check (Linux; docs/deep.md).
+#[derive(Debug, Args, Clone, Default)]
+pub struct DeepArgs {
+    /// Cross-check netlink (ss), /proc/net (netstat) and the sockets processes hold for
+    /// hidden sockets, re-checking disagreements after a short pause. Needs root.
+    #[arg(long, conflicts_with = "input")]
+    pub deep: bool,
+    /// With --deep: also bind() every TCP/UDP port on 0.0.0.0 and [::] and report ports in
+    /// use that no table lists (unhide-tcp's method; about a second; a service binding a port
+    /// at that instant could fail).
+    #[arg(long, requires = "deep")]
+    pub probe_ports: bool,
+}
+
 /// Arguments of `scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -293,6 +307,9 @@ pub struct ScanArgs {
     /// Network namespaces to read.
     #[command(flatten)]
     pub namespaces: NamespaceArgs,
+    /// The hidden-socket check.
+    #[command(flatten)]
+    pub deep: DeepArgs,
     /// Scan a saved snapshot or a netstat/ss/lsof/TCPView capture instead of this machine.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
@@ -491,6 +508,9 @@ pub struct SnapshotArgs {
     /// Network namespaces to read.
     #[command(flatten)]
     pub namespaces: NamespaceArgs,
+    /// The hidden-socket check, recorded in the snapshot for a later `scan --input`.
+    #[command(flatten)]
+    pub deep: DeepArgs,
     /// Also record this machine's routing and neighbour tables (Linux), so a baseline can be
     /// created or checked from the snapshot elsewhere (docs/routes.md).
     #[arg(long, conflicts_with = "input")]

@@ -211,6 +211,11 @@ fn missing_capability(rule: &Rule, caps: &Capabilities, snapshot: &Snapshot) -> 
     if let Body::Drift(drift) = &rule.body {
         return crate::rules::drift::missing_data(drift, snapshot);
     }
+    if matches!(rule.body, Body::Hidden(_)) && snapshot.deep.is_none() {
+        return Some(
+            "needs the hidden-socket check: run `sockaudit scan --deep` as root on the machine itself (docs/deep.md)".to_string(),
+        );
+    }
     if let Some(fact) = needed_facts(rule)
         .into_iter()
         .find(|f| snapshot.coverage.missing.contains(f))
@@ -284,6 +289,7 @@ fn needed_facts(rule: &Rule) -> Vec<Fact> {
             facts.push(Fact::Pids);
             facts
         }
+        Body::Hidden(b) => selector_facts(&b.selector),
         Body::Drift(_) => Vec::new(),
     }
 }
@@ -346,6 +352,7 @@ pub fn evaluate(
             Body::Remote(body) => crate::rules::remote::evaluate(&run, body, &ctx, &mut findings),
             Body::Process(body) => crate::rules::process::evaluate(&run, body, &ctx, &mut findings),
             Body::Drift(body) => crate::rules::drift::evaluate(&run, body, &ctx, &mut findings),
+            Body::Hidden(body) => crate::rules::hidden::evaluate(&run, body, &ctx, &mut findings),
         }
     }
     let mut findings = merge_and_sort(findings);

@@ -121,6 +121,7 @@ impl SocketFilter {
             coverage: snapshot.coverage.clone(),
             routes: snapshot.routes.clone(),
             namespaces: snapshot.namespaces.clone(),
+            deep: snapshot.deep.clone(),
         };
         out.recount_coverage();
         out

@@ -55,7 +55,7 @@ impl fmt::Display for Severity {
     }
 }
 
-/// The four rule kinds.
+/// The rule kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleKind {
@@ -69,16 +69,19 @@ pub enum RuleKind {
     Process,
     /// Drift from a `[baseline]`.
     Baseline,
+    /// `[[hidden]]`: sockets one view of the kernel's table hides (`scan --deep`).
+    Hidden,
 }
 
 impl RuleKind {
     /// Every kind.
-    pub const ALL: [RuleKind; 5] = [
+    pub const ALL: [RuleKind; 6] = [
         RuleKind::Listen,
         RuleKind::Flood,
         RuleKind::Remote,
         RuleKind::Process,
         RuleKind::Baseline,
+        RuleKind::Hidden,
     ];
 
     /// The table-array name in rule files.
@@ -89,6 +92,7 @@ impl RuleKind {
             RuleKind::Remote => "remote",
             RuleKind::Process => "process",
             RuleKind::Baseline => "baseline",
+            RuleKind::Hidden => "hidden",
         }
     }
 }

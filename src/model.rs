@@ -10,6 +10,7 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+pub mod deep;
 pub mod namespace;
 
 pub use namespace::{Container, Forward, ListenFacts, NetNamespace, ReadVia};
@@ -554,6 +555,9 @@ pub struct Snapshot {
     /// was read). Empty otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub namespaces: Vec<NetNamespace>,
+    /// The hidden-socket cross-check, when `--deep` ran it (Linux).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deep: Option<deep::DeepCheck>,
 }
 
 impl Snapshot {

@@ -76,8 +76,11 @@ impl Scanner {
                 args.input.as_deref(),
                 args.capture.options(args.strict),
                 LiveOptions {
-                    attribute: needs_owners,
+                    // The hidden-socket check attributes what it finds.
+                    attribute: needs_owners || args.deep.deep,
                     namespaces: args.namespaces.choice(),
+                    deep: args.deep.deep,
+                    probe_ports: args.deep.probe_ports,
                 },
             ),
             strict: args.strict,

@@ -11,6 +11,8 @@ pub(super) fn run(args: &SnapshotArgs) -> Result<ExitStatus, AppError> {
         args.capture.options(args.strict),
         LiveOptions {
             namespaces: args.namespaces.choice(),
+            deep: args.deep.deep,
+            probe_ports: args.deep.probe_ports,
             ..LiveOptions::default()
         },
     );

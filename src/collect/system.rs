@@ -22,6 +22,10 @@ pub struct LiveOptions {
     pub attribute: bool,
     /// Which network namespaces to read (Linux).
     pub namespaces: Namespaces,
+    /// Cross-check the views of the socket table for hidden sockets (Linux, `--deep`).
+    pub deep: bool,
+    /// With `deep`: also try `bind()` on every port of our namespace (`--probe-ports`).
+    pub probe_ports: bool,
 }
 
 impl Default for LiveOptions {
@@ -29,6 +33,8 @@ impl Default for LiveOptions {
         LiveOptions {
             attribute: true,
             namespaces: Namespaces::Auto,
+            deep: false,
+            probe_ports: false,
         }
     }
 }
@@ -66,6 +72,7 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
         mut coverage,
         stdio,
         namespaces,
+        deep,
     } = platform::sockets(options)?;
     let sockets_done = started.elapsed();
     let mut processes = if options.attribute {
@@ -98,6 +105,7 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
         // Read separately, and only when needed (src/app/routes.rs).
         routes: None,
         namespaces,
+        deep,
     };
     snapshot.recount_coverage();
     Ok(snapshot)
@@ -276,6 +284,8 @@ pub(crate) struct PlatformSockets {
     pub stdio: Vec<(u32, u32)>,
     /// The network namespaces read (Linux, every namespace).
     pub namespaces: Vec<crate::model::NetNamespace>,
+    /// The hidden-socket cross-check, when asked for (Linux).
+    pub deep: Option<crate::model::deep::DeepCheck>,
 }
 
 /// The container and systemd unit of a process, from its cgroup (Linux).
@@ -369,6 +379,7 @@ mod platform {
             coverage: Coverage::default(),
             stdio: Vec::new(),
             namespaces: Vec::new(),
+            deep: None,
         })
     }
 }

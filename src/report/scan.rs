@@ -79,6 +79,12 @@ struct JsonReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<&'a StateNote>,
     coverage: &'a Coverage,
+    /// The namespaces read (every namespace, Linux).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    namespaces: &'a [crate::model::NetNamespace],
+    /// The hidden-socket check (`--deep`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deep: Option<&'a crate::model::deep::DeepCheck>,
 }
 
 /// The JSON report. With `--state`, `findings` holds only what is new (or due again) and
@@ -100,10 +106,45 @@ pub fn render_json(
         inactive: &eval.inactive,
         state,
         coverage: &snapshot.coverage,
+        namespaces: &snapshot.namespaces,
+        deep: snapshot.deep.as_ref(),
     };
     let mut text = serde_json::to_string_pretty(&report)?;
     text.push('\n');
     Ok(text)
+}
+
+/// `Hidden-socket check: ...`: what `--deep` compared and how it ended.
+fn deep_line(deep: &crate::model::deep::DeepCheck) -> String {
+    let mut line = if deep.candidates == 0 {
+        "Hidden-socket check: netlink (ss), /proc/net (netstat) and the sockets processes hold agree"
+            .to_string()
+    } else {
+        format!(
+            "Hidden-socket check: {} disagreement(s) at first sight, {} still after a {} ms re-check",
+            deep.candidates,
+            deep.hidden.len(),
+            deep.recheck_pause_ms
+        )
+    };
+    if deep.inactive_held > 0 {
+        let _ = write!(line, "; {} held socket(s) not bound or not active", deep.inactive_held);
+    }
+    if deep.inconclusive > 0 {
+        let _ = write!(line, "; {} could not be inspected", deep.inconclusive);
+    }
+    if !deep.skipped_namespaces.is_empty() {
+        let _ = write!(
+            line,
+            "; not compared: {}",
+            for_terminal(&deep.skipped_namespaces.join(", "))
+        );
+    }
+    if let Some(probe) = &deep.probe {
+        let _ = write!(line, "; port probe: {} binds in {} ms", probe.binds, probe.millis);
+    }
+    line.push('\n');
+    line
 }
 
 fn severity_color(severity: Severity, palette: Palette) -> &'static str {
@@ -139,11 +180,22 @@ pub fn render_text(
         snapshot.collected_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     );
     let c = &snapshot.coverage;
+    let spaces = snapshot.namespaces.len();
     let _ = writeln!(
         out,
-        "{} sockets, {} attributed to a process, {} rules run",
-        summary.sockets, c.attributed, summary.rules_run
+        "{} sockets{}, {} attributed to a process, {} rules run",
+        summary.sockets,
+        if spaces > 1 {
+            format!(" in {spaces} network namespaces")
+        } else {
+            String::new()
+        },
+        c.attributed,
+        summary.rules_run
     );
+    if let Some(deep) = &snapshot.deep {
+        out.push_str(&deep_line(deep));
+    }
     for severity in Severity::ALL.iter().rev() {
         let group: Vec<&Finding> = eval
             .findings

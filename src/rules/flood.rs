@@ -166,7 +166,9 @@ pub fn read(
 
 /// Counts sockets per group and reports groups at or over the threshold.
 pub fn evaluate(run: &RuleRun<'_>, rule: &FloodRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let mut groups: BTreeMap<String, Vec<&Socket>> = BTreeMap::new();
+    // Keyed by namespace too for listener and process groups: two containers listening on
+    // the same port are two listeners (the finding names the namespace).
+    let mut groups: BTreeMap<(&str, String), Vec<&Socket>> = BTreeMap::new();
     for socket in &ctx.snapshot.sockets {
         if !socket.state.is_some_and(|s| rule.states.contains(&s)) {
             continue;
@@ -179,11 +181,15 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &FloodRule, ctx: &Context<'_>, out: &mu
         let Some(key) = group_key(rule, ctx, socket) else {
             continue;
         };
-        groups.entry(key).or_default().push(socket);
+        let netns = match rule.group_by {
+            GroupBy::Listener | GroupBy::Process => socket.netns_label(),
+            _ => "",
+        };
+        groups.entry((netns, key)).or_default().push(socket);
     }
     let states: Vec<&str> = rule.states.iter().map(|s| s.as_str()).collect();
     let states = states.join("/");
-    for (key, sockets) in groups {
+    for ((_, key), sockets) in groups {
         if sockets.len() < rule.threshold {
             continue;
         }

@@ -8,6 +8,7 @@ pub mod builtin;
 pub mod diag;
 pub mod drift;
 pub mod flood;
+pub mod hidden;
 pub mod listen;
 pub mod load;
 pub mod process;
@@ -82,6 +83,8 @@ pub enum Body {
     Process(process::ProcessRule),
     /// A drift check of a `[baseline]`.
     Drift(drift::DriftRule),
+    /// `[[hidden]]`.
+    Hidden(hidden::HiddenRule),
 }
 
 /// One rule instance.
@@ -102,6 +105,7 @@ impl Rule {
             Body::Remote(_) => RuleKind::Remote,
             Body::Process(_) => RuleKind::Process,
             Body::Drift(_) => RuleKind::Baseline,
+            Body::Hidden(_) => RuleKind::Hidden,
         }
     }
 
@@ -128,6 +132,7 @@ pub fn kind_doc(kind: RuleKind) -> &'static str {
         RuleKind::Remote => remote::DOC,
         RuleKind::Process => process::DOC,
         RuleKind::Baseline => drift::DOC,
+        RuleKind::Hidden => hidden::DOC,
     }
 }
 
@@ -187,6 +192,7 @@ impl RuleSet {
                                 )
                         }
                         Body::Remote(b) => b.selector.needs_process(),
+                        Body::Hidden(b) => b.selector.needs_process(),
                         Body::Process(_) | Body::Drift(_) => true,
                     }
             })

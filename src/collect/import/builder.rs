@@ -238,6 +238,7 @@ pub fn build(rows: Vec<Row>, info: &CaptureInfo, finish: &Finish<'_>) -> Snapsho
         // Socket captures carry no routing table (`sockaudit routes --input` reads those).
         routes: None,
         namespaces: Vec::new(),
+        deep: None,
     };
     snapshot.sort();
     snapshot.recount_coverage();

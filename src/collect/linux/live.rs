@@ -6,18 +6,21 @@
 //! that entered it, or from its `/proc/PID/net` tables when it cannot be entered. Socket inodes
 //! are unique machine-wide, so one walk attributes the sockets of every namespace.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
 use super::attribute::attribute;
 use super::fds::{self, FdWalk, WalkOptions};
+use super::hidden::{self, CheckInput, NsViews};
 use super::netns::{self, Found};
-use super::{cgroup, diag, proctables, udp};
+use super::proctables::Row;
+use super::{cgroup, diag, probe, proctables, udp};
 use crate::collect::CollectError;
 use crate::collect::system::{LiveOptions, PlatformSockets, dump};
+use crate::model::deep::{DeepCheck, HiddenSocket, PortProbe, View};
 use crate::model::{
-    Container, Coverage, ListenFacts, NetNamespace, Protocol, ReadVia, Socket, TcpState,
+    Attribution, Container, Coverage, Family, ListenFacts, NetNamespace, Protocol, ReadVia, Socket, TcpState,
     namespace::HOST,
 };
 
@@ -29,8 +32,9 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
     let euid = rustix::process::geteuid().as_raw();
     let all = options.namespaces.all(euid == 0);
     let walk_options = WalkOptions {
-        fds: options.attribute,
-        netns: all,
+        // The hidden-socket check compares against the sockets processes hold.
+        fds: options.attribute || options.deep,
+        netns: all || options.deep,
     };
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let started = std::time::Instant::now();
@@ -42,19 +46,19 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
                 walk
             })
         });
-        let own = read_here(Path::new("/proc/self/net"));
+        let own = read_here(Path::new("/proc/self/net"), options.deep);
         tracing::debug!(
             "netlink dump: {:.1} ms",
             started.elapsed().as_secs_f64() * 1e3
         );
         (own, walker.map(|h| h.join()))
     });
-    let (own_sockets, own_note) = own?;
+    let own = own?;
     let mut coverage = Coverage {
         privileged: Some(euid == 0),
         ..Coverage::default()
     };
-    coverage.notes.extend(own_note);
+    coverage.notes.extend(own.note.clone());
     let walk = match walk {
         None => None,
         Some(Ok(Ok(walk))) => Some(walk),
@@ -106,16 +110,17 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
         .collect();
     let labels = labels(&found, host_inode, &containers);
 
-    let mut groups: Vec<(Option<u64>, Vec<Socket>)> = vec![(own_inode, own_sockets)];
+    let mut groups: Vec<(Option<u64>, NsRead)> = vec![(own_inode, own)];
     let mut namespaces = Vec::new();
     for f in found.values() {
         let own = Some(f.inode) == own_inode;
         let (read_via, error) = if own {
             (Some(ReadVia::Netlink), None)
         } else {
-            let (sockets, read_via, error) = read_other(f);
-            groups.push((Some(f.inode), sockets));
-            (read_via, error)
+            let read = read_other(f, options.deep);
+            let result = (read.via, read.error.clone());
+            groups.push((Some(f.inode), read));
+            result
         };
         if let Some(error) = &error {
             tracing::warn!(
@@ -137,9 +142,22 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
     namespaces.sort_by(|a, b| (a.label != HOST, &a.label).cmp(&(b.label != HOST, &b.label)));
     note_namespace_gaps(options, euid, walk.as_ref(), &namespaces, &mut coverage);
 
+    let label_of = |inode: Option<u64>| inode.and_then(|i| labels.get(&i)).cloned();
+    let mut deep = match (&walk, options.deep) {
+        (Some(walk), true) => Some(deep_check(
+            options,
+            walk,
+            &mut groups,
+            &found,
+            own_inode,
+            &label_of,
+        )),
+        _ => None,
+    };
+
     let inet: HashSet<u64> = groups
         .iter()
-        .flat_map(|(_, s)| s.iter().filter_map(|s| s.inode))
+        .flat_map(|(_, g)| g.sockets.iter().filter_map(|s| s.inode))
         .collect();
     let mut stdio = Vec::new();
     if let Some(walk) = &walk {
@@ -170,8 +188,9 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
             .push("process attribution skipped: nothing asked for it".to_string());
     }
 
-    let mut sockets = Vec::with_capacity(groups.iter().map(|(_, s)| s.len()).sum());
-    for (inode, mut group) in groups {
+    let mut sockets = Vec::with_capacity(groups.iter().map(|(_, g)| g.sockets.len()).sum());
+    for (inode, read) in groups {
+        let mut group = read.sockets;
         if let Some(walk) = walk.as_ref().filter(|_| options.attribute) {
             let inodes: Vec<u64> = group.iter().map(|s| s.inode.unwrap_or(0)).collect();
             // Request sockets find their listener within their own namespace only.
@@ -185,18 +204,45 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
         }
         sockets.append(&mut group);
     }
+    // The check's own copies of what it found get their owners too.
+    if let (Some(deep), Some(walk)) = (deep.as_mut(), walk.as_ref()) {
+        for socket in deep.hidden.iter_mut().map(|h| &mut h.socket) {
+            if let Some(inode) = socket.inode.filter(|i| *i != 0) {
+                socket.pids = walk.pids_of(inode);
+                socket.attribution = (!socket.pids.is_empty()).then_some(Attribution::Fd);
+            }
+        }
+    }
     Ok(PlatformSockets {
         sockets,
         coverage,
         stdio,
         namespaces,
+        deep,
     })
 }
 
-/// The calling thread's namespace: the netlink dump, connected UDP peers from `net_dir`, and
-/// listener queues. A failing queue dump only costs the queue sizes (returned as a note).
-fn read_here(net_dir: &Path) -> Result<(Vec<Socket>, Option<String>), CollectError> {
+/// What was read of one namespace.
+struct NsRead {
+    /// Its sockets (netlink, or `/proc` when it could not be entered).
+    sockets: Vec<Socket>,
+    /// Its `/proc/net` rows, for the hidden-socket check (`deep` only).
+    proc: Option<Vec<Row>>,
+    /// How its sockets were read; `None` when they could not be.
+    via: Option<ReadVia>,
+    /// Why it could not be read as asked.
+    error: Option<String>,
+    /// A lesser gap (no queue sizes).
+    note: Option<String>,
+}
+
+/// The calling thread's namespace: the netlink dump, connected UDP peers from `net_dir`,
+/// listener queues, and with `deep` the `/proc/net` tables as a second view. A failing queue
+/// dump only costs the queue sizes (a note).
+fn read_here(net_dir: &Path, deep: bool) -> Result<NsRead, CollectError> {
     let mut sockets = dump()?;
+    // Read right after the dump, so the two views are as close in time as they can be.
+    let proc = deep.then(|| proctables::read_all(net_dir));
     if sockets.iter().any(|s| s.proto == Protocol::Udp) {
         let udp_peers = udp::connected_peers(net_dir);
         for socket in sockets.iter_mut().filter(|s| s.proto == Protocol::Udp) {
@@ -206,7 +252,7 @@ fn read_here(net_dir: &Path) -> Result<(Vec<Socket>, Option<String>), CollectErr
             }
         }
     }
-    let note = match diag::listen_queues() {
+    let mut note = match diag::listen_queues() {
         Ok(queues) => {
             for socket in sockets
                 .iter_mut()
@@ -226,22 +272,45 @@ fn read_here(net_dir: &Path) -> Result<(Vec<Socket>, Option<String>), CollectErr
         }
         Err(err) => Some(format!("listener queue sizes unavailable: {err}")),
     };
-    Ok((sockets, note))
+    let proc = match proc {
+        Some(Ok(rows)) => Some(rows),
+        Some(Err(err)) => {
+            note = Some(format!("{}: {err}", net_dir.display()));
+            None
+        }
+        None => None,
+    };
+    Ok(NsRead {
+        sockets,
+        proc,
+        via: Some(ReadVia::Netlink),
+        error: None,
+        note,
+    })
 }
 
 /// Another namespace, entered from a thread; else its `/proc/PID/net` tables.
-fn read_other(found: &Found) -> (Vec<Socket>, Option<ReadVia>, Option<String>) {
-    let entered = found
-        .handle(Path::new(RUN_NETNS))
-        .map(|handle| netns::within(&handle, || read_here(Path::new("/proc/thread-self/net"))));
+fn read_other(found: &Found, deep: bool) -> NsRead {
+    let entered = found.handle(Path::new(RUN_NETNS)).map(|handle| {
+        netns::within(&handle, || {
+            read_here(Path::new("/proc/thread-self/net"), deep)
+        })
+    });
     let why = match entered {
-        Some(Ok(Ok((sockets, note)))) => return (sockets, Some(ReadVia::Netlink), note),
+        Some(Ok(Ok(read))) => return read,
         Some(Ok(Err(e))) => e.to_string(),
         Some(Err(e)) => e.to_string(),
         None => "no process or name refers to it".to_string(),
     };
+    let failed = |error: String| NsRead {
+        sockets: Vec::new(),
+        proc: None,
+        via: None,
+        error: Some(error),
+        note: None,
+    };
     let Some(pid) = found.pids.first() else {
-        return (Vec::new(), None, Some(why));
+        return failed(why);
     };
     match proctables::read_all(Path::new(&format!("/proc/{pid}/net"))) {
         Ok(rows) => {
@@ -258,18 +327,162 @@ fn read_other(found: &Found) -> (Vec<Socket>, Option<ReadVia>, Option<String>) {
                     socket
                 })
                 .collect();
-            (
+            NsRead {
                 sockets,
-                Some(ReadVia::Proc),
-                Some(format!("{why}; read from /proc/{pid}/net instead")),
-            )
+                proc: deep.then_some(rows),
+                via: Some(ReadVia::Proc),
+                error: Some(format!("{why}; read from /proc/{pid}/net instead")),
+                note: None,
+            }
         }
-        Err(e) => (
-            Vec::new(),
-            None,
-            Some(format!("{why}; /proc/{pid}/net: {e}")),
-        ),
+        Err(e) => failed(format!("{why}; /proc/{pid}/net: {e}")),
     }
+}
+
+/// The two table views of a namespace read, for the hidden-socket check (the netlink view only
+/// when the namespace was dumped over netlink).
+fn views_of(read: &NsRead, label: String) -> NsViews {
+    NsViews {
+        label,
+        netlink: (read.via == Some(ReadVia::Netlink)).then(|| read.sockets.clone()),
+        proc: read.proc.clone(),
+    }
+}
+
+/// Runs the hidden-socket check (and the port probe) over what was read, and adds the
+/// sockets the netlink dumps missed to their namespace's group.
+fn deep_check(
+    options: &LiveOptions,
+    walk: &FdWalk,
+    groups: &mut [(Option<u64>, NsRead)],
+    found: &BTreeMap<u64, Found>,
+    own_inode: Option<u64>,
+    label_of: &dyn Fn(Option<u64>) -> Option<String>,
+) -> DeepCheck {
+    let started = std::time::Instant::now();
+    let label = |inode: Option<u64>| label_of(inode).unwrap_or_else(|| HOST.to_string());
+    let views: Vec<NsViews> = groups
+        .iter()
+        .map(|(inode, read)| views_of(read, label(*inode)))
+        .collect();
+    let mut skipped: Vec<String> = views
+        .iter()
+        .filter(|v| v.netlink.is_none() || v.proc.is_none())
+        .map(|v| v.label.clone())
+        .collect();
+    // Namespaces found but not read at all (no group) are skipped too.
+    for f in found.values() {
+        if !groups.iter().any(|(inode, _)| *inode == Some(f.inode)) {
+            skipped.push(label(Some(f.inode)));
+        }
+    }
+    skipped.sort();
+    skipped.dedup();
+    let netns_of_pid: HashMap<u32, String> = walk
+        .netns
+        .iter()
+        .map(|&(pid, inode)| (pid, label(Some(inode))))
+        .collect();
+    let reread = || {
+        let mut again = Vec::new();
+        if let Ok(read) = read_here(Path::new("/proc/self/net"), true) {
+            again.push(views_of(&read, label(own_inode)));
+        }
+        for f in found.values().filter(|f| Some(f.inode) != own_inode) {
+            again.push(views_of(&read_other(f, true), label(Some(f.inode))));
+        }
+        again
+    };
+    let input = CheckInput {
+        views: &views,
+        held: &walk.owners,
+        netns_of_pid: &netns_of_pid,
+        skipped,
+    };
+    let (mut check, extra) = hidden::run(input, hidden::RECHECK_PAUSE, reread);
+    if options.probe_ports {
+        let own_views: Vec<NsViews> = views
+            .iter()
+            .filter(|v| v.label == label(own_inode))
+            .cloned()
+            .collect();
+        probe_ports(&own_views, walk, &label(own_inode), &mut check);
+    }
+    for socket in extra {
+        let target = groups
+            .iter_mut()
+            .find(|(inode, _)| Some(label(*inode).as_str()) == socket.netns.as_deref());
+        if let Some((_, read)) = target {
+            read.sockets.push(socket);
+        }
+    }
+    check.millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    check
+}
+
+/// The port probe of our own namespace: ports in use that neither table nor a held socket
+/// explains, probed again after the re-check pause.
+fn probe_ports(own_views: &[NsViews], walk: &FdWalk, own_label: &str, check: &mut DeepCheck) {
+    let explained = |views: &[NsViews]| {
+        let mut ports: HashSet<(Protocol, u16)> = HashSet::new();
+        for v in views {
+            for s in v.netlink.iter().flatten() {
+                ports.insert((s.proto, s.local_port));
+            }
+            for r in v.proc.iter().flatten() {
+                ports.insert((r.proto, r.local.1));
+            }
+        }
+        ports.extend(hidden::held_unlisted_ports(views, &walk.owners));
+        ports
+    };
+    let mut stats = PortProbe::default();
+    let first = probe::probe(1..=u16::MAX, &explained(own_views), &mut stats);
+    let mut confirmed = Vec::new();
+    if !first.is_empty() {
+        std::thread::sleep(hidden::RECHECK_PAUSE);
+        let again = match read_here(Path::new("/proc/self/net"), true) {
+            Ok(read) => vec![views_of(&read, own_label.to_string())],
+            Err(_) => own_views.to_vec(),
+        };
+        let ports: Vec<u16> = first.iter().map(|u| u.port).collect();
+        let second = probe::probe(ports.iter().copied(), &explained(&again), &mut stats);
+        confirmed = first
+            .into_iter()
+            .filter(|u| second.iter().any(|s| s.proto == u.proto && s.port == u.port))
+            .collect();
+        check.candidates += ports.len();
+    }
+    for in_use in confirmed {
+        let (family, local_addr) = if in_use.ipv4 {
+            (Family::Ipv4, std::net::IpAddr::from([0, 0, 0, 0]))
+        } else {
+            (Family::Ipv6, std::net::IpAddr::from([0u16; 8]))
+        };
+        check.hidden.push(HiddenSocket {
+            socket: Socket {
+                proto: in_use.proto,
+                family,
+                local_addr,
+                local_port: in_use.port,
+                remote_addr: None,
+                remote_port: None,
+                state: None,
+                uid: None,
+                inode: None,
+                pids: Vec::new(),
+                attribution: None,
+                unattributed: None,
+                capture: None,
+                netns: Some(Arc::from(own_label)),
+                listen: None,
+            },
+            seen_by: vec![View::Bind],
+            missing_from: vec![View::Netlink, View::Proc, View::Fds],
+            held_by: None,
+        });
+    }
+    check.probe = Some(stats);
 }
 
 /// Coverage notes about namespaces that were not read.

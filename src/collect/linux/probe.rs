@@ -1,0 +1,151 @@
+//! The port probe (`scan --deep --probe-ports`): `bind()` every TCP and UDP port on the
+//! wildcard addresses of our namespace; a port the kernel says is in use (EADDRINUSE) that no
+//! socket table lists is held by something hidden. This is unhide-tcp's method.
+//!
+//! Off by default: for the microseconds a probe socket holds a port, a service starting at
+//! that moment could fail to bind it. Only 0.0.0.0 and [::] are bound (a wildcard bind
+//! conflicts with a socket on any address of the port); nothing is sent.
+
+use std::collections::HashSet;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Instant;
+
+use rustix::io::Errno;
+use rustix::net::{AddressFamily, SocketType, bind, socket, sockopt};
+
+use crate::model::Protocol;
+use crate::model::deep::PortProbe;
+
+/// A port in use that the tables did not explain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InUse {
+    /// TCP or UDP.
+    pub proto: Protocol,
+    /// The port.
+    pub port: u16,
+    /// Which wildcard bind failed: IPv4 (0.0.0.0) or else IPv6 ([::]).
+    pub ipv4: bool,
+}
+
+/// Binds every port of `ports` (both protocols, both families) not in `explained`, and
+/// returns those in use.
+pub fn probe(
+    ports: impl Iterator<Item = u16> + Clone,
+    explained: &HashSet<(Protocol, u16)>,
+    stats: &mut PortProbe,
+) -> Vec<InUse> {
+    let started = Instant::now();
+    let mut found = Vec::new();
+    let mut ipv6 = true;
+    for proto in [Protocol::Tcp, Protocol::Udp] {
+        let kind = match proto {
+            Protocol::Tcp => SocketType::STREAM,
+            Protocol::Udp => SocketType::DGRAM,
+        };
+        for port in ports.clone() {
+            if explained.contains(&(proto, port)) {
+                continue;
+            }
+            match in_use(AddressFamily::INET, kind, port, stats) {
+                Some(true) => {
+                    found.push(InUse {
+                        proto,
+                        port,
+                        ipv4: true,
+                    });
+                    continue;
+                }
+                Some(false) => {}
+                None => continue,
+            }
+            if ipv6 {
+                match in_use(AddressFamily::INET6, kind, port, stats) {
+                    Some(true) => found.push(InUse {
+                        proto,
+                        port,
+                        ipv4: false,
+                    }),
+                    Some(false) => {}
+                    // No IPv6 here (ipv6.disable=1): stop trying it.
+                    None if stats.errors.last().is_some_and(|e| e.contains("family")) => {
+                        ipv6 = false;
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+    stats.millis += u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    found
+}
+
+/// `Some(true)` when the wildcard bind of `port` fails with EADDRINUSE, `Some(false)` when it
+/// succeeds (the socket is closed at once), `None` on any other error (recorded).
+fn in_use(family: AddressFamily, kind: SocketType, port: u16, stats: &mut PortProbe) -> Option<bool> {
+    const MAX_ERRORS: usize = 10;
+    stats.binds += 1;
+    let note = |stats: &mut PortProbe, what: String| {
+        if stats.errors.len() < MAX_ERRORS {
+            stats.errors.push(what);
+        }
+    };
+    let sock = match socket(family, kind, None) {
+        Ok(sock) => sock,
+        Err(Errno::AFNOSUPPORT) => {
+            note(stats, "address family not supported".to_string());
+            return None;
+        }
+        Err(e) => {
+            note(stats, format!("socket(): {e}"));
+            return None;
+        }
+    };
+    let addr = if family == AddressFamily::INET6 {
+        // Only IPv6 binds: IPv4 was probed on its own.
+        if let Err(e) = sockopt::set_ipv6_v6only(&sock, true) {
+            note(stats, format!("IPV6_V6ONLY: {e}"));
+            return None;
+        }
+        SocketAddr::from((Ipv6Addr::UNSPECIFIED, port))
+    } else {
+        SocketAddr::from((Ipv4Addr::UNSPECIFIED, port))
+    };
+    match bind(&sock, &addr) {
+        Ok(()) => Some(false),
+        Err(Errno::ADDRINUSE) => Some(true),
+        Err(e) => {
+            note(stats, format!("bind {addr}: {e}"));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_port_in_use_unless_explained() -> std::io::Result<()> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let udp = std::net::UdpSocket::bind("[::1]:0")?;
+        let (tcp_port, udp_port) = (listener.local_addr()?.port(), udp.local_addr()?.port());
+        let mut stats = PortProbe::default();
+        let found = probe([tcp_port, udp_port].into_iter(), &HashSet::new(), &mut stats);
+        assert!(found.contains(&InUse {
+            proto: Protocol::Tcp,
+            port: tcp_port,
+            ipv4: true
+        }));
+        assert!(found.contains(&InUse {
+            proto: Protocol::Udp,
+            port: udp_port,
+            ipv4: false
+        }));
+        let explained: HashSet<(Protocol, u16)> =
+            [(Protocol::Tcp, tcp_port), (Protocol::Udp, udp_port)].into();
+        let mut stats = PortProbe::default();
+        assert!(probe([tcp_port, udp_port].into_iter(), &explained, &mut stats).is_empty());
+        assert_eq!(stats.binds, 0);
+        Ok(())
+    }
+}
