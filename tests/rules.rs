@@ -354,3 +354,123 @@ fn missing_rule_file_is_an_error_not_a_silent_gap() {
         "{stderr}"
     );
 }
+
+#[test]
+fn namespaces_and_containers_select_and_separate_findings() {
+    let eval = scan(
+        "fixtures/snapshots/namespaces-fire.json",
+        &["fixtures/rules/good/containers.toml"],
+    );
+    insta::assert_snapshot!(summary(&eval));
+    let by_rule = |rule: &str| -> Vec<&sockaudit::finding::Finding> {
+        eval.findings.iter().filter(|f| f.rule == rule).collect()
+    };
+    // The same backdoor in two containers: two findings, each naming its namespace.
+    let backdoors = by_rule("backdoor-port");
+    assert_eq!(backdoors.len(), 2);
+    assert_ne!(backdoors[0].fingerprint, backdoors[1].fingerprint);
+    assert!(
+        backdoors[0]
+            .message
+            .ends_with("in netns docker:4f3b1c0e9a8d")
+    );
+    assert!(
+        backdoors[1]
+            .message
+            .ends_with("in netns docker:9a8d7c6b5a4f")
+    );
+    // Postgres inside its container binds 0.0.0.0 as it must; the host's published port is
+    // the exposure (docker-proxy, in the host namespace).
+    let exposed = by_rule("db-beyond-loopback");
+    assert_eq!(exposed.len(), 1);
+    assert_eq!(
+        exposed[0].process.as_ref().map(|p| p.name.as_str()),
+        Some("docker-proxy")
+    );
+    // Container listeners: the two nc, not the allowed database, not the host's sshd.
+    let in_containers = by_rule("container-listener");
+    assert_eq!(in_containers.len(), 2);
+    assert!(in_containers.iter().all(|f| f.message.contains(":31337")));
+    // By systemd unit: the python server from a login session, in the `lab` namespace.
+    let session = by_rule("session-listener");
+    assert_eq!(session.len(), 1);
+    assert!(session[0].message.ends_with("in netns lab"));
+}
+
+#[test]
+fn hidden_rule_reports_each_disagreement_and_respects_allow_entries() {
+    let eval = scan(
+        "fixtures/snapshots/hidden-fire.json",
+        &["fixtures/rules/good/hidden-allow.toml"],
+    );
+    insta::assert_snapshot!(summary(&eval));
+    let hidden: Vec<&str> = eval
+        .findings
+        .iter()
+        .filter(|f| f.rule == "hidden-socket")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(hidden.len(), 4, "{hidden:#?}");
+    assert!(hidden.iter().any(|m| m.starts_with(
+        "tcp 0.0.0.0:31337 LISTEN owned by nc (pid 4242) is shown by netlink sock_diag (ss) and a process's fd table but missing from /proc/net (netstat)"
+    )));
+    assert!(
+        hidden
+            .iter()
+            .any(|m| m.starts_with("tcp port 12345 is shown by bind()"))
+    );
+    assert!(
+        !hidden.iter().any(|m| m.contains(":9000")),
+        "the allowed vendor agent is suppressed"
+    );
+    // The backdoor listener netstat cannot see is still a backdoor listener.
+    assert!(eval.findings.iter().any(|f| f.rule == "backdoor-port"));
+
+    let quiet = scan("fixtures/snapshots/hidden-quiet.json", &[]);
+    assert!(quiet.findings.is_empty(), "{}", summary(&quiet));
+    assert!(quiet.inactive.is_empty() || !quiet.inactive.iter().any(|i| i.rule == "hidden-socket"));
+    // Without a deep check the rule could not look: inactive, never silently passing.
+    let without = scan("fixtures/snapshots/listen-fire.json", &[]);
+    let inactive = without
+        .inactive
+        .iter()
+        .find(|i| i.rule == "hidden-socket")
+        .expect("inactive without --deep");
+    assert!(inactive.reason.contains("--deep"), "{}", inactive.reason);
+}
+
+#[test]
+fn hidden_rule_summarises_more_than_max_listed_disagreements() {
+    let mut snapshot: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("fixtures/snapshots/hidden-fire.json").unwrap(),
+    )
+    .unwrap();
+    let template = snapshot["deep"]["hidden"][1].clone();
+    let mut many = Vec::new();
+    for port in 0..25u16 {
+        let mut h = template.clone();
+        h["socket"]["local_port"] = serde_json::json!(40000 + port);
+        h["socket"]["inode"] = serde_json::json!(9000 + u64::from(port));
+        many.push(h);
+    }
+    snapshot["deep"]["hidden"] = serde_json::Value::Array(many);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.json");
+    std::fs::write(&path, snapshot.to_string()).unwrap();
+    let eval = scan(path.to_str().unwrap(), &[]);
+    let hidden: Vec<_> = eval
+        .findings
+        .iter()
+        .filter(|f| f.rule == "hidden-socket")
+        .collect();
+    assert_eq!(hidden.len(), 1, "{}", summary(&eval));
+    assert_eq!(hidden[0].evidence.count, 25);
+    assert!(
+        hidden[0].message.starts_with(
+            "25 sockets still disagree between the views after the re-check (25 netlink-missing)"
+        ),
+        "{}",
+        hidden[0].message
+    );
+    assert!(hidden[0].message.contains("race"));
+}

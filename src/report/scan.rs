@@ -128,7 +128,11 @@ fn deep_line(deep: &crate::model::deep::DeepCheck) -> String {
         )
     };
     if deep.inactive_held > 0 {
-        let _ = write!(line, "; {} held socket(s) not bound or not active", deep.inactive_held);
+        let _ = write!(
+            line,
+            "; {} held socket(s) not bound or not active",
+            deep.inactive_held
+        );
     }
     if deep.inconclusive > 0 {
         let _ = write!(line, "; {} could not be inspected", deep.inconclusive);
@@ -141,7 +145,11 @@ fn deep_line(deep: &crate::model::deep::DeepCheck) -> String {
         );
     }
     if let Some(probe) = &deep.probe {
-        let _ = write!(line, "; port probe: {} binds in {} ms", probe.binds, probe.millis);
+        let _ = write!(
+            line,
+            "; port probe: {} binds in {} ms",
+            probe.binds, probe.millis
+        );
     }
     line.push('\n');
     line

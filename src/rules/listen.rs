@@ -65,8 +65,19 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &ListenRule, ctx: &Context<'_>, out: &m
             continue;
         }
         let scope = classify(socket.local_addr);
+        // A published container port: say where docker-proxy sends the connections.
+        let forward = socket
+            .listen
+            .as_ref()
+            .and_then(|l| l.forwards_to.as_ref())
+            .map_or(String::new(), |f| {
+                format!(
+                    ", forwarding to {}",
+                    endpoint(f.addr, f.port, socket.proto, Default::default())
+                )
+            });
         let message = format!(
-            "{what}: {} {} listening ({} address) by {}",
+            "{what}: {} {} listening ({} address) by {}{forward}",
             socket.proto,
             endpoint(
                 socket.local_addr,

@@ -70,8 +70,8 @@ pub struct RuleErrors {
 
 /// Top-level keys of a rule file.
 const TOP_KEYS: &[&str] = &[
-    "lists", "listen", "flood", "remote", "process", "hidden", "allow", "rules", "geoip",
-    "feeds", "baseline", "notify",
+    "lists", "listen", "flood", "remote", "process", "hidden", "allow", "rules", "geoip", "feeds",
+    "baseline", "notify",
 ];
 /// Keys of the `[notify]` table.
 const NOTIFY_KEYS: &[&str] = &["enabled", "timeout-seconds"];

@@ -195,7 +195,9 @@ pub fn set_defer_accept(listener: &TcpListener, seconds: libc::c_int) -> std::io
 /// `pair` (listener + one established connection), `defer:N` (TCP_DEFER_ACCEPT listener with
 /// N silent clients: N SYN_RECV sockets), `port:P` (listener on 127.0.0.1:P),
 /// `any:P` (listener on 0.0.0.0:P), `serve:ADDR` (listener on ADDR that accepts and keeps
-/// every connection), `connect:ADDR` (one client connection to ADDR).
+/// every connection), `connect:ADDR` (one client connection to ADDR), `bindonly` (a TCP socket
+/// bound to 127.0.0.1 that never listens), `hide:NETNS` (a listener in the named namespace,
+/// held from ours), `churn` (a thread opening and closing sockets for up to 60 s; port 0).
 fn run_holder(spec: &str) {
     let mut keep: Vec<Box<dyn std::any::Any>> = Vec::new();
     let say = |port: u16| println!("HOLDER PORT {port}");
@@ -252,6 +254,59 @@ fn run_holder(spec: &str) {
                 }
                 say(addr.port());
                 keep.push(Box::new(l));
+            }
+            "bindonly" => {
+                // Bound, never listening nor connected: in no socket table, port taken.
+                let sock = rustix::net::socket(
+                    rustix::net::AddressFamily::INET,
+                    rustix::net::SocketType::STREAM,
+                    None,
+                )
+                .expect("socket");
+                let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+                rustix::net::bind(&sock, &addr).expect("bind");
+                let bound = SocketAddr::try_from(rustix::net::getsockname(&sock).unwrap()).unwrap();
+                say(bound.port());
+                keep.push(Box::new(sock));
+            }
+            "hide" => {
+                // A listener in namespace ARG, then back to our own: once ARG's name is gone,
+                // no process and no name leads to that namespace, so no table lists it.
+                use rustix::thread::{LinkNameSpaceType, move_into_link_name_space};
+                use std::os::fd::AsFd;
+                let own = std::fs::File::open("/proc/thread-self/ns/net").expect("own netns");
+                let target = std::fs::File::open(format!("/run/netns/{arg}")).expect("netns");
+                move_into_link_name_space(target.as_fd(), Some(LinkNameSpaceType::Network))
+                    .expect("setns into the test namespace");
+                let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+                move_into_link_name_space(own.as_fd(), Some(LinkNameSpaceType::Network))
+                    .expect("setns back");
+                say(l.local_addr().unwrap().port());
+                keep.push(Box::new(l));
+            }
+            "churn" => {
+                // Sockets opening and closing as fast as they can, for at most 60 s (the holder's
+                // own end stops it sooner): a scan in the middle sees half-made and half-gone ones.
+                std::thread::spawn(|| {
+                    let deadline = Instant::now() + Duration::from_secs(60);
+                    while Instant::now() < deadline {
+                        if let Ok(l) = TcpListener::bind("127.0.0.1:0")
+                            && let Ok(addr) = l.local_addr()
+                            && let Ok(c) = TcpStream::connect(addr)
+                        {
+                            // Closed with a reset: no TIME_WAIT sockets pile up.
+                            let zero = Some(Duration::ZERO);
+                            let _ = rustix::net::sockopt::set_socket_linger(&c, zero);
+                            let accepted = l.accept();
+                            drop((c, accepted, l));
+                        }
+                        std::thread::sleep(Duration::from_micros(200));
+                        if let Ok(u) = std::net::UdpSocket::bind("127.0.0.1:0") {
+                            let _ = u.connect("127.0.0.1:9");
+                        }
+                    }
+                });
+                say(0);
             }
             other => panic!("unknown holder item {other}"),
         }

@@ -155,7 +155,8 @@ fn duplicate(pid: u32, fd: u32) -> std::io::Result<OwnedFd> {
         .ok()
         .and_then(Pid::from_raw)
         .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
-    let fd = i32::try_from(fd).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+    let fd =
+        i32::try_from(fd).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
     let pidfd = pidfd_open(pid, PidfdFlags::empty())?;
     Ok(pidfd_getfd(&pidfd, fd, PidfdGetfdFlags::empty())?)
 }
@@ -192,7 +193,10 @@ fn classify(sock: &OwnedFd) -> Inspection {
 
 /// The ports of held TCP/UDP sockets that no table lists (bound but inactive ones included):
 /// what the port probe must not take for hidden.
-pub fn held_unlisted_ports(views: &[NsViews], held: &[(u64, u32, u32)]) -> HashSet<(Protocol, u16)> {
+pub fn held_unlisted_ports(
+    views: &[NsViews],
+    held: &[(u64, u32, u32)],
+) -> HashSet<(Protocol, u16)> {
     compare(views, held, is_tcp_or_udp)
         .into_iter()
         .filter_map(|c| match c {
@@ -440,11 +444,15 @@ mod tests {
 
     #[test]
     fn each_way_the_views_can_disagree() {
-        let v = [
-            views("host", &[1, 2], &[1, 3]),
-            views("blue", &[7], &[7]),
+        let v = [views("host", &[1, 2], &[1, 3]), views("blue", &[7], &[7])];
+        let held = [
+            (1, 10, 3),
+            (2, 10, 4),
+            (3, 11, 3),
+            (7, 12, 3),
+            (8, 13, 9),
+            (9, 14, 1),
         ];
-        let held = [(1, 10, 3), (2, 10, 4), (3, 11, 3), (7, 12, 3), (8, 13, 9), (9, 14, 1)];
         let found = compare(&v, &held, |pid, _| pid != 14);
         assert_eq!(
             found,
@@ -488,7 +496,9 @@ mod tests {
             netns_of_pid: &HashMap::new(),
             skipped: Vec::new(),
         };
-        let (check, extra) = run(input, Duration::ZERO, || vec![views("host", &[1, 2], &[1, 2])]);
+        let (check, extra) = run(input, Duration::ZERO, || {
+            vec![views("host", &[1, 2], &[1, 2])]
+        });
         assert_eq!(check.candidates, 1);
         assert!(check.hidden.is_empty());
         assert!(extra.is_empty());
@@ -546,7 +556,10 @@ mod tests {
             rustix::net::SocketType::STREAM,
             None,
         )?;
-        rustix::net::bind(&bound_only, &std::net::SocketAddr::from(([127, 0, 0, 1], 0)))?;
+        rustix::net::bind(
+            &bound_only,
+            &std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        )?;
         match inspect(me, listener.as_raw_fd() as u32) {
             // pidfd_getfd on ourselves needs no privilege beyond owning the process.
             Inspection::Bound(Protocol::Tcp, local) => assert_eq!(local, addr),

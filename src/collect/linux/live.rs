@@ -20,8 +20,8 @@ use crate::collect::CollectError;
 use crate::collect::system::{LiveOptions, PlatformSockets, dump};
 use crate::model::deep::{DeepCheck, HiddenSocket, PortProbe, View};
 use crate::model::{
-    Attribution, Container, Coverage, Family, ListenFacts, NetNamespace, Protocol, ReadVia, Socket, TcpState,
-    namespace::HOST,
+    Attribution, Container, Coverage, Family, ListenFacts, NetNamespace, Protocol, ReadVia, Socket,
+    TcpState, namespace::HOST,
 };
 
 /// Where `ip netns add` mounts named namespaces.
@@ -449,7 +449,11 @@ fn probe_ports(own_views: &[NsViews], walk: &FdWalk, own_label: &str, check: &mu
         let second = probe::probe(ports.iter().copied(), &explained(&again), &mut stats);
         confirmed = first
             .into_iter()
-            .filter(|u| second.iter().any(|s| s.proto == u.proto && s.port == u.port))
+            .filter(|u| {
+                second
+                    .iter()
+                    .any(|s| s.proto == u.proto && s.port == u.port)
+            })
             .collect();
         check.candidates += ports.len();
     }

@@ -81,7 +81,12 @@ pub fn probe(
 
 /// `Some(true)` when the wildcard bind of `port` fails with EADDRINUSE, `Some(false)` when it
 /// succeeds (the socket is closed at once), `None` on any other error (recorded).
-fn in_use(family: AddressFamily, kind: SocketType, port: u16, stats: &mut PortProbe) -> Option<bool> {
+fn in_use(
+    family: AddressFamily,
+    kind: SocketType,
+    port: u16,
+    stats: &mut PortProbe,
+) -> Option<bool> {
     const MAX_ERRORS: usize = 10;
     stats.binds += 1;
     let note = |stats: &mut PortProbe, what: String| {
@@ -130,7 +135,11 @@ mod tests {
         let udp = std::net::UdpSocket::bind("[::1]:0")?;
         let (tcp_port, udp_port) = (listener.local_addr()?.port(), udp.local_addr()?.port());
         let mut stats = PortProbe::default();
-        let found = probe([tcp_port, udp_port].into_iter(), &HashSet::new(), &mut stats);
+        let found = probe(
+            [tcp_port, udp_port].into_iter(),
+            &HashSet::new(),
+            &mut stats,
+        );
         assert!(found.contains(&InUse {
             proto: Protocol::Tcp,
             port: tcp_port,
