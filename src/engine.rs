@@ -21,7 +21,8 @@ pub struct Warning {
     pub message: String,
 }
 
-/// A rule that could not run because data it needs is missing (no GeoIP database, no feed).
+/// A rule that could not run because data it needs is missing (no GeoIP database, no feed), or
+/// comes only from a check that was not asked for (`--deep`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Inactive {
     /// The rule.
@@ -30,6 +31,10 @@ pub struct Inactive {
     pub reason: String,
     /// Where the rule is defined.
     pub origin: String,
+    /// The data comes from an opt-in check this run did not ask for (`--deep`): `--strict`
+    /// does not count it as missing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub opt_in: bool,
 }
 
 /// Findings and warnings of one evaluation.
@@ -218,7 +223,7 @@ fn missing_capability(rule: &Rule, caps: &Capabilities, snapshot: &Snapshot) -> 
     }
     if let Some(fact) = needed_facts(rule)
         .into_iter()
-        .find(|f| snapshot.coverage.missing.contains(f))
+        .find(|f| fact_missing(*f, snapshot))
     {
         return Some(format!(
             "the input does not show {} (an imported capture?), so this rule cannot check anything",
@@ -255,6 +260,22 @@ fn missing_capability(rule: &Rule, caps: &Capabilities, snapshot: &Snapshot) -> 
     None
 }
 
+/// Whether the snapshot lacks a fact: its source said so, or (for queue sizes, which older
+/// snapshots and other systems never carry) no listener has it.
+fn fact_missing(fact: Fact, snapshot: &Snapshot) -> bool {
+    snapshot.coverage.missing.contains(&fact)
+        || (fact == Fact::ListenQueues
+            && !snapshot
+                .sockets
+                .iter()
+                .any(|s| s.listen.as_ref().is_some_and(|l| l.backlog.is_some())))
+}
+
+/// Whether a rule waits only for an opt-in check the run did not ask for.
+fn needs_opt_in(rule: &Rule, snapshot: &Snapshot) -> bool {
+    matches!(rule.body, Body::Hidden(_)) && snapshot.deep.is_none()
+}
+
 /// The process facts a rule needs to decide anything.
 fn needed_facts(rule: &Rule) -> Vec<Fact> {
     let selector_facts = |s: &crate::rules::spec::Selector| {
@@ -274,7 +295,13 @@ fn needed_facts(rule: &Rule) -> Vec<Fact> {
         facts
     };
     match &rule.body {
-        Body::Listen(b) => selector_facts(&b.selector),
+        Body::Listen(b) => {
+            let mut facts = selector_facts(&b.selector);
+            if b.accept_queue_percent.is_some() {
+                facts.push(Fact::ListenQueues);
+            }
+            facts
+        }
         Body::Flood(b) => selector_facts(&b.selector),
         Body::Remote(b) => selector_facts(&b.selector),
         Body::Process(b) => {
@@ -302,6 +329,7 @@ fn fact_phrase(fact: Fact) -> &'static str {
         Fact::User => "process users",
         Fact::StdioSockets => "which of a process's fds 0-2 are sockets",
         Fact::Cgroups => "which container or systemd unit a process runs in",
+        Fact::ListenQueues => "listeners' accept-queue sizes",
         _ => "a fact it needs",
     }
 }
@@ -328,6 +356,7 @@ pub fn evaluate(
                 rule: rule.common.id.clone(),
                 reason,
                 origin: rule.common.origin.clone(),
+                opt_in: needs_opt_in(rule, snapshot),
             });
             continue;
         }

@@ -485,11 +485,13 @@ pub enum Fact {
     EphemeralPorts,
     /// Which container or systemd unit a process runs in (its cgroup).
     Cgroups,
+    /// Listeners' accept-queue length and backlog.
+    ListenQueues,
 }
 
 impl Fact {
     /// Every fact, in display order.
-    pub const ALL: [Fact; 12] = [
+    pub const ALL: [Fact; 13] = [
         Fact::Pids,
         Fact::ProcessNames,
         Fact::Exe,
@@ -502,6 +504,7 @@ impl Fact {
         Fact::StdioSockets,
         Fact::EphemeralPorts,
         Fact::Cgroups,
+        Fact::ListenQueues,
     ];
 
     /// Kebab-case name used in JSON and messages.
@@ -519,6 +522,7 @@ impl Fact {
             Fact::StdioSockets => "stdio-sockets",
             Fact::EphemeralPorts => "ephemeral-ports",
             Fact::Cgroups => "cgroups",
+            Fact::ListenQueues => "listen-queues",
         }
     }
 }

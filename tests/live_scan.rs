@@ -249,3 +249,34 @@ fn the_proc_walk_is_skipped_only_for_metrics_without_owner_rules() {
     assert_eq!(f["socket"]["pids"], serde_json::json!([holder.pid]));
     assert_eq!(f["process"]["pid"], holder.pid);
 }
+
+#[test]
+fn a_listener_whose_accept_queue_is_full_is_reported_with_its_queue() {
+    let holder = Holder::spawn("fullqueue");
+    let port = holder.ports[0];
+    let (code, doc, finding) =
+        wait_for_finding(&["--fail-on", "never"], "accept-queue-full", holder.pid);
+    assert_eq!(code, Some(0));
+    assert_eq!(finding["severity"], "medium");
+    assert_eq!(finding["socket"]["local_port"], port);
+    assert_eq!(finding["socket"]["listen"]["accept_queue"], 3);
+    assert_eq!(finding["socket"]["listen"]["backlog"], 2);
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .ends_with(", accept queue 3/2"),
+        "{finding:#}"
+    );
+    // A listener with room in its queue is not reported.
+    assert!(
+        !doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "accept-queue-full" && f["socket"]["local_port"] != port),
+        "{:#}",
+        doc["findings"]
+    );
+    holder.stop();
+}

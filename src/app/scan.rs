@@ -125,8 +125,15 @@ impl Scanner {
                 tracing::warn!("rule {} is inactive: {}", inactive.rule, inactive.reason);
             }
         }
-        if self.strict && !eval.inactive.is_empty() {
-            let names: Vec<&str> = eval.inactive.iter().map(|i| i.rule.as_str()).collect();
+        // Rules that wait for an opt-in check (--deep) lack nothing the user configured.
+        let missing: Vec<&str> = eval
+            .inactive
+            .iter()
+            .filter(|i| !i.opt_in)
+            .map(|i| i.rule.as_str())
+            .collect();
+        if self.strict && !missing.is_empty() {
+            let names = missing;
             return Err(AppError::Usage(format!(
                 "--strict: {} rule(s) inactive for lack of data: {}",
                 names.len(),

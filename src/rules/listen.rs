@@ -28,6 +28,7 @@ pub const KEYS: &[&str] = &[
     "container",
     "unit",
     "require-allow",
+    "accept-queue-percent",
 ];
 
 /// Settings of a `[[listen]]` rule.
@@ -37,6 +38,8 @@ pub struct ListenRule {
     pub selector: Selector,
     /// Dormant until an allow entry names the rule.
     pub require_allow: bool,
+    /// Only listeners whose accept queue holds at least this percentage of their backlog.
+    pub accept_queue_percent: Option<u32>,
 }
 
 /// Reads the kind's own keys.
@@ -45,10 +48,37 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
     let require_allow = reader
         .boolean("require-allow", diags)
         .is_some_and(|(b, _)| b);
+    let accept_queue_percent = match reader.integer("accept-queue-percent", diags) {
+        Some((n, _)) if (1..=1000).contains(&n) => u32::try_from(n).ok(),
+        Some((n, loc)) => {
+            diags.push(
+                Diag::at(
+                    loc,
+                    format!("accept-queue-percent {n} is not 1-1000"),
+                    "bad percentage",
+                )
+                .help("100 means the accept queue is full (as long as the backlog)"),
+            );
+            None
+        }
+        None => None,
+    };
     ListenRule {
         selector,
         require_allow,
+        accept_queue_percent,
     }
+}
+
+/// `accept queue 129/128`, when the rule looks at queues and the listener is full enough.
+fn queue_condition(rule: &ListenRule, socket: &crate::model::Socket) -> Option<Option<String>> {
+    let Some(percent) = rule.accept_queue_percent else {
+        return Some(None);
+    };
+    let facts = socket.listen.as_ref()?;
+    let (queue, backlog) = (facts.accept_queue?, facts.backlog?);
+    let full = u64::from(queue) * 100 >= u64::from(backlog) * u64::from(percent);
+    (full && backlog > 0).then(|| Some(format!(", accept queue {queue}/{backlog}")))
 }
 
 /// One finding per listener that matches and is not allowed.
@@ -64,6 +94,9 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &ListenRule, ctx: &Context<'_>, out: &m
         if !rule.selector.matches(socket, process) || run.allowed(socket, process) {
             continue;
         }
+        let Some(queue) = queue_condition(rule, socket) else {
+            continue;
+        };
         let scope = classify(socket.local_addr);
         // A published container port: say where docker-proxy sends the connections.
         let forward = socket
@@ -76,8 +109,9 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &ListenRule, ctx: &Context<'_>, out: &m
                     endpoint(f.addr, f.port, socket.proto, Default::default())
                 )
             });
+        let queue = queue.unwrap_or_default();
         let message = format!(
-            "{what}: {} {} listening ({} address) by {}{forward}",
+            "{what}: {} {} listening ({} address) by {}{forward}{queue}",
             socket.proto,
             endpoint(
                 socket.local_addr,

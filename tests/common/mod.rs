@@ -196,7 +196,8 @@ pub fn set_defer_accept(listener: &TcpListener, seconds: libc::c_int) -> std::io
 /// N silent clients: N SYN_RECV sockets), `port:P` (listener on 127.0.0.1:P),
 /// `any:P` (listener on 0.0.0.0:P), `serve:ADDR` (listener on ADDR that accepts and keeps
 /// every connection), `connect:ADDR` (one client connection to ADDR), `bindonly` (a TCP socket
-/// bound to 127.0.0.1 that never listens), `hide:NETNS` (a listener in the named namespace,
+/// bound to 127.0.0.1 that never listens), `fullqueue` (a listener whose accept queue is full),
+/// `hide:NETNS` (a listener in the named namespace,
 /// held from ours), `churn` (a thread opening and closing sockets for up to 60 s; port 0).
 fn run_holder(spec: &str) {
     let mut keep: Vec<Box<dyn std::any::Any>> = Vec::new();
@@ -250,6 +251,26 @@ fn run_holder(spec: &str) {
                 set_defer_accept(&l, 60).expect("TCP_DEFER_ACCEPT");
                 let addr = l.local_addr().unwrap();
                 for _ in 0..n {
+                    keep.push(Box::new(TcpStream::connect(addr).expect("connect")));
+                }
+                say(addr.port());
+                keep.push(Box::new(l));
+            }
+            "fullqueue" => {
+                // A listener with a backlog of 2 and three clients it never accepts: its accept
+                // queue holds 3 (the kernel admits one beyond the backlog), i.e. it is full.
+                let sock = rustix::net::socket(
+                    rustix::net::AddressFamily::INET,
+                    rustix::net::SocketType::STREAM,
+                    None,
+                )
+                .expect("socket");
+                let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+                rustix::net::bind(&sock, &addr).expect("bind");
+                rustix::net::listen(&sock, 2).expect("listen");
+                let l = TcpListener::from(sock);
+                let addr = l.local_addr().unwrap();
+                for _ in 0..3 {
                     keep.push(Box::new(TcpStream::connect(addr).expect("connect")));
                 }
                 say(addr.port());

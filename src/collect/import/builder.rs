@@ -387,9 +387,12 @@ fn missing_facts(snapshot: &Snapshot, format: Format) -> Vec<Fact> {
             Fact::Inode => snapshot.sockets.iter().any(|s| s.inode.is_some()),
             // lsof prints the fd of every socket, so fds 0-2 are known to be sockets or not.
             Fact::StdioSockets => format == Format::Lsof && !procs.is_empty(),
-            Fact::Cmdline | Fact::Ppid | Fact::StartTime | Fact::EphemeralPorts | Fact::Cgroups => {
-                false
-            }
+            Fact::Cmdline
+            | Fact::Ppid
+            | Fact::StartTime
+            | Fact::EphemeralPorts
+            | Fact::Cgroups
+            | Fact::ListenQueues => false,
         };
         if !have {
             missing.push(fact);
