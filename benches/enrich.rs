@@ -96,6 +96,7 @@ fn main() {
         processes: BTreeMap::new(),
         coverage: Coverage::default(),
         routes: None,
+        counters: Vec::new(),
     };
 
     let mut feeds = BTreeMap::new();

@@ -193,6 +193,9 @@ fn missing_capability(rule: &Rule, caps: &Capabilities, snapshot: &Snapshot) -> 
     if let Body::Drift(drift) = &rule.body {
         return crate::rules::drift::missing_data(drift, snapshot);
     }
+    if let Body::Counter(counter) = &rule.body {
+        return crate::rules::counter::missing_data(counter, snapshot);
+    }
     if let Some(fact) = needed_facts(rule)
         .into_iter()
         .find(|f| snapshot.coverage.missing.contains(f))
@@ -263,7 +266,7 @@ fn needed_facts(rule: &Rule) -> Vec<Fact> {
             facts.push(Fact::Pids);
             facts
         }
-        Body::Drift(_) => Vec::new(),
+        Body::Drift(_) | Body::Counter(_) => Vec::new(),
     }
 }
 
@@ -324,6 +327,9 @@ pub fn evaluate(
             Body::Remote(body) => crate::rules::remote::evaluate(&run, body, &ctx, &mut findings),
             Body::Process(body) => crate::rules::process::evaluate(&run, body, &ctx, &mut findings),
             Body::Drift(body) => crate::rules::drift::evaluate(&run, body, &ctx, &mut findings),
+            Body::Counter(body) => {
+                crate::rules::counter::evaluate(&run, body, &ctx, &mut findings)
+            }
         }
     }
     let mut findings = merge_and_sort(findings);

@@ -96,6 +96,7 @@ impl SocketFilter {
             processes,
             coverage: snapshot.coverage.clone(),
             routes: snapshot.routes.clone(),
+            counters: snapshot.counters.clone(),
         };
         out.recount_coverage();
         out

@@ -69,16 +69,19 @@ pub enum RuleKind {
     Process,
     /// Drift from a `[baseline]`.
     Baseline,
+    /// `[[counter]]`: a kernel counter rising too fast.
+    Counter,
 }
 
 impl RuleKind {
     /// Every kind.
-    pub const ALL: [RuleKind; 5] = [
+    pub const ALL: [RuleKind; 6] = [
         RuleKind::Listen,
         RuleKind::Flood,
         RuleKind::Remote,
         RuleKind::Process,
         RuleKind::Baseline,
+        RuleKind::Counter,
     ];
 
     /// The table-array name in rule files.
@@ -89,6 +92,7 @@ impl RuleKind {
             RuleKind::Remote => "remote",
             RuleKind::Process => "process",
             RuleKind::Baseline => "baseline",
+            RuleKind::Counter => "counter",
         }
     }
 }
@@ -118,6 +122,9 @@ pub struct Evidence {
     /// The neighbour (ARP/NDP) entries behind a gateway MAC finding; omitted when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub neighbours: Vec<crate::routes::Neighbour>,
+    /// The counter samples behind a counter finding; omitted otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counters: Option<crate::counters::CounterEvidence>,
 }
 
 impl Evidence {

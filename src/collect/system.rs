@@ -63,6 +63,8 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
         coverage,
         // Read separately, and only when needed (src/app/routes.rs).
         routes: None,
+        // Read separately, and only when needed (src/app/counters.rs).
+        counters: Vec::new(),
     };
     snapshot.recount_coverage();
     Ok(snapshot)

@@ -9,8 +9,8 @@ use super::diag::{Diag, Loc, Sources, did_you_mean, render};
 use super::reader::{Scalar, TableReader};
 use super::spec::Lists;
 use super::{
-    ALLOW_KEYS, Body, Rule, RuleSet, builtin, flood, listen, process, read_allow, read_common,
-    remote,
+    ALLOW_KEYS, Body, Rule, RuleSet, builtin, counter, flood, listen, process, read_allow,
+    read_common, remote,
 };
 use crate::finding::{RuleKind, Severity};
 
@@ -71,7 +71,7 @@ pub struct RuleErrors {
 /// Top-level keys of a rule file.
 const TOP_KEYS: &[&str] = &[
     "lists", "listen", "flood", "remote", "process", "allow", "rules", "geoip", "feeds",
-    "baseline", "notify",
+    "baseline", "notify", "counter",
 ];
 /// Keys of the `[notify]` table.
 const NOTIFY_KEYS: &[&str] = &["enabled", "timeout-seconds"];
@@ -217,11 +217,12 @@ pub fn load(sources: &RuleSources) -> Result<RuleSet, RuleErrors> {
                         }
                     }
                 }
-                "listen" | "flood" | "remote" | "process" => {
+                "listen" | "flood" | "remote" | "process" | "counter" => {
                     let kind = match key {
                         "listen" => RuleKind::Listen,
                         "flood" => RuleKind::Flood,
                         "remote" => RuleKind::Remote,
+                        "counter" => RuleKind::Counter,
                         _ => RuleKind::Process,
                     };
                     for table in tables_of(item, key, key_loc.clone(), &mut diags) {
@@ -737,6 +738,7 @@ fn read_rule(
         RuleKind::Flood => (flood::KEYS, "a [[flood]] rule"),
         RuleKind::Remote => (remote::KEYS, "a [[remote]] rule"),
         RuleKind::Process => (process::KEYS, "a [[process]] rule"),
+        RuleKind::Counter => (counter::KEYS, "a [[counter]] rule"),
         RuleKind::Baseline => return None,
     };
     let mut reader = TableReader::new(table, loc.file, keys, what);
@@ -746,6 +748,7 @@ fn read_rule(
         RuleKind::Flood => flood::read(&mut reader, lists, diags).map(Body::Flood),
         RuleKind::Remote => Some(Body::Remote(remote::read(&mut reader, lists, diags))),
         RuleKind::Process => Some(Body::Process(process::read(&mut reader, lists, diags))),
+        RuleKind::Counter => counter::read(&mut reader, lists, diags).map(Body::Counter),
         RuleKind::Baseline => None,
     };
     reader.finish(diags);

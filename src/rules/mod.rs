@@ -5,6 +5,7 @@
 
 pub mod baseline_routes;
 pub mod builtin;
+pub mod counter;
 pub mod diag;
 pub mod drift;
 pub mod flood;
@@ -83,6 +84,8 @@ pub enum Body {
     Process(process::ProcessRule),
     /// A drift check of a `[baseline]`.
     Drift(drift::DriftRule),
+    /// `[[counter]]`.
+    Counter(counter::CounterRule),
 }
 
 /// One rule instance.
@@ -103,6 +106,7 @@ impl Rule {
             Body::Remote(_) => RuleKind::Remote,
             Body::Process(_) => RuleKind::Process,
             Body::Drift(_) => RuleKind::Baseline,
+            Body::Counter(_) => RuleKind::Counter,
         }
     }
 
@@ -129,6 +133,7 @@ pub fn kind_doc(kind: RuleKind) -> &'static str {
         RuleKind::Remote => remote::DOC,
         RuleKind::Process => process::DOC,
         RuleKind::Baseline => drift::DOC,
+        RuleKind::Counter => counter::DOC,
     }
 }
 
@@ -189,6 +194,7 @@ impl RuleSet {
                         }
                         Body::Remote(b) => b.selector.needs_process(),
                         Body::Process(_) | Body::Drift(_) => true,
+                        Body::Counter(_) => false,
                     }
             })
     }

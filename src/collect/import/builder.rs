@@ -235,6 +235,7 @@ pub fn build(rows: Vec<Row>, info: &CaptureInfo, finish: &Finish<'_>) -> Snapsho
         },
         // Socket captures carry no routing table (`sockaudit routes --input` reads those).
         routes: None,
+        counters: Vec::new(),
     };
     snapshot.sort();
     snapshot.recount_coverage();
