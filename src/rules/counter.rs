@@ -328,10 +328,11 @@ fn fires(rule: &CounterRule, e: &CounterEvidence) -> bool {
 /// sample only, or no rate in any namespace it applies to.
 pub fn missing_data(rule: &CounterRule, snapshot: &Snapshot) -> Option<String> {
     let live = snapshot.source == "live";
-    let how = "scan with --sample 1s (waits 1 s), or with --state to compare with the previous run (docs/counters.md)";
     if snapshot.counters.is_empty() {
-        return Some(if live {
-            format!("needs two samples of the kernel counters (Linux): {how}")
+        return Some(if live && !cfg!(target_os = "linux") {
+            "kernel counters are read on Linux only".to_string()
+        } else if live {
+            "needs two samples of the kernel counters: scan with --sample 1s (waits 1 s), or with --state to compare with the previous run (docs/counters.md)".to_string()
         } else {
             "the input carries no kernel counters (a socket capture, or a snapshot taken without --sample), so this rule cannot check anything".to_string()
         });
@@ -351,9 +352,9 @@ pub fn missing_data(rule: &CounterRule, snapshot: &Snapshot) -> Option<String> {
     }
     Some(match first_reason {
         None => "no network namespace in the input matches its `namespace`".to_string(),
-        Some((_, NoRate::NoPrevious)) if live => format!(
-            "needs a previous sample of the kernel counters (the first run with --state only records them): {how}"
-        ),
+        Some((_, NoRate::NoPrevious)) if live => {
+            "no earlier sample of the kernel counters yet: this run's is kept for the next one (or scan with --sample 1s)".to_string()
+        }
         Some((_, NoRate::NoPrevious)) => {
             "the input carries one sample of the kernel counters; rates need two (take snapshots with --sample 2s)".to_string()
         }
