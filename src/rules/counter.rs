@@ -327,14 +327,13 @@ fn fires(rule: &CounterRule, e: &CounterEvidence) -> bool {
 /// Why the rule cannot check anything in this snapshot, if it cannot: no counters, one
 /// sample only, or no rate in any namespace it applies to.
 pub fn missing_data(rule: &CounterRule, snapshot: &Snapshot) -> Option<String> {
-    let live = snapshot.source == "live";
+    // A saved snapshot keeps `source = "live"`, so the advice covers both cases.
+    let how = "scan with --sample 1s (waits 1 s), or with --state to compare with the previous run; snapshots carry counters when saved with --sample (docs/counters.md)";
     if snapshot.counters.is_empty() {
-        return Some(if live && !cfg!(target_os = "linux") {
-            "kernel counters are read on Linux only".to_string()
-        } else if live {
-            "needs two samples of the kernel counters: scan with --sample 1s (waits 1 s), or with --state to compare with the previous run (docs/counters.md)".to_string()
+        return Some(if cfg!(target_os = "linux") || snapshot.source != "live" {
+            format!("no kernel counters in this scan: {how}")
         } else {
-            "the input carries no kernel counters (a socket capture, or a snapshot taken without --sample), so this rule cannot check anything".to_string()
+            "kernel counters are read on Linux only".to_string()
         });
     }
     let mut first_reason = None;
@@ -352,11 +351,8 @@ pub fn missing_data(rule: &CounterRule, snapshot: &Snapshot) -> Option<String> {
     }
     Some(match first_reason {
         None => "no network namespace in the input matches its `namespace`".to_string(),
-        Some((_, NoRate::NoPrevious)) if live => {
-            "no earlier sample of the kernel counters yet: this run's is kept for the next one (or scan with --sample 1s)".to_string()
-        }
         Some((_, NoRate::NoPrevious)) => {
-            "the input carries one sample of the kernel counters; rates need two (take snapshots with --sample 2s)".to_string()
+            "one sample of the kernel counters, rates need two: with --state the next run compares with this one; or scan with --sample 1s (docs/counters.md)".to_string()
         }
         Some((namespace, why)) => format!("no rate in namespace {namespace} this run: {why}"),
     })
