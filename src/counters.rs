@@ -322,7 +322,10 @@ pub fn interface_rates(
             continue;
         };
         let mut rates = [None; 16];
-        for (slot, (n, w)) in rates.iter_mut().zip(now.columns().iter().zip(was.columns())) {
+        for (slot, (n, w)) in rates
+            .iter_mut()
+            .zip(now.columns().iter().zip(was.columns()))
+        {
             *slot = n
                 .checked_sub(w)
                 .and_then(|d| i64::try_from(d).ok())
@@ -368,7 +371,9 @@ mod tests {
             sample(104, &[("Tcp.ActiveOpens", 30)]),
         );
         assert_eq!(ns.interval_seconds(), Ok(4.0));
-        let d = ns.delta("Tcp.ActiveOpens").unwrap_or_else(|e| panic!("{e}"));
+        let d = ns
+            .delta("Tcp.ActiveOpens")
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((d.previous, d.current, d.rate), (10, 30, 5.0));
     }
 
@@ -392,7 +397,11 @@ mod tests {
         );
         assert!(matches!(
             went_down.delta("Tcp.ActiveOpens"),
-            Err(NoRate::WentDown { previous: 50, current: 3, .. })
+            Err(NoRate::WentDown {
+                previous: 50,
+                current: 3,
+                ..
+            })
         ));
         assert_eq!(
             pair(sample(104, &[]), sample(100, &[])).interval_seconds(),
@@ -419,9 +428,11 @@ mod tests {
     fn interface_fields_that_went_down_have_no_rate() {
         let mut a = sample(100, &[]);
         let mut b = sample(102, &[]);
-        let mut was = InterfaceCounters::default();
-        was.rx_bytes = 1000;
-        was.tx_bytes = 500;
+        let was = InterfaceCounters {
+            rx_bytes: 1000,
+            tx_bytes: 500,
+            ..InterfaceCounters::default()
+        };
         let mut now = was;
         now.rx_bytes = 3000;
         now.tx_bytes = 10;

@@ -327,9 +327,7 @@ pub fn evaluate(
             Body::Remote(body) => crate::rules::remote::evaluate(&run, body, &ctx, &mut findings),
             Body::Process(body) => crate::rules::process::evaluate(&run, body, &ctx, &mut findings),
             Body::Drift(body) => crate::rules::drift::evaluate(&run, body, &ctx, &mut findings),
-            Body::Counter(body) => {
-                crate::rules::counter::evaluate(&run, body, &ctx, &mut findings)
-            }
+            Body::Counter(body) => crate::rules::counter::evaluate(&run, body, &ctx, &mut findings),
         }
     }
     let mut findings = merge_and_sort(findings);

@@ -84,7 +84,11 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 
 #[test]
 fn a_real_syn_flood_fires_the_syn_cookie_rule_of_the_default_pack() {
-    let eval = eval(&snapshot_with("host", "synflood-a", "synflood-b"), true, &[]);
+    let eval = eval(
+        &snapshot_with("host", "synflood-a", "synflood-b"),
+        true,
+        &[],
+    );
     insta::assert_snapshot!(summary(&eval));
     let counter: Vec<&str> = eval
         .findings
@@ -112,8 +116,15 @@ fn a_real_syn_flood_fires_the_syn_cookie_rule_of_the_default_pack() {
 fn this_machines_normal_traffic_keeps_the_default_pack_quiet() {
     let eval = eval(&snapshot_with("host", "host-a", "host-b"), true, &[]);
     assert!(eval.findings.is_empty(), "{}", summary(&eval));
-    assert!(eval.inactive.iter().all(|i| i.rule.starts_with("blocklisted")));
-    assert_eq!(eval.rules_run, 17, "13 socket rules and 4 counter rules ran");
+    assert!(
+        eval.inactive
+            .iter()
+            .all(|i| i.rule.starts_with("blocklisted"))
+    );
+    assert_eq!(
+        eval.rules_run, 17,
+        "13 socket rules and 4 counter rules ran"
+    );
 }
 
 #[test]
@@ -168,7 +179,11 @@ namespace = "container-*"
 
 #[test]
 fn fingerprints_name_rule_namespace_and_counters_never_values() {
-    let flood = eval(&snapshot_with("host", "synflood-a", "synflood-b"), true, &[]);
+    let flood = eval(
+        &snapshot_with("host", "synflood-a", "synflood-b"),
+        true,
+        &[],
+    );
     // Same namespace, other values (the flood's second half only): same identity.
     let mut later = snapshot_with("host", "synflood-a", "synflood-b");
     let ns = &mut later.counters[0];
@@ -178,7 +193,11 @@ fn fingerprints_name_rule_namespace_and_counters_never_values() {
     let again = eval(&later, true, &[]);
     assert_eq!(flood.findings[0].fingerprint, again.findings[0].fingerprint);
     assert_ne!(flood.findings[0].message, again.findings[0].message);
-    let other = eval(&snapshot_with("web-1", "synflood-a", "synflood-b"), true, &[]);
+    let other = eval(
+        &snapshot_with("web-1", "synflood-a", "synflood-b"),
+        true,
+        &[],
+    );
     assert_ne!(flood.findings[0].fingerprint, other.findings[0].fingerprint);
     assert!(other.findings[0].message.ends_with("in namespace web-1"));
 }
@@ -197,21 +216,32 @@ fn without_two_comparable_samples_counter_rules_are_inactive_with_the_fix() {
     let mut plain = snapshot_with("host", "host-a", "host-b");
     plain.counters.clear();
     let why = reason(&plain);
-    assert!(why.contains("no kernel counters") && why.contains("--sample 1s"), "{why}");
+    assert!(
+        why.contains("no kernel counters") && why.contains("--sample 1s"),
+        "{why}"
+    );
 
     let mut one = snapshot_with("host", "host-a", "host-b");
     one.counters[0].previous = None;
     let why = reason(&one);
-    assert!(why.contains("rates need two") && why.contains("--state"), "{why}");
+    assert!(
+        why.contains("rates need two") && why.contains("--state"),
+        "{why}"
+    );
 
     let mut rebooted = snapshot_with("host", "host-a", "synflood-b");
     rebooted.counters[0].current.boot_id = Some("another-boot".into());
-    assert!(reason(&rebooted).contains("another boot"), "{}", reason(&rebooted));
+    assert!(
+        reason(&rebooted).contains("another boot"),
+        "{}",
+        reason(&rebooted)
+    );
 
     // After the flood namespace, the host's own (lower) cookie count: as if re-created.
     let mut recreated = snapshot_with("host", "synflood-b", "host-b");
     let ns = &mut recreated.counters[0];
-    ns.previous.as_mut().unwrap().taken_at = ns.current.taken_at - jiff::SignedDuration::from_secs(5);
+    ns.previous.as_mut().unwrap().taken_at =
+        ns.current.taken_at - jiff::SignedDuration::from_secs(5);
     assert!(
         reason(&recreated).contains("went down"),
         "{}",
@@ -249,10 +279,8 @@ fn a_snapshot_taken_with_sample_carries_its_counters_to_another_machine() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let inactive = doc["inactive"].as_array().unwrap();
     assert!(
-        inactive
-            .iter()
-            .any(|i| i["rule"] == "syn-cookies-sent"
-                && i["reason"].as_str().unwrap().contains("no kernel counters")),
+        inactive.iter().any(|i| i["rule"] == "syn-cookies-sent"
+            && i["reason"].as_str().unwrap().contains("no kernel counters")),
         "{inactive:?}"
     );
 }
@@ -260,12 +288,21 @@ fn a_snapshot_taken_with_sample_carries_its_counters_to_another_machine() {
 #[test]
 fn sample_conflicts_with_input() {
     let out = sockaudit()
-        .args(["scan", "--sample", "1s", "--input", "fixtures/snapshots/synflood.json"])
+        .args([
+            "scan",
+            "--sample",
+            "1s",
+            "--input",
+            "fixtures/snapshots/synflood.json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
-    let out = sockaudit().args(["scan", "--sample", "0"]).output().unwrap();
+    let out = sockaudit()
+        .args(["scan", "--sample", "0"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -285,7 +322,11 @@ fn state_keeps_each_namespaces_last_sample_for_the_next_run() {
             .arg(&state)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
     let inactive_counter_rules = |doc: &serde_json::Value| -> Vec<String> {
@@ -327,7 +368,14 @@ fn watch_compares_each_scan_with_the_previous_one_in_memory() {
     let server = Holder::spawn("serve:127.0.0.1:0");
     let port = server.ports[0];
     let mut child = Command::new(sockaudit_path())
-        .args(["watch", "--no-default-rules", "--format", "jsonl", "--rules", &rules])
+        .args([
+            "watch",
+            "--no-default-rules",
+            "--format",
+            "jsonl",
+            "--rules",
+            &rules,
+        ])
         .args(["--count", "3", "--interval", "1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -357,7 +405,10 @@ fn watch_compares_each_scan_with_the_previous_one_in_memory() {
 
 #[test]
 fn rules_explain_counter_prints_the_kind_and_a_rule() {
-    let out = sockaudit().args(["rules", "explain", "counter"]).output().unwrap();
+    let out = sockaudit()
+        .args(["rules", "explain", "counter"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     for heading in [
@@ -373,8 +424,14 @@ fn rules_explain_counter_prints_the_kind_and_a_rule() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("Rule `syn-cookies-sent` (counter kind, severity high)"), "{text}");
-    assert!(text.contains("counter = \"TcpExt.SyncookiesSent\""), "{text}");
+    assert!(
+        text.contains("Rule `syn-cookies-sent` (counter kind, severity high)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("counter = \"TcpExt.SyncookiesSent\""),
+        "{text}"
+    );
 }
 
 #[test]
@@ -386,17 +443,32 @@ fn counter_file_errors_are_reported_in_one_pass() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     for (position, what) in [
-        ("counter-mistakes.toml:5:11", "did you mean `TcpExt.SyncookiesSent`?"),
+        (
+            "counter-mistakes.toml:5:11",
+            "did you mean `TcpExt.SyncookiesSent`?",
+        ),
         ("counter-mistakes.toml:11:12", "is a level or a setting"),
         ("counter-mistakes.toml:11:48", "is listed twice"),
         ("counter-mistakes.toml:12:12", "min-rate -1 must be above 0"),
         ("counter-mistakes.toml:18:13", "must be a number"),
-        ("counter-mistakes.toml:19:17", "`min-base-rate` is the floor of `relative-to`"),
-        ("counter-mistakes.toml:22:6", "counter rule has no threshold"),
+        (
+            "counter-mistakes.toml:19:17",
+            "`min-base-rate` is the floor of `relative-to`",
+        ),
+        (
+            "counter-mistakes.toml:22:6",
+            "counter rule has no threshold",
+        ),
         ("counter-mistakes.toml:24:11", "is not a counter name"),
-        ("counter-mistakes.toml:25:15", "`relative-to` needs `min-ratio`"),
+        (
+            "counter-mistakes.toml:25:15",
+            "`relative-to` needs `min-ratio`",
+        ),
         ("counter-mistakes.toml:26:9", "no sockets to allow"),
-        ("counter-mistakes.toml:29:6", "counter rule has no `counter`"),
+        (
+            "counter-mistakes.toml:29:6",
+            "counter rule has no `counter`",
+        ),
         ("counter-mistakes.toml:32:1", "did you mean `namespace`?"),
     ] {
         let at = stderr
@@ -404,7 +476,9 @@ fn counter_file_errors_are_reported_in_one_pass() {
             .unwrap_or_else(|| panic!("{position} in {stderr}"));
         let before = &stderr[..at];
         let block_start = before.rfind("error:").unwrap_or(0);
-        let block_end = stderr[at..].find("\nerror").map_or(stderr.len(), |i| at + i);
+        let block_end = stderr[at..]
+            .find("\nerror")
+            .map_or(stderr.len(), |i| at + i);
         assert!(
             stderr[block_start..block_end].contains(what),
             "{what} at {position}: {stderr}"
@@ -417,16 +491,19 @@ fn stats_input_reads_what_the_collector_reads() {
     // The CLI and the library read the same copy the same way.
     let doc: serde_json::Value = serde_json::from_slice(
         &sockaudit()
-            .args(["stats", "--format", "json", "--input", "fixtures/counters/host-b"])
+            .args([
+                "stats",
+                "--format",
+                "json",
+                "--input",
+                "fixtures/counters/host-b",
+            ])
             .output()
             .unwrap()
             .stdout,
     )
     .unwrap();
     let lib = sample("host-b");
-    assert_eq!(
-        doc["counters"].as_object().unwrap().len(),
-        lib.values.len()
-    );
+    assert_eq!(doc["counters"].as_object().unwrap().len(), lib.values.len());
     assert_eq!(doc["taken_at"], lib.taken_at.to_string());
 }

@@ -34,7 +34,10 @@ struct Pair {
 }
 
 fn run(args: &[&str]) {
-    let out = Command::new(args[0]).args(&args[1..]).output().expect("runs");
+    let out = Command::new(args[0])
+        .args(&args[1..])
+        .output()
+        .expect("runs");
     assert!(
         out.status.success(),
         "{args:?} failed: {}",
@@ -54,8 +57,19 @@ impl Pair {
         run(&["ip", "netns", "add", &pair.listener]);
         run(&["ip", "netns", "add", &pair.sender]);
         run(&[
-            "ip", "link", "add", &vl, "netns", &pair.listener, "type", "veth", "peer", "name",
-            &vs, "netns", &pair.sender,
+            "ip",
+            "link",
+            "add",
+            &vl,
+            "netns",
+            &pair.listener,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &vs,
+            "netns",
+            &pair.sender,
         ]);
         let l = format!("{LISTENER}/24");
         let s = format!("{SENDER}/24");
@@ -274,7 +288,11 @@ fn syn_flood_with_cookies_is_found_by_the_counter_rule_not_by_syn_recv_sockets()
     let listed: Value = serde_json::from_slice(&list.stdout).unwrap();
     let syn_recv = listed["sockets"].as_array().unwrap().len();
     assert!(syn_recv < 10, "{syn_recv} SYN_RECV sockets");
-    assert!(doc["summary"]["by_state"].get("SYN_RECV").is_none_or(|n| n.as_u64() < Some(10)));
+    assert!(
+        doc["summary"]["by_state"]
+            .get("SYN_RECV")
+            .is_none_or(|n| n.as_u64() < Some(10))
+    );
 
     // The flood stops by itself (bounded), well before this deadline.
     let mut sender = sender;

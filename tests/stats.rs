@@ -21,7 +21,10 @@ fn run(args: &[&str]) -> (Option<i32>, String, String) {
 fn live_text_shows_interfaces_and_the_key_counters() {
     let (code, text, _) = run(&["stats"]);
     assert_eq!(code, Some(0));
-    assert!(text.starts_with("Kernel network counters, namespace host (live)"), "{text}");
+    assert!(
+        text.starts_with("Kernel network counters, namespace host (live)"),
+        "{text}"
+    );
     assert!(text.lines().any(|l| l.starts_with("lo ")), "{text}");
     for name in [
         "Tcp.ActiveOpens",
@@ -55,7 +58,13 @@ fn live_json_holds_every_counter_and_interface() {
 #[test]
 fn interval_prints_one_rate_report_per_interval() {
     let (code, text, _) = run(&[
-        "stats", "--interval", "0.3", "--count", "2", "--format", "json",
+        "stats",
+        "--interval",
+        "0.3",
+        "--count",
+        "2",
+        "--format",
+        "json",
     ]);
     assert_eq!(code, Some(0));
     let docs: Vec<Value> = text
@@ -76,8 +85,15 @@ fn interval_prints_one_rate_report_per_interval() {
     let (code, text, _) = run(&["stats", "--interval", "0.2", "--count", "2"]);
     assert_eq!(code, Some(0));
     assert_eq!(text.matches("Kernel network counters").count(), 2);
-    assert_eq!(text.matches("per second").count(), 2 * 5, "five sections each");
-    assert!(text.contains("\n\nKernel network counters"), "separated by a blank line");
+    assert_eq!(
+        text.matches("per second").count(),
+        2 * 5,
+        "five sections each"
+    );
+    assert!(
+        text.contains("\n\nKernel network counters"),
+        "separated by a blank line"
+    );
 }
 
 #[test]
@@ -152,7 +168,13 @@ fn bad_flags_and_bad_input_exit_2() {
         &["stats", "--interval", "0"],
         &["stats", "--interval", "soon"],
         &["stats", "--format", "xml"],
-        &["stats", "--interval", "1", "--input", "fixtures/counters/host-a"],
+        &[
+            "stats",
+            "--interval",
+            "1",
+            "--input",
+            "fixtures/counters/host-a",
+        ],
         &["stats", "--bogus"],
     ] {
         let (code, stdout, stderr) = run(args);

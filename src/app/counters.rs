@@ -47,8 +47,15 @@ impl CounterPlan {
 /// Reads the scanner's own namespace; a failure is a warning (the rules then say what is
 /// missing), and other systems have no counters at all.
 fn read_own() -> Option<CounterSample> {
+    let started = Instant::now();
     match crate::collect::counters::sample_own_namespace() {
-        Ok(sample) => sample,
+        Ok(sample) => {
+            tracing::debug!(
+                "read the kernel counters in {:.0} µs",
+                started.elapsed().as_secs_f64() * 1e6
+            );
+            sample
+        }
         Err(err) => {
             tracing::warn!("cannot read the kernel counters: {err}");
             None

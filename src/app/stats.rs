@@ -62,10 +62,7 @@ fn saved(args: &StatsArgs, palette: Palette) -> Result<ExitStatus, AppError> {
     let repeating = samples.len() > 1;
     let mut out = String::new();
     let pairs: Vec<(Option<&CounterSample>, &(String, CounterSample))> = if repeating {
-        samples
-            .windows(2)
-            .map(|w| (Some(&w[0].1), &w[1]))
-            .collect()
+        samples.windows(2).map(|w| (Some(&w[0].1), &w[1])).collect()
     } else {
         samples.iter().map(|s| (None, s)).collect()
     };

@@ -34,7 +34,9 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
             Some(arg) => Some(StateFile::open(&state_path(arg))?),
             None => None,
         };
-        let previous = file.as_ref().map_or(&memory.counters, |f| &f.state.counters);
+        let previous = file
+            .as_ref()
+            .map_or(&memory.counters, |f| &f.state.counters);
         let (snapshot, eval) = scanner.scan(previous)?;
         let now = jiff::Timestamp::now();
         let delta = match file {
@@ -42,8 +44,7 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
                 for w in &file.warnings {
                     tracing::warn!("{w}");
                 }
-                let (delta, mut next) =
-                    file.state.advance(&eval.findings, now, args.scan.renotify);
+                let (delta, mut next) = file.state.advance(&eval.findings, now, args.scan.renotify);
                 next.counters = super::counters::latest(&snapshot);
                 file.save(&next)?;
                 delta

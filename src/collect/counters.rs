@@ -35,7 +35,8 @@ pub enum CounterError {
 pub fn sample_own_namespace() -> Result<Option<CounterSample>, CounterError> {
     #[cfg(target_os = "linux")]
     {
-        super::linux::counters::read_counters(&super::linux::counters::own_namespace_dir()).map(Some)
+        super::linux::counters::read_counters(&super::linux::counters::own_namespace_dir())
+            .map(Some)
     }
     #[cfg(not(target_os = "linux"))]
     {

@@ -45,21 +45,42 @@ pub const KEY: &[(&str, &[(&str, &str)])] = &[
             ("Tcp.OutRsts", "resets sent"),
             ("TcpExt.TCPTimeouts", "retransmission timeouts"),
             ("TcpExt.TCPSynRetrans", "SYNs retransmitted"),
-            ("TcpExt.TCPAbortOnData", "connections reset on unexpected data"),
-            ("TcpExt.TCPAbortOnTimeout", "connections dropped after too many retries"),
+            (
+                "TcpExt.TCPAbortOnData",
+                "connections reset on unexpected data",
+            ),
+            (
+                "TcpExt.TCPAbortOnTimeout",
+                "connections dropped after too many retries",
+            ),
         ],
     ),
     (
         "Listen queues and SYN cookies",
         &[
-            ("TcpExt.ListenOverflows", "accept queue full: handshake dropped"),
-            ("TcpExt.ListenDrops", "connections dropped at a listener (overflows included)"),
-            ("TcpExt.SyncookiesSent", "SYN cookies sent (SYN queue full, or syncookies=2)"),
+            (
+                "TcpExt.ListenOverflows",
+                "accept queue full: handshake dropped",
+            ),
+            (
+                "TcpExt.ListenDrops",
+                "connections dropped at a listener (overflows included)",
+            ),
+            (
+                "TcpExt.SyncookiesSent",
+                "SYN cookies sent (SYN queue full, or syncookies=2)",
+            ),
             ("TcpExt.SyncookiesRecv", "valid SYN cookies received back"),
             ("TcpExt.SyncookiesFailed", "invalid SYN cookies received"),
-            ("TcpExt.TCPReqQFullDoCookies", "SYN queue full: answered with a cookie"),
+            (
+                "TcpExt.TCPReqQFullDoCookies",
+                "SYN queue full: answered with a cookie",
+            ),
             ("TcpExt.TCPReqQFullDrop", "SYN queue full: SYN dropped"),
-            ("TcpExt.TCPBacklogDrop", "segments dropped: socket backlog full"),
+            (
+                "TcpExt.TCPBacklogDrop",
+                "segments dropped: socket backlog full",
+            ),
         ],
     ),
     (
@@ -73,7 +94,10 @@ pub const KEY: &[(&str, &[(&str, &str)])] = &[
             ("Udp.SndbufErrors", "datagrams dropped: send buffer full"),
             ("Udp6.InDatagrams", "IPv6 datagrams received"),
             ("Udp6.NoPorts", "IPv6 datagrams to a port nobody listens on"),
-            ("Udp6.RcvbufErrors", "IPv6 datagrams dropped: receive buffer full"),
+            (
+                "Udp6.RcvbufErrors",
+                "IPv6 datagrams dropped: receive buffer full",
+            ),
         ],
     ),
     (

@@ -214,7 +214,11 @@ pub fn render_text(view: &StatsView<'_>, all: bool, palette: Palette) -> String 
             .map(|n| counter_row(cur, prev, n, ""))
             .collect();
         if !rows.is_empty() {
-            let _ = writeln!(out, "\n{}Every other counter{}", palette.bold, palette.reset);
+            let _ = writeln!(
+                out,
+                "\n{}Every other counter{}",
+                palette.bold, palette.reset
+            );
             table(&with_header(rows, prev.is_some()), "  ", true, &mut out);
         }
     } else {
@@ -239,7 +243,10 @@ fn counter_row(
     name: &str,
     what: &str,
 ) -> Vec<String> {
-    let total = cur.values.get(name).map_or_else(String::new, i64::to_string);
+    let total = cur
+        .values
+        .get(name)
+        .map_or_else(String::new, i64::to_string);
     let Some(prev) = prev else {
         return vec![for_terminal(name).into_owned(), total, what.to_string()];
     };

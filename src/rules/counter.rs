@@ -54,7 +54,9 @@ impl CounterRule {
     }
 
     fn applies_to(&self, namespace: &str) -> bool {
-        self.namespaces.as_ref().is_none_or(|g| g.is_match(namespace))
+        self.namespaces
+            .as_ref()
+            .is_none_or(|g| g.is_match(namespace))
     }
 }
 
@@ -75,8 +77,12 @@ pub fn read(
     let before = diags.len();
     if let Some(loc) = reader.value_loc("allow") {
         diags.push(
-            Diag::at(loc, "a counter rule has no sockets to allow", "not for counter rules")
-                .help("raise min-rate, or turn the rule off with [rules.ID] enabled = false"),
+            Diag::at(
+                loc,
+                "a counter rule has no sockets to allow",
+                "not for counter rules",
+            )
+            .help("raise min-rate, or turn the rule off with [rules.ID] enabled = false"),
         );
     }
     let counters = counter_names(reader, "counter", lists, diags);
@@ -106,8 +112,12 @@ pub fn read(
         && let Some(loc) = &anchor
     {
         diags.push(
-            Diag::at(loc.clone(), "counter rule has no `counter`", "add counter = \"...\"")
-                .help("e.g. counter = \"TcpExt.SyncookiesSent\"; `sockaudit stats --all` lists them"),
+            Diag::at(
+                loc.clone(),
+                "counter rule has no `counter`",
+                "add counter = \"...\"",
+            )
+            .help("e.g. counter = \"TcpExt.SyncookiesSent\"; `sockaudit stats --all` lists them"),
         );
     }
     match (&relative_to, table_has("min-ratio")) {
@@ -143,8 +153,12 @@ pub fn read(
         && let Some(loc) = &anchor
     {
         diags.push(
-            Diag::at(loc.clone(), "counter rule has no threshold", "add min-rate = N")
-                .help("min-rate is per second; or relative-to + min-ratio for a share"),
+            Diag::at(
+                loc.clone(),
+                "counter rule has no threshold",
+                "add min-rate = N",
+            )
+            .help("min-rate is per second; or relative-to + min-ratio for a share"),
         );
     }
     if diags.len() > before {
@@ -200,13 +214,17 @@ fn counter_names(
                     "duplicate",
                 )),
                 Ok(()) => out.push(name.clone()),
-                Err((message, help)) => {
-                    diags.push(Diag::at(item.loc, message, "unknown counter").help(help));
+                Err((message, label, help)) => {
+                    diags.push(Diag::at(item.loc, message, label).help(help));
                 }
             },
             Scalar::Int(_) => diags.push(
-                Diag::at(item.loc, format!("`{key}` names counters (strings)"), "not a string")
-                    .help("e.g. \"TcpExt.SyncookiesSent\""),
+                Diag::at(
+                    item.loc,
+                    format!("`{key}` names counters (strings)"),
+                    "not a string",
+                )
+                .help("e.g. \"TcpExt.SyncookiesSent\""),
             ),
         }
     }
@@ -218,12 +236,13 @@ fn counter_names(
 
 /// Accepts a well-formed name the kernel reports, or one this build does not know that is not
 /// a likely typo of one it does (newer kernels add counters); rejects gauges.
-fn check_name(name: &str) -> Result<(), (String, String)> {
+fn check_name(name: &str) -> Result<(), (String, &'static str, String)> {
     let Some((group, rest)) = name.split_once('.').filter(|(g, r)| {
         !g.is_empty() && !r.is_empty() && !r.contains('.') && !r.contains(char::is_whitespace)
     }) else {
         return Err((
             format!("`{name}` is not a counter name"),
+            "not Group.Name",
             "write Group.Name as `sockaudit stats --all` prints it, e.g. TcpExt.SyncookiesSent"
                 .to_string(),
         ));
@@ -231,6 +250,7 @@ fn check_name(name: &str) -> Result<(), (String, String)> {
     if names::is_gauge(name) {
         return Err((
             format!("`{name}` is a level or a setting, not a count: it has no rate"),
+            "no rate",
             "count events instead, e.g. Tcp.ActiveOpens or Tcp.PassiveOpens".to_string(),
         ));
     }
@@ -260,6 +280,7 @@ fn check_name(name: &str) -> Result<(), (String, String)> {
     }
     Err((
         format!("unknown counter `{name}`"),
+        "unknown counter",
         format!("did you mean `{suggestion}`?"),
     ))
 }
@@ -317,7 +338,8 @@ fn fires(rule: &CounterRule, e: &CounterEvidence) -> bool {
     let ratio_ok = match rule.min_ratio {
         None => true,
         Some(min) => {
-            e.base_rate.is_some_and(|b| b > 0.0 && b >= rule.min_base_rate)
+            e.base_rate
+                .is_some_and(|b| b > 0.0 && b >= rule.min_base_rate)
                 && e.ratio.is_some_and(|r| r >= min)
         }
     };
@@ -327,11 +349,10 @@ fn fires(rule: &CounterRule, e: &CounterEvidence) -> bool {
 /// Why the rule cannot check anything in this snapshot, if it cannot: no counters, one
 /// sample only, or no rate in any namespace it applies to.
 pub fn missing_data(rule: &CounterRule, snapshot: &Snapshot) -> Option<String> {
-    // A saved snapshot keeps `source = "live"`, so the advice covers both cases.
-    let how = "scan with --sample 1s (waits 1 s), or with --state to compare with the previous run; snapshots carry counters when saved with --sample (docs/counters.md)";
     if snapshot.counters.is_empty() {
         return Some(if cfg!(target_os = "linux") || snapshot.source != "live" {
-            format!("no kernel counters in this scan: {how}")
+            // A saved snapshot keeps `source = "live"`: the advice fits both.
+            "no kernel counters in this input: they are sampled live with --sample 1s or --state (docs/counters.md)".to_string()
         } else {
             "kernel counters are read on Linux only".to_string()
         });
@@ -352,7 +373,7 @@ pub fn missing_data(rule: &CounterRule, snapshot: &Snapshot) -> Option<String> {
     Some(match first_reason {
         None => "no network namespace in the input matches its `namespace`".to_string(),
         Some((_, NoRate::NoPrevious)) => {
-            "one sample of the kernel counters, rates need two: with --state the next run compares with this one; or scan with --sample 1s (docs/counters.md)".to_string()
+            "one kernel counter sample, rates need two: with --state the next run compares with this one, or use --sample 1s (docs/counters.md)".to_string()
         }
         Some((namespace, why)) => format!("no rate in namespace {namespace} this run: {why}"),
     })
@@ -440,22 +461,30 @@ mod tests {
     fn names_are_checked_for_typos_but_new_counters_pass() {
         assert!(check_name("TcpExt.SyncookiesSent").is_ok());
         assert!(check_name("IcmpMsg.OutType8").is_ok());
-        let (msg, help) = check_name("TcpExt.SyncookieSent").unwrap_err();
+        let (msg, _, help) = check_name("TcpExt.SyncookieSent").unwrap_err();
         assert_eq!(msg, "unknown counter `TcpExt.SyncookieSent`");
         assert_eq!(help, "did you mean `TcpExt.SyncookiesSent`?");
-        let (_, help) = check_name("tcpext.syncookiessent").unwrap_err();
+        let (_, _, help) = check_name("tcpext.syncookiessent").unwrap_err();
         assert_eq!(help, "did you mean `TcpExt.SyncookiesSent`?");
-        let (_, help) = check_name("TcpEx.ListenDrops").unwrap_err();
+        let (_, _, help) = check_name("TcpEx.ListenDrops").unwrap_err();
         assert_eq!(help, "did you mean `TcpExt.ListenDrops`?");
-        let (_, help) = check_name("TcpExt.syncookiessent").unwrap_err();
+        let (_, _, help) = check_name("TcpExt.syncookiessent").unwrap_err();
         assert_eq!(help, "did you mean `TcpExt.SyncookiesSent`?");
         // A counter a newer kernel may add, not near any known name: accepted.
         assert!(check_name("TcpExt.TCPSomethingBrandNew").is_ok());
         assert!(check_name("FutureExt.Thing").is_ok());
-        assert!(check_name("Tcp.CurrEstab").unwrap_err().0.contains("not a count"));
+        assert!(
+            check_name("Tcp.CurrEstab")
+                .unwrap_err()
+                .0
+                .contains("not a count")
+        );
         for bad in ["SyncookiesSent", "Tcp.", ".X", "A.B.C", "Tcp.Active Opens"] {
             assert!(
-                check_name(bad).unwrap_err().0.contains("not a counter name"),
+                check_name(bad)
+                    .unwrap_err()
+                    .0
+                    .contains("not a counter name"),
                 "{bad}"
             );
         }

@@ -61,13 +61,15 @@ pub fn read_counters(proc_net_dir: &Path) -> Result<CounterSample, CounterError>
             let boot_id = read_text(&proc_net_dir.join("boot_id"))?.map(|s| s.trim().to_string());
             let taken_path = proc_net_dir.join("taken_at");
             let taken_at = match read_text(&taken_path)? {
-                Some(text) => text.trim().parse::<jiff::Timestamp>().map_err(|e| {
-                    CounterError::Parse {
-                        path: taken_path.clone(),
-                        line: 1,
-                        message: format!("not an RFC 3339 time: {e}"),
-                    }
-                })?,
+                Some(text) => {
+                    text.trim()
+                        .parse::<jiff::Timestamp>()
+                        .map_err(|e| CounterError::Parse {
+                            path: taken_path.clone(),
+                            line: 1,
+                            message: format!("not an RFC 3339 time: {e}"),
+                        })?
+                }
                 None => modified(&snmp_path).unwrap_or(now),
             };
             (taken_at, boot_id, None)
@@ -135,13 +137,20 @@ fn value(text: &str) -> Result<Option<i64>, String> {
 /// group, both starting with `Group:`.
 pub fn parse_pairs(path: &Path, text: &str) -> Result<BTreeMap<String, i64>, CounterError> {
     let mut out = BTreeMap::new();
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     while let Some((n, header)) = lines.next() {
         let (group, names) = header
             .split_once(':')
             .ok_or_else(|| parse_error(path, n + 1, "expected `Group: names...`".into()))?;
         let (m, values) = lines.next().ok_or_else(|| {
-            parse_error(path, n + 1, format!("`{group}` has names but no values line"))
+            parse_error(
+                path,
+                n + 1,
+                format!("`{group}` has names but no values line"),
+            )
         })?;
         let (group2, values) = values
             .split_once(':')
@@ -283,7 +292,11 @@ mod tests {
         let d = crate::counters::delta_between(&a, &b, "Tcp.ActiveOpens").unwrap();
         assert_eq!(d.current - d.previous, 150, "150 loopback connections");
         let d = crate::counters::delta_between(&a, &b, "Udp.NoPorts").unwrap();
-        assert_eq!(d.current - d.previous, 40, "40 datagrams to the discard port");
+        assert_eq!(
+            d.current - d.previous,
+            40,
+            "40 datagrams to the discard port"
+        );
         assert!(d.rate > 8.0 && d.rate < 9.0, "40 in 4.7 s: {}", d.rate);
     }
 
@@ -306,7 +319,10 @@ mod tests {
         let err = parse_pairs(p, "Tcp: A B\nTcp: 1\n").unwrap_err();
         assert_eq!(err.to_string(), "snmp:2: `Tcp` has 2 names but 1 values");
         let err = parse_pairs(p, "Tcp: A\nUdp: 1\n").unwrap_err();
-        assert!(err.to_string().starts_with("snmp:2: values of `Udp`"), "{err}");
+        assert!(
+            err.to_string().starts_with("snmp:2: values of `Udp`"),
+            "{err}"
+        );
         let err = parse_pairs(p, "Tcp: A\n").unwrap_err();
         assert!(err.to_string().contains("no values line"), "{err}");
         let err = parse_pairs(p, "Tcp: A\nTcp: x\n").unwrap_err();
