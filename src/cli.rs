@@ -73,6 +73,7 @@ Examples:
   sockaudit scan --format json -o scan.json   JSON report (docs/json.md), written atomically
   sockaudit scan --rules site.toml --fail-on medium
   sockaudit scan --input web1.json            scan a saved snapshot
+  sockaudit scan --sample 1s                  also check kernel counters (SYN cookies, drops) over 1 s
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, rule or input error.")]
     Scan(ScanArgs),
