@@ -470,6 +470,8 @@ fn counter_file_errors_are_reported_in_one_pass() {
             "counter rule has no `counter`",
         ),
         ("counter-mistakes.toml:32:1", "did you mean `namespace`?"),
+        ("counter-mistakes.toml:37:11", "`counter` is empty"),
+        ("counter-mistakes.toml:38:15", "`relative-to` is empty"),
     ] {
         let at = stderr
             .find(position)

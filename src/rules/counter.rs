@@ -120,15 +120,19 @@ pub fn read(
             .help("e.g. counter = \"TcpExt.SyncookiesSent\"; `sockaudit stats --all` lists them"),
         );
     }
-    match (&relative_to, table_has("min-ratio")) {
-        (Some(_), false) => push_at(
+    // An empty or invalid `relative-to` has its own diagnostic.
+    match (
+        relative_to.is_some() || table_has("relative-to"),
+        table_has("min-ratio"),
+    ) {
+        (true, false) => push_at(
             reader.value_loc("relative-to"),
             "`relative-to` needs `min-ratio`",
             "no ratio to compare",
             "add min-ratio = 0.05 (5 %)",
             diags,
         ),
-        (None, true) => push_at(
+        (false, true) => push_at(
             reader.value_loc("min-ratio"),
             "`min-ratio` needs `relative-to`",
             "a ratio of what?",
@@ -137,7 +141,7 @@ pub fn read(
         ),
         _ => {}
     }
-    if relative_to.is_none() && table_has("min-base-rate") {
+    if !table_has("relative-to") && table_has("min-base-rate") {
         push_at(
             reader.value_loc("min-base-rate"),
             "`min-base-rate` is the floor of `relative-to`'s rate",
@@ -203,7 +207,17 @@ fn counter_names(
     lists: &Lists,
     diags: &mut Vec<Diag>,
 ) -> Option<Vec<String>> {
+    let loc = reader.value_loc(key);
     let items = reader.items(key, diags)?;
+    if items.is_empty()
+        && let Some(loc) = loc
+    {
+        diags.push(
+            Diag::at(loc, format!("`{key}` is empty"), "no counters")
+                .help("name at least one counter, e.g. \"TcpExt.SyncookiesSent\""),
+        );
+        return None;
+    }
     let mut out = Vec::new();
     for item in lists.expand(&items, diags) {
         match &item.value {
