@@ -100,6 +100,7 @@ fn main() {
         routes: None,
         namespaces: Vec::new(),
         deep: None,
+        counters: Vec::new(),
     };
 
     let mut feeds = BTreeMap::new();

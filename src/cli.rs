@@ -13,6 +13,7 @@ Examples:
   sockaudit snapshot -o host.json      save the table to audit elsewhere
   sockaudit list --input host.json     read a saved snapshot instead of this machine
   sockaudit scan --input netstat.txt   audit a netstat/ss/lsof/TCPView capture (docs/import.md)
+  sockaudit stats --interval 5         kernel counters per second, like netstat -s (docs/counters.md)
 
 Exit status: 0 ok, 1 findings at or above --fail-on (scan), 2 usage, config or input error.
 sockaudit only reads: it never kills processes or closes connections.";
@@ -72,6 +73,7 @@ Examples:
   sockaudit scan --format json -o scan.json   JSON report (docs/json.md), written atomically
   sockaudit scan --rules site.toml --fail-on medium
   sockaudit scan --input web1.json            scan a saved snapshot
+  sockaudit scan --sample 1s                  also check kernel counters (SYN cookies, drops) over 1 s
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, rule or input error.")]
     Scan(ScanArgs),
@@ -101,6 +103,18 @@ Examples:
 
 Exit status: 0 ok, 2 unsupported here, unreadable or unrecognised input.")]
     Routes(RoutesArgs),
+    /// Show the kernel's network counters, like `netstat -s`, `netstat -e` and `ip -s link`:
+    /// totals, or per-second rates with --interval.
+    #[command(after_help = "\
+Examples:
+  sockaudit stats                         key TCP/UDP/IP counters and every interface
+  sockaudit stats --all                   every counter the kernel reports
+  sockaudit stats --interval 5            rates every 5 s until Ctrl-C (SYN cookies, drops...)
+  sockaudit stats --interval 1 --count 10 --format json   ten JSON lines of 1-second rates
+  sockaudit stats --input before/ --input after/   rates between two saved copies of /proc/net
+
+Exit status: 0 ok, 2 unreadable or invalid input, or not Linux (docs/counters.md).")]
+    Stats(StatsArgs),
     /// Print a shell completion script (bash, zsh or fish) to stdout.
     #[command(after_help = "\
 Install (the Debian package already does):
@@ -348,6 +362,10 @@ pub struct ScanArgs {
     /// docs/operations.md for cron). Also `[notify] enabled = true` in a rule file.
     #[arg(long)]
     pub notify: bool,
+    /// Read the kernel counters, collect, and read them again DURATION after the first read
+    /// (e.g. 1s), so counter rules (SYN cookies, listen drops) have a rate this run.
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval, conflicts_with = "input")]
+    pub sample: Option<Duration>,
 }
 
 /// `rules` subcommands.
@@ -515,6 +533,42 @@ pub struct SnapshotArgs {
     /// created or checked from the snapshot elsewhere (docs/routes.md).
     #[arg(long, conflicts_with = "input")]
     pub routes: bool,
+    /// Also record the kernel counters twice, DURATION apart (Linux), so counter rules can
+    /// check the snapshot elsewhere (docs/counters.md).
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval, conflicts_with = "input")]
+    pub sample: Option<Duration>,
+}
+
+/// Output formats of `stats`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    /// Aligned tables for a person.
+    Text,
+    /// JSON (docs/json.md); one compact document per line with --interval.
+    Json,
+}
+
+/// Arguments of `stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Every counter the kernel reports (text), not only the key ones.
+    #[arg(long)]
+    pub all: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
+    pub format: StatsFormat,
+    /// Show per-second rates every interval (seconds, or 500ms, 5s, 1m), like `netstat -s`
+    /// run twice and subtracted.
+    #[arg(long, value_name = "SECS", value_parser = parse_interval, conflicts_with = "input")]
+    pub interval: Option<Duration>,
+    /// Stop after N intervals (with --interval; default: until interrupted).
+    #[arg(long, value_name = "N", requires = "interval")]
+    pub count: Option<u64>,
+    /// Read a saved copy of /proc/net (a directory with snmp, netstat, snmp6, dev and optional
+    /// boot_id and taken_at files) instead of this machine. Repeatable: rates between
+    /// consecutive copies.
+    #[arg(long, value_name = "DIR")]
+    pub input: Vec<PathBuf>,
 }
 
 /// Shells `completions` writes scripts for.

@@ -221,6 +221,9 @@ fn missing_capability(rule: &Rule, caps: &Capabilities, snapshot: &Snapshot) -> 
             "needs the hidden-socket check: run `sockaudit scan --deep` as root on the machine itself (docs/deep.md)".to_string(),
         );
     }
+    if let Body::Counter(counter) = &rule.body {
+        return crate::rules::counter::missing_data(counter, snapshot);
+    }
     if let Some(fact) = needed_facts(rule)
         .into_iter()
         .find(|f| fact_missing(*f, snapshot))
@@ -271,9 +274,18 @@ fn fact_missing(fact: Fact, snapshot: &Snapshot) -> bool {
                 .any(|s| s.listen.as_ref().is_some_and(|l| l.backlog.is_some())))
 }
 
-/// Whether a rule waits only for an opt-in check the run did not ask for.
+/// Whether a rule waits only for something the run did not ask for: the hidden-socket check
+/// (`--deep`), or a second counter sample (`--sample`, or the next run with `--state`).
 fn needs_opt_in(rule: &Rule, snapshot: &Snapshot) -> bool {
-    matches!(rule.body, Body::Hidden(_)) && snapshot.deep.is_none()
+    match &rule.body {
+        Body::Hidden(_) => snapshot.deep.is_none(),
+        Body::Counter(counter) => snapshot
+            .counters
+            .iter()
+            .filter(|ns| counter.applies_to(&ns.namespace))
+            .all(|ns| ns.previous.is_none()),
+        _ => false,
+    }
 }
 
 /// The process facts a rule needs to decide anything.
@@ -317,7 +329,7 @@ fn needed_facts(rule: &Rule) -> Vec<Fact> {
             facts
         }
         Body::Hidden(b) => selector_facts(&b.selector),
-        Body::Drift(_) => Vec::new(),
+        Body::Drift(_) | Body::Counter(_) => Vec::new(),
     }
 }
 
@@ -382,6 +394,7 @@ pub fn evaluate(
             Body::Process(body) => crate::rules::process::evaluate(&run, body, &ctx, &mut findings),
             Body::Drift(body) => crate::rules::drift::evaluate(&run, body, &ctx, &mut findings),
             Body::Hidden(body) => crate::rules::hidden::evaluate(&run, body, &ctx, &mut findings),
+            Body::Counter(body) => crate::rules::counter::evaluate(&run, body, &ctx, &mut findings),
         }
     }
     let mut findings = merge_and_sort(findings);

@@ -122,6 +122,7 @@ impl SocketFilter {
             routes: snapshot.routes.clone(),
             namespaces: snapshot.namespaces.clone(),
             deep: snapshot.deep.clone(),
+            counters: snapshot.counters.clone(),
         };
         out.recount_coverage();
         out

@@ -71,17 +71,20 @@ pub enum RuleKind {
     Baseline,
     /// `[[hidden]]`: sockets one view of the kernel's table hides (`scan --deep`).
     Hidden,
+    /// `[[counter]]`: a kernel counter rising too fast.
+    Counter,
 }
 
 impl RuleKind {
     /// Every kind.
-    pub const ALL: [RuleKind; 6] = [
+    pub const ALL: [RuleKind; 7] = [
         RuleKind::Listen,
         RuleKind::Flood,
         RuleKind::Remote,
         RuleKind::Process,
         RuleKind::Baseline,
         RuleKind::Hidden,
+        RuleKind::Counter,
     ];
 
     /// The table-array name in rule files.
@@ -93,6 +96,7 @@ impl RuleKind {
             RuleKind::Process => "process",
             RuleKind::Baseline => "baseline",
             RuleKind::Hidden => "hidden",
+            RuleKind::Counter => "counter",
         }
     }
 }
@@ -122,6 +126,9 @@ pub struct Evidence {
     /// The neighbour (ARP/NDP) entries behind a gateway MAC finding; omitted when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub neighbours: Vec<crate::routes::Neighbour>,
+    /// The counter samples behind a counter finding; omitted otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counters: Option<crate::counters::CounterEvidence>,
 }
 
 impl Evidence {

@@ -10,6 +10,7 @@ pub mod atomic;
 pub mod baseline;
 pub mod cli;
 pub mod collect;
+pub mod counters;
 pub mod engine;
 pub mod enrich;
 pub mod escape;

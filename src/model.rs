@@ -562,6 +562,11 @@ pub struct Snapshot {
     /// The hidden-socket cross-check, when `--deep` ran it (Linux).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deep: Option<deep::DeepCheck>,
+    /// Kernel network counters per network namespace (docs/counters.md), when they were read:
+    /// only when a counter rule or a command needs them. Absent otherwise, so snapshots without
+    /// counters keep their exact JSON.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counters: Vec<crate::counters::NamespaceCounters>,
 }
 
 impl Snapshot {

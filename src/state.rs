@@ -48,6 +48,11 @@ pub struct State {
     pub updated_at: Option<jiff::Timestamp>,
     /// Present findings by `rule:fingerprint`.
     pub findings: BTreeMap<String, Seen>,
+    /// The last kernel counter sample of each network namespace, by label, for counter rules
+    /// to compare with next run (absent in files written before counters, and when no counter
+    /// rule ran).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub counters: BTreeMap<String, crate::counters::CounterSample>,
 }
 
 /// What changed since the last run.
@@ -68,7 +73,8 @@ fn key(f: &Finding) -> String {
 }
 
 impl State {
-    /// Compares this run's findings with the state and returns the delta and the next state.
+    /// Compares this run's findings with the state and returns the delta and the next state
+    /// (without counters: the caller stores this run's samples).
     pub fn advance(
         &self,
         findings: &[Finding],
@@ -79,6 +85,7 @@ impl State {
             schema_version: STATE_VERSION,
             updated_at: Some(now),
             findings: BTreeMap::new(),
+            counters: BTreeMap::new(),
         };
         let mut delta = Delta::default();
         for f in findings {

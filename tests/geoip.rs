@@ -344,7 +344,7 @@ fn feeds_activate_the_blocklist_rule_and_report_bad_lines() {
     assert_eq!(peers, ["8.8.4.4", "45.9.148.3"]);
     assert_eq!(hits[0]["remote"]["feeds"], serde_json::json!(["blocklist"]));
     // Both blocklist rules now have their feed (others may still wait for other data: the
-    // fixture has no queue sizes, and --deep did not run).
+    // fixture has no queue sizes and no counter samples, and --deep did not run).
     assert!(
         !doc["inactive"]
             .as_array()

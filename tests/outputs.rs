@@ -109,10 +109,11 @@ fn prometheus_output_passes_promtool() {
 fn junit_is_xml_with_a_case_per_rule_and_a_failure_per_finding() {
     let text = stdout(&["scan", "--format", "junit", "--input", HOSTILE]);
     // 13 rules run: backdoor-port has 2 findings, masquerade 2, exe-in-temp 1 (5 failing
-    // cases), the 10 others pass; the 2 blocklist rules, hidden-socket (no --deep) and
-    // accept-queue-full (the fixture has no queue sizes) are inactive (skipped).
+    // cases), the 10 others pass; the 2 blocklist rules, hidden-socket (no --deep),
+    // accept-queue-full (the fixture has no queue sizes) and the 4 counter rules (no counter
+    // samples) are inactive (skipped).
     assert!(
-        text.contains("<testsuites tests=\"19\" failures=\"5\" skipped=\"4\">"),
+        text.contains("<testsuites tests=\"23\" failures=\"5\" skipped=\"8\">"),
         "{text}"
     );
     assert!(text.contains("&lt;b&gt;x&lt;/b&gt; &amp; co"), "{text}");
@@ -141,9 +142,9 @@ fn junit_is_xml_with_a_case_per_rule_and_a_failure_per_finding() {
             .unwrap();
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     };
-    assert_eq!(count("count(//testcase)"), "19");
+    assert_eq!(count("count(//testcase)"), "23");
     assert_eq!(count("count(//failure)"), "5");
-    assert_eq!(count("count(//skipped)"), "4");
+    assert_eq!(count("count(//skipped)"), "8");
 }
 
 #[test]

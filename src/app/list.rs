@@ -1,6 +1,6 @@
 //! `sockaudit list`: the netstat / TCPView view.
 
-use super::{AppError, ExitStatus, collect_each, input_with, print};
+use super::{AppError, ExitStatus, collect_each, input_with, print, repeat};
 use crate::cli::{ListArgs, ListFormat};
 use crate::collect::LiveOptions;
 use crate::filter::SocketFilter;
@@ -46,8 +46,7 @@ pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> 
     // by a blank line, JSON is one compact document per line (JSON Lines).
     let repeating = args.interval.is_some() || args.capture.all_blocks;
     let mut iteration: u64 = 0;
-    let mut rounds: u64 = 0;
-    loop {
+    repeat(args.interval, args.count, || {
         collect_each(&input, &mut |snapshot| {
             let snapshot = filter.apply(&snapshot);
             let enrichment = enricher.as_ref().map(|e| e.enrich(&snapshot));
@@ -68,14 +67,8 @@ pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> 
             print(&text)?;
             iteration += 1;
             Ok(())
-        })?;
-        rounds += 1;
-        let Some(interval) = args.interval else { break };
-        if args.count.is_some_and(|n| rounds >= n) {
-            break;
-        }
-        std::thread::sleep(interval);
-    }
+        })
+    })?;
     Ok(ExitStatus::Clean)
 }
 

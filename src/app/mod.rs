@@ -2,6 +2,7 @@
 //! choosing inputs and outputs.
 
 mod baseline;
+mod counters;
 mod list;
 mod ops;
 mod routes;
@@ -9,6 +10,7 @@ mod rules;
 mod scan;
 mod scan_blocks;
 mod snapshot;
+mod stats;
 mod watch;
 
 use std::path::Path;
@@ -54,6 +56,9 @@ pub enum AppError {
     /// The routing table could not be read live, or a route capture could not be imported.
     #[error(transparent)]
     Routes(#[from] RoutesError),
+    /// Kernel counters could not be read (`stats`).
+    #[error(transparent)]
+    Counters(#[from] crate::collect::counters::CounterError),
     /// A command-line value is wrong in a way clap cannot check.
     #[error("{0}")]
     Usage(String),
@@ -70,6 +75,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, AppError> {
         Command::Baseline(command) => baseline::run(&command, color),
         Command::Watch(args) => watch::run(&args),
         Command::Routes(args) => routes::run(&args, color),
+        Command::Stats(args) => stats::run(&args, color),
         Command::Completions(args) => ops::completions(&args),
         Command::Man(args) => ops::man(&args),
     }
@@ -154,6 +160,27 @@ fn warn_coverage(snapshot: &Snapshot) {
             coverage.unattributed.permission,
             coverage.unreadable_processes
         );
+    }
+}
+
+/// Runs `round` once; with `interval`, again every interval until `count` rounds (default:
+/// until interrupted), like `netstat -on 5` (`list --interval`, `stats --interval`).
+fn repeat(
+    interval: Option<std::time::Duration>,
+    count: Option<u64>,
+    mut round: impl FnMut() -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    let mut rounds: u64 = 0;
+    loop {
+        round()?;
+        rounds += 1;
+        let Some(interval) = interval else {
+            return Ok(());
+        };
+        if count.is_some_and(|n| rounds >= n) {
+            return Ok(());
+        }
+        std::thread::sleep(interval);
     }
 }
 

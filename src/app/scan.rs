@@ -42,6 +42,8 @@ pub(super) struct Scanner {
     /// Where sockets come from.
     pub input: Input,
     strict: bool,
+    /// When kernel counters are read (src/app/counters.rs).
+    pub counters: super::counters::CounterPlan,
 }
 
 impl Scanner {
@@ -69,27 +71,40 @@ impl Scanner {
         if !needs_owners {
             tracing::info!("no rule or output needs process facts: skipping the /proc walk");
         }
+        let input = super::input_with(
+            args.input.as_deref(),
+            args.capture.options(args.strict),
+            LiveOptions {
+                // The hidden-socket check attributes what it finds.
+                attribute: needs_owners || args.deep.deep,
+                namespaces: args.namespaces.choice(),
+                deep: args.deep.deep,
+                probe_ports: args.deep.probe_ports,
+            },
+        );
+        let counters = super::counters::CounterPlan::for_scan(
+            &input,
+            crate::rules::counter::needed(&rules),
+            args.sample,
+            args.state.is_some(),
+        );
         Ok(Scanner {
             rules,
             enricher,
-            input: super::input_with(
-                args.input.as_deref(),
-                args.capture.options(args.strict),
-                LiveOptions {
-                    // The hidden-socket check attributes what it finds.
-                    attribute: needs_owners || args.deep.deep,
-                    namespaces: args.namespaces.choice(),
-                    deep: args.deep.deep,
-                    probe_ports: args.deep.probe_ports,
-                },
-            ),
+            input,
             strict: args.strict,
+            counters,
         })
     }
 
-    /// One collection and evaluation.
-    pub fn scan(&self) -> Result<(Snapshot, Evaluation), AppError> {
-        let mut snapshot = collect(&self.input)?;
+    /// One collection and evaluation; counter rules compare with `previous` samples (from
+    /// `--state` or the previous `watch` scan) where the collection has no earlier one.
+    pub fn scan(
+        &self,
+        previous: &std::collections::BTreeMap<String, crate::counters::CounterSample>,
+    ) -> Result<(Snapshot, Evaluation), AppError> {
+        let mut snapshot = super::counters::collect_with(self.counters, || collect(&self.input))?;
+        super::counters::attach_previous(&mut snapshot, previous);
         // A baseline that records routes needs the live routing table too (docs/routes.md).
         let needs = crate::rules::drift::route_needs(&self.rules);
         super::routes::attach(&mut snapshot, &self.input, needs);
@@ -225,16 +240,28 @@ pub(super) fn run(args: &ScanArgs, color: bool) -> Result<ExitStatus, AppError> 
     if args.capture.all_blocks {
         return super::scan_blocks::run(args, color, &scanner);
     }
+    // With --state, only what changed is reported. The state is read before the scan (counter
+    // rules compare with the previous run's samples), and its lock is held until the report is
+    // out.
+    let state_file = match &args.state {
+        Some(arg) => {
+            let path = state_path(arg);
+            let file = StateFile::open(&path)?;
+            Some((path, file))
+        }
+        None => None,
+    };
+    let no_previous = std::collections::BTreeMap::new();
+    let previous = state_file
+        .as_ref()
+        .map_or(&no_previous, |(_, file)| &file.state.counters);
     let started = std::time::Instant::now();
-    let (snapshot, mut eval) = scanner.scan()?;
+    let (snapshot, mut eval) = scanner.scan(previous)?;
     let duration_seconds = started.elapsed().as_secs_f64();
     let all = eval.clone();
-    // With --state, only what changed is reported; the lock is held until the report is out.
     let mut state_guard = None;
     let mut note = None;
-    if let Some(arg) = &args.state {
-        let path = state_path(arg);
-        let file = StateFile::open(&path)?;
+    if let Some((path, file)) = state_file {
         for w in &file.warnings {
             tracing::warn!("{w}");
             eval.warnings.push(Warning {
@@ -242,9 +269,10 @@ pub(super) fn run(args: &ScanArgs, color: bool) -> Result<ExitStatus, AppError> 
                 message: w.clone(),
             });
         }
-        let (delta, next) =
+        let (delta, mut next) =
             file.state
                 .advance(&eval.findings, jiff::Timestamp::now(), args.renotify);
+        next.counters = super::counters::latest(&snapshot);
         file.save(&next)?;
         eval.findings = delta.report;
         note = Some(StateNote {

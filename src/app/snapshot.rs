@@ -19,7 +19,13 @@ pub(super) fn run(args: &SnapshotArgs) -> Result<ExitStatus, AppError> {
     if args.capture.all_blocks {
         return all_blocks(args, &input);
     }
-    let mut snapshot = collect(&input)?;
+    // --sample: the counters twice, around the collection, so counter rules can check the
+    // file elsewhere (clap refuses it with --input).
+    let plan = super::counters::CounterPlan {
+        read: args.sample.is_some(),
+        sample: args.sample,
+    };
+    let mut snapshot = super::counters::collect_with(plan, || collect(&input))?;
     if args.routes {
         super::routes::attach_all(&mut snapshot, &input, "the snapshot has no routes");
     }

@@ -11,7 +11,13 @@ use crate::escape::for_terminal;
 use crate::state::{State, StateFile};
 
 pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
-    let scanner = Scanner::new(&args.scan)?;
+    let mut scanner = Scanner::new(&args.scan)?;
+    // Each scan's counters are the next one's previous sample (kept in memory, or in --state).
+    if crate::rules::counter::needed(&scanner.rules)
+        && matches!(scanner.input, crate::collect::Input::Live(_))
+    {
+        scanner.counters.read = true;
+    }
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
@@ -23,20 +29,29 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
     let mut worst_failed = false;
     while !stop.load(Ordering::SeqCst) {
         let started = Instant::now();
-        let (snapshot, eval) = scanner.scan()?;
+        // The state is read before the scan: counter rules compare with its samples.
+        let file = match &args.scan.state {
+            Some(arg) => Some(StateFile::open(&state_path(arg))?),
+            None => None,
+        };
+        let previous = file
+            .as_ref()
+            .map_or(&memory.counters, |f| &f.state.counters);
+        let (snapshot, eval) = scanner.scan(previous)?;
         let now = jiff::Timestamp::now();
-        let delta = match &args.scan.state {
-            Some(arg) => {
-                let file = StateFile::open(&state_path(arg))?;
+        let delta = match file {
+            Some(file) => {
                 for w in &file.warnings {
                     tracing::warn!("{w}");
                 }
-                let (delta, next) = file.state.advance(&eval.findings, now, args.scan.renotify);
+                let (delta, mut next) = file.state.advance(&eval.findings, now, args.scan.renotify);
+                next.counters = super::counters::latest(&snapshot);
                 file.save(&next)?;
                 delta
             }
             None => {
-                let (delta, next) = memory.advance(&eval.findings, now, args.scan.renotify);
+                let (delta, mut next) = memory.advance(&eval.findings, now, args.scan.renotify);
+                next.counters = super::counters::latest(&snapshot);
                 memory = next;
                 delta
             }

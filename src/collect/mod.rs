@@ -5,6 +5,7 @@
 //! captures from another machine. All return the same plain data, so the rest of the pipeline
 //! never knows where it came from.
 
+pub mod counters;
 pub mod docker_proxy;
 pub mod file;
 pub mod import;

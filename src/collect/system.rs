@@ -106,6 +106,8 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
         routes: None,
         namespaces,
         deep,
+        // Read separately, and only when needed (src/app/counters.rs).
+        counters: Vec::new(),
     };
     snapshot.recount_coverage();
     Ok(snapshot)

@@ -8,6 +8,7 @@ pub mod notify;
 pub mod prometheus;
 pub mod routes;
 pub mod scan;
+pub mod stats;
 pub mod style;
 
 use std::io::{self, Write};

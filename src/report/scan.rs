@@ -253,6 +253,9 @@ pub fn render_text(
             if f.evidence.count > 1 {
                 let _ = write!(detail, "{} sockets; ", f.evidence.count);
             }
+            if let Some(counters) = &f.evidence.counters {
+                let _ = write!(detail, "{}; ", super::stats::evidence_line(counters));
+            }
             let _ = write!(detail, "rule at {}", f.origin);
             let _ = writeln!(out, "      {}{detail}{}", palette.dim, palette.reset);
         }

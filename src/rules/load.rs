@@ -9,7 +9,7 @@ use super::diag::{Diag, Loc, Sources, did_you_mean, render};
 use super::reader::{Scalar, TableReader};
 use super::spec::Lists;
 use super::{
-    ALLOW_KEYS, Body, Rule, RuleSet, builtin, flood, hidden, listen, process, read_allow,
+    ALLOW_KEYS, Body, Rule, RuleSet, builtin, counter, flood, hidden, listen, process, read_allow,
     read_common, remote,
 };
 use crate::finding::{RuleKind, Severity};
@@ -70,8 +70,8 @@ pub struct RuleErrors {
 
 /// Top-level keys of a rule file.
 const TOP_KEYS: &[&str] = &[
-    "lists", "listen", "flood", "remote", "process", "hidden", "allow", "rules", "geoip", "feeds",
-    "baseline", "notify",
+    "lists", "listen", "flood", "remote", "process", "hidden", "counter", "allow", "rules",
+    "geoip", "feeds", "baseline", "notify",
 ];
 /// Keys of the `[notify]` table.
 const NOTIFY_KEYS: &[&str] = &["enabled", "timeout-seconds"];
@@ -217,12 +217,13 @@ pub fn load(sources: &RuleSources) -> Result<RuleSet, RuleErrors> {
                         }
                     }
                 }
-                "listen" | "flood" | "remote" | "process" | "hidden" => {
+                "listen" | "flood" | "remote" | "process" | "hidden" | "counter" => {
                     let kind = match key {
                         "listen" => RuleKind::Listen,
                         "flood" => RuleKind::Flood,
                         "remote" => RuleKind::Remote,
                         "hidden" => RuleKind::Hidden,
+                        "counter" => RuleKind::Counter,
                         _ => RuleKind::Process,
                     };
                     for table in tables_of(item, key, key_loc.clone(), &mut diags) {
@@ -739,6 +740,7 @@ fn read_rule(
         RuleKind::Remote => (remote::KEYS, "a [[remote]] rule"),
         RuleKind::Process => (process::KEYS, "a [[process]] rule"),
         RuleKind::Hidden => (hidden::KEYS, "a [[hidden]] rule"),
+        RuleKind::Counter => (counter::KEYS, "a [[counter]] rule"),
         RuleKind::Baseline => return None,
     };
     let mut reader = TableReader::new(table, loc.file, keys, what);
@@ -749,6 +751,7 @@ fn read_rule(
         RuleKind::Remote => Some(Body::Remote(remote::read(&mut reader, lists, diags))),
         RuleKind::Process => Some(Body::Process(process::read(&mut reader, lists, diags))),
         RuleKind::Hidden => Some(Body::Hidden(hidden::read(&mut reader, lists, diags))),
+        RuleKind::Counter => counter::read(&mut reader, lists, diags).map(Body::Counter),
         RuleKind::Baseline => None,
     };
     reader.finish(diags);

@@ -5,6 +5,7 @@
 
 pub mod baseline_routes;
 pub mod builtin;
+pub mod counter;
 pub mod diag;
 pub mod drift;
 pub mod flood;
@@ -85,6 +86,8 @@ pub enum Body {
     Drift(drift::DriftRule),
     /// `[[hidden]]`.
     Hidden(hidden::HiddenRule),
+    /// `[[counter]]`.
+    Counter(counter::CounterRule),
 }
 
 /// One rule instance.
@@ -106,6 +109,7 @@ impl Rule {
             Body::Process(_) => RuleKind::Process,
             Body::Drift(_) => RuleKind::Baseline,
             Body::Hidden(_) => RuleKind::Hidden,
+            Body::Counter(_) => RuleKind::Counter,
         }
     }
 
@@ -133,6 +137,7 @@ pub fn kind_doc(kind: RuleKind) -> &'static str {
         RuleKind::Process => process::DOC,
         RuleKind::Baseline => drift::DOC,
         RuleKind::Hidden => hidden::DOC,
+        RuleKind::Counter => counter::DOC,
     }
 }
 
@@ -194,6 +199,7 @@ impl RuleSet {
                         Body::Remote(b) => b.selector.needs_process(),
                         Body::Hidden(b) => b.selector.needs_process(),
                         Body::Process(_) | Body::Drift(_) => true,
+                        Body::Counter(_) => false,
                     }
             })
     }

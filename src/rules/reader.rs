@@ -127,6 +127,24 @@ impl<'a> TableReader<'a> {
         }
     }
 
+    /// A number: an integer or a float (`10`, `0.05`), finite.
+    pub fn number(&mut self, key: &str, diags: &mut Vec<Diag>) -> Option<(f64, Loc)> {
+        let item = self.take(key)?;
+        let loc = self.loc(item.span());
+        #[allow(clippy::cast_precision_loss)] // rule thresholds are far below 2^53
+        let value = item
+            .as_integer()
+            .map(|i| i as f64)
+            .or_else(|| item.as_float());
+        match value {
+            Some(v) if v.is_finite() => Some((v, loc)),
+            _ => {
+                self.wrong_type(key, item, "a number", diags);
+                None
+            }
+        }
+    }
+
     /// A date: a TOML local date (`2026-12-31`) or a string of one.
     pub fn date(&mut self, key: &str, diags: &mut Vec<Diag>) -> Option<(jiff::civil::Date, Loc)> {
         let item = self.take(key)?;

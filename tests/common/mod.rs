@@ -98,7 +98,7 @@ impl Holder {
             }
             None => Command::new(exe),
         };
-        let mut child = command
+        command
             .args([
                 "common::holder_main",
                 "--exact",
@@ -108,9 +108,19 @@ impl Holder {
             .env("SOCKAUDIT_TEST_HOLDER", spec)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("holder starts");
+            .stderr(Stdio::inherit());
+        // A freshly copied executable is "busy" while a child another test thread forks at that
+        // moment still holds the copy's write fd (until its exec closes it): try again.
+        let mut attempts = 0;
+        let mut child = loop {
+            match command.spawn() {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && attempts < 100 => {
+                    attempts += 1;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => break other.expect("holder starts"),
+            }
+        };
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("holder stdout");
         let mut ports = Vec::new();

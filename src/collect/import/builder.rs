@@ -239,6 +239,7 @@ pub fn build(rows: Vec<Row>, info: &CaptureInfo, finish: &Finish<'_>) -> Snapsho
         routes: None,
         namespaces: Vec::new(),
         deep: None,
+        counters: Vec::new(),
     };
     snapshot.sort();
     snapshot.recount_coverage();

@@ -6,6 +6,7 @@
 
 pub mod attribute;
 pub mod cgroup;
+pub mod counters;
 pub mod diag;
 pub mod fds;
 pub mod hidden;
