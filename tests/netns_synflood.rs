@@ -3,7 +3,8 @@
 //! (`net.ipv4.tcp_syncookies=2`) in the listener's namespace, and a raw socket in the other
 //! namespace sending a bounded number of bare SYNs from 198.51.100.77, an address nobody owns
 //! (the SYN-ACKs go nowhere). `sockaudit scan --sample 2s`, run inside the listener's namespace
-//! while the SYNs flow, must report the SYN-cookie counter rule although `syn-recv-flood` sees
+//! and from the host (which reads every namespace's counters) while the SYNs flow, must report
+//! the SYN-cookie counter rule for the listener's namespace although `syn-recv-flood` sees
 //! nothing. Traffic never leaves the pair; namespaces and processes are removed on drop, also
 //! when an assertion fails.
 
@@ -247,42 +248,82 @@ fn syn_flood_with_cookies_is_found_by_the_counter_rule_not_by_syn_recv_sockets()
         }
     }
 
-    // While the SYNs flow: the scan samples the listener namespace's counters 2 s apart.
-    let scan = pair
+    // While the SYNs flow, two scans sample the counters 2 s apart: one inside the listener's
+    // namespace (as if sockaudit ran there), one from the host reading every namespace.
+    let inside = pair
         .exec(&pair.listener)
         .arg(sockaudit_path())
-        .args(["scan", "--sample", "2s", "--format", "json"])
-        .output()
+        .args([
+            "scan",
+            "--no-all-namespaces",
+            "--sample",
+            "2s",
+            "--format",
+            "json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    let from_host = Command::new(sockaudit_path())
+        .args(["scan", "--sample", "2s", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (inside, from_host) = (
+        inside.wait_with_output().unwrap(),
+        from_host.wait_with_output().unwrap(),
+    );
     let list = pair
         .exec(&pair.listener)
         .arg(sockaudit_path())
         .args(["list", "--state", "SYN_RECV", "--format", "json"])
         .output()
         .unwrap();
-    assert_eq!(
-        scan.status.code(),
-        Some(1),
-        "a high finding: {}",
-        String::from_utf8_lossy(&scan.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&scan.stdout).unwrap();
-    let findings = doc["findings"].as_array().unwrap();
-    let cookies = findings
-        .iter()
-        .find(|f| f["rule"] == "syn-cookies-sent")
-        .unwrap_or_else(|| panic!("syn-cookies-sent in {findings:#?}"));
+    let cookies_of = |scan: &std::process::Output| -> (Value, Value) {
+        assert_eq!(
+            scan.status.code(),
+            Some(1),
+            "a high finding: {}",
+            String::from_utf8_lossy(&scan.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&scan.stdout).unwrap();
+        let findings = doc["findings"].as_array().unwrap();
+        let cookies = findings
+            .iter()
+            .find(|f| f["rule"] == "syn-cookies-sent")
+            .cloned()
+            .unwrap_or_else(|| panic!("syn-cookies-sent in {findings:#?}"));
+        assert!(
+            !findings.iter().any(|f| f["rule"] == "syn-recv-flood"),
+            "the SYN queue stays short: {findings:#?}"
+        );
+        (doc, cookies)
+    };
+    let (doc, cookies) = cookies_of(&inside);
     assert_eq!(cookies["severity"], "high");
     let e = &cookies["evidence"]["counters"];
-    assert_eq!(e["namespace"], "host", "the scanner's own namespace");
+    assert_eq!(
+        e["namespace"], doc["namespaces"][0]["label"],
+        "the namespace the scanner ran in (the only one it read)"
+    );
     assert_eq!(e["counters"][0]["name"], "TcpExt.SyncookiesSent");
     let sent = e["counters"][0]["current"].as_i64().unwrap()
         - e["counters"][0]["previous"].as_i64().unwrap();
     assert!(sent > 100, "thousands of SYNs in 2 s got cookies: {e}");
     assert!(e["rate"].as_f64().unwrap() >= 10.0, "{e}");
+    // From the host: the same flood, in the listener's namespace, by its name; `ss` on the
+    // host would show nothing of it.
+    let (_, cookies) = cookies_of(&from_host);
+    let e = &cookies["evidence"]["counters"];
+    assert_eq!(e["namespace"], pair.listener.as_str(), "{cookies:#}");
     assert!(
-        !findings.iter().any(|f| f["rule"] == "syn-recv-flood"),
-        "the SYN queue stays short: {findings:#?}"
+        cookies["message"]
+            .as_str()
+            .unwrap()
+            .contains(pair.listener.as_str()),
+        "{cookies:#}"
     );
     // Few SYN_RECV sockets in the listener's namespace: cookies keep no request sockets.
     let listed: Value = serde_json::from_slice(&list.stdout).unwrap();
