@@ -141,6 +141,10 @@ pub enum StateError {
     /// The state could not be written (the previous file is intact).
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// A privileged run refuses a state file (or directory) others can write: it decides
+    /// which findings are reported (src/trust.rs).
+    #[error(transparent)]
+    Untrusted(#[from] crate::trust::TrustError),
 }
 
 /// The default state file: `/var/lib/sockaudit/state.json` as root, else
@@ -173,6 +177,7 @@ impl StateFile {
     /// file is moved aside as `FILE.corrupt` with a warning and the run continues as a first
     /// run.
     pub fn open(path: &Path) -> Result<StateFile, StateError> {
+        crate::trust::check(path, "state file")?;
         let lock_path = PathBuf::from(format!("{}.lock", path.display()));
         let lock_err = |source| StateError::Lock {
             path: lock_path.clone(),
@@ -189,7 +194,7 @@ impl StateFile {
             .map_err(lock_err)?;
         lock_exclusive(&lock).map_err(lock_err)?;
         let mut warnings = Vec::new();
-        let state = match std::fs::read(path) {
+        let state = match crate::limits::read_capped(path, crate::limits::MAX_STATE_BYTES, "state file") {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
             Err(e) => {
                 warnings.push(format!(

@@ -62,6 +62,7 @@ pub enum AppError {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus, AppError> {
     let color = crate::report::style::use_color(cli.global.color);
+    crate::trust::set_insecure(cli.global.insecure_config);
     match cli.command {
         Command::List(args) => list::run(&args, color),
         Command::Snapshot(args) => snapshot::run(&args),

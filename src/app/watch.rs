@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::scan::{Scanner, state_path};
 use super::{AppError, ExitStatus, print};
 use crate::cli::{ScanFormat, WatchArgs};
-use crate::escape::for_terminal;
+use crate::escape::{MESSAGE_MAX_CHARS, for_display};
 use crate::state::{State, StateFile};
 
 pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
@@ -53,7 +53,7 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
                     "{stamp} + {:<8} {}  {}\n",
                     f.severity.as_str(),
                     f.rule,
-                    for_terminal(&f.message)
+                    for_display(&f.message, MESSAGE_MAX_CHARS)
                 )
             } else {
                 event_json(&stamp, "new", &serde_json::to_value(f).unwrap_or_default())
@@ -64,7 +64,7 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
                 format!(
                     "{stamp} - resolved {}  {}\n",
                     r.rule,
-                    for_terminal(&r.message)
+                    for_display(&r.message, MESSAGE_MAX_CHARS)
                 )
             } else {
                 event_json(

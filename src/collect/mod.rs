@@ -5,6 +5,7 @@
 //! captures from another machine. All return the same plain data, so the rest of the pipeline
 //! never knows where it came from.
 
+pub mod cap;
 pub mod file;
 pub mod import;
 #[cfg(target_os = "linux")]
@@ -76,6 +77,11 @@ pub fn for_each_block<E: From<CollectError>>(
     input: &Input,
     each: &mut dyn FnMut(Snapshot) -> Result<(), E>,
 ) -> Result<(), E> {
+    // Every source's strings are cut at their caps before anything copies them.
+    let each = &mut |mut snapshot: Snapshot| {
+        cap::apply(&mut snapshot);
+        each(snapshot)
+    };
     match input {
         Input::Live(options) => each(system::collect_live(options)?),
         Input::File(path, options) => match import::detect_file(path, options)? {

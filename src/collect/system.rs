@@ -166,10 +166,7 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
     system.refresh_processes_specifics(
         ProcessesToUpdate::Some(&sys_pids),
         true,
-        ProcessRefreshKind::nothing()
-            .with_exe(UpdateKind::Always)
-            .with_cmd(UpdateKind::Always)
-            .with_user(UpdateKind::Always),
+        refresh_kind(),
     );
     let users = Users::new_with_refreshed_list().ok();
     let mut processes = BTreeMap::new();
@@ -190,24 +187,26 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
                 .and_then(|users| users.get_user_by_id(uid))
                 .map(|u| u.name().to_string())
         });
-        let (exe, exe_deleted) = exe_facts(pid, proc_.exe());
+        let (exe, exe_deleted, exe_raw) = exe_facts(pid, proc_.exe());
+        let (name, name_raw) = crate::raw::decode_os(proc_.name());
+        let cmd = command_line(pid, proc_.cmd());
         processes.insert(
             pid,
             Process {
                 pid,
                 ppid: proc_.parent().map(|p| p.as_u32()),
-                name: proc_.name().to_string_lossy().into_owned(),
+                name,
                 exe_replaced: exe_deleted
                     && exe
                         .as_deref()
                         .is_some_and(|e| std::path::Path::new(e).is_file()),
                 exe,
                 exe_deleted,
-                cmdline: proc_
-                    .cmd()
-                    .iter()
-                    .map(|a| a.to_string_lossy().into_owned())
-                    .collect(),
+                cmdline: cmd.0,
+                name_raw,
+                exe_raw,
+                cmdline_raw: cmd.1,
+                truncated: cmd.2,
                 user,
                 uid,
                 start_time: i64::try_from(proc_.start_time())
@@ -230,15 +229,71 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
 /// fds 0-2.
 type SocketsAndCoverage = (Vec<Socket>, Coverage, Vec<(u32, u32)>);
 
-/// The exe path and whether it was deleted. sysinfo strips the kernel's ` (deleted)` marker,
-/// so on Linux the link is read again here.
-fn exe_facts(pid: u32, sysinfo_exe: Option<&std::path::Path>) -> (Option<String>, bool) {
+/// The exe path, whether it was deleted, and its bytes when not UTF-8. sysinfo strips the
+/// kernel's ` (deleted)` marker, so on Linux the link is read again here.
+fn exe_facts(
+    pid: u32,
+    sysinfo_exe: Option<&std::path::Path>,
+) -> (Option<String>, bool, Option<crate::raw::RawBytes>) {
     #[cfg(target_os = "linux")]
     if let Some(link) = super::linux::procfs::exe_link(pid) {
-        return (Some(link.path), link.deleted);
+        return (Some(link.path), link.deleted, link.raw);
     }
     let _ = pid;
-    (sysinfo_exe.map(|p| p.to_string_lossy().into_owned()), false)
+    let (exe, raw) = sysinfo_exe.map_or((None, None), |p| {
+        let (text, raw) = crate::raw::decode_os(p.as_os_str());
+        (Some(text), raw)
+    });
+    (exe, false, raw)
+}
+
+/// What sysinfo reads per process. Not the command line on Linux: sysinfo reads it whole, and a
+/// process chooses its length ([`command_line`] reads it with a bounded buffer instead).
+fn refresh_kind() -> ProcessRefreshKind {
+    let kind = ProcessRefreshKind::nothing()
+        .with_exe(UpdateKind::Always)
+        .with_user(UpdateKind::Always);
+    #[cfg(not(target_os = "linux"))]
+    let kind = kind.with_cmd(UpdateKind::Always);
+    kind
+}
+
+/// The command line (text, exact bytes when not UTF-8, and `[cmdline]` when it was cut at
+/// [`crate::limits::MAX_CMDLINE_BYTES`]).
+fn command_line(
+    pid: u32,
+    sysinfo_cmd: &[std::ffi::OsString],
+) -> (Vec<String>, Option<Vec<crate::raw::RawBytes>>, Vec<crate::model::Fact>) {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = sysinfo_cmd;
+        let cmd = super::linux::cmdline::read(
+            std::path::Path::new("/proc"),
+            pid,
+            crate::limits::MAX_CMDLINE_BYTES,
+        )
+        .unwrap_or_default();
+        let (text, raw) = crate::raw::decode_all(&cmd.args);
+        let cut = if cmd.truncated {
+            vec![crate::model::Fact::Cmdline]
+        } else {
+            Vec::new()
+        };
+        (text, raw, cut)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = pid;
+        let args: Vec<(String, Option<crate::raw::RawBytes>)> =
+            sysinfo_cmd.iter().map(|a| crate::raw::decode_os(a)).collect();
+        let any_raw = args.iter().any(|(_, r)| r.is_some());
+        let raw = any_raw.then(|| {
+            args.iter()
+                .map(|(t, r)| r.clone().unwrap_or_else(|| crate::raw::RawBytes(t.clone().into_bytes())))
+                .collect()
+        });
+        (args.into_iter().map(|(t, _)| t).collect(), raw, Vec::new())
+    }
 }
 
 #[cfg(target_os = "linux")]

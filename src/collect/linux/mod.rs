@@ -4,6 +4,7 @@
 //! process holds each socket inode (its own walk `expect()`s on `/proc` and cannot tell
 //! "permission denied" from "process exited"), and the peer of a connected UDP socket.
 
+pub mod cmdline;
 pub mod fds;
 pub mod procfs;
 pub mod udp;
