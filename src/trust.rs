@@ -24,7 +24,7 @@ static WARNED: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 
 /// A file or directory that may not be used by a privileged run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}: {what}: {}", path.display(), self.reason())]
+#[error("{}: {}", path.display(), self.reason())]
 pub struct TrustError {
     /// The file that was to be read.
     pub path: PathBuf,
@@ -55,7 +55,7 @@ impl TrustError {
             .iter()
             .map(|p| {
                 let whose = if p.target {
-                    "the file".to_string()
+                    format!("the {}", self.what)
                 } else {
                     format!("its directory {}", p.path.display())
                 };
@@ -63,7 +63,8 @@ impl TrustError {
             })
             .collect();
         format!(
-            "refusing to use it in a privileged run: {}; or pass --insecure-config to use it anyway",
+            "refusing to use this {} in a privileged run: {}; or pass --insecure-config to use it anyway",
+            self.what,
             problems.join("; ")
         )
     }
@@ -314,7 +315,7 @@ mod tests {
         assert_eq!(err.problems.len(), 2, "{err}");
         let text = err.to_string();
         assert!(
-            text.contains("the file is writable by group (mode 0664) (fix: `chmod g-w "),
+            text.contains("the rule file is writable by group (mode 0664) (fix: `chmod g-w "),
             "{text}"
         );
         assert!(
