@@ -194,8 +194,16 @@ impl StateFile {
             .map_err(lock_err)?;
         lock_exclusive(&lock).map_err(lock_err)?;
         let mut warnings = Vec::new();
-        let state = match crate::limits::read_capped(path, crate::limits::MAX_STATE_BYTES, "state file") {
+        let state = match crate::limits::read_capped(
+            path,
+            crate::limits::MAX_STATE_BYTES,
+            "state file",
+        ) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+            // Not ours to read whole, and not ours to lose: set aside like a corrupt file.
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                set_aside(path, &e.to_string(), &mut warnings)
+            }
             Err(e) => {
                 warnings.push(format!(
                     "{}: cannot read state ({e}); treating this as a first run",
@@ -203,28 +211,15 @@ impl StateFile {
                 ));
                 State::default()
             }
-            Ok(bytes) => {
-                match serde_json::from_slice::<State>(&bytes) {
-                    Ok(s) if s.schema_version == STATE_VERSION => s,
-                    other => {
-                        let why = match other {
-                            Ok(s) => format!("unknown state version {}", s.schema_version),
-                            Err(e) => format!("unreadable state ({e})"),
-                        };
-                        let aside = PathBuf::from(format!("{}.corrupt", path.display()));
-                        let moved = std::fs::rename(path, &aside);
-                        warnings.push(match moved {
-                        Ok(()) => format!(
-                            "{}: {why}; moved it to {} and continuing as a first run",
-                            path.display(),
-                            aside.display()
-                        ),
-                        Err(e) => format!("{}: {why}; could not move it aside ({e}); continuing as a first run", path.display()),
-                    });
-                        State::default()
-                    }
-                }
-            }
+            Ok(bytes) => match serde_json::from_slice::<State>(&bytes) {
+                Ok(s) if s.schema_version == STATE_VERSION => s,
+                Ok(s) => set_aside(
+                    path,
+                    &format!("unknown state version {}", s.schema_version),
+                    &mut warnings,
+                ),
+                Err(e) => set_aside(path, &format!("unreadable state ({e})"), &mut warnings),
+            },
         };
         Ok(StateFile {
             path: path.to_path_buf(),
@@ -241,6 +236,24 @@ impl StateFile {
         write_atomic(&self.path, text.as_bytes(), NewFileMode::Private)?;
         Ok(())
     }
+}
+
+/// Moves an unusable state file to `FILE.corrupt` (kept for a look, never lost) and starts
+/// over as a first run.
+fn set_aside(path: &Path, why: &str, warnings: &mut Vec<String>) -> State {
+    let aside = PathBuf::from(format!("{}.corrupt", path.display()));
+    warnings.push(match std::fs::rename(path, &aside) {
+        Ok(()) => format!(
+            "{}: {why}; moved it to {} and continuing as a first run",
+            path.display(),
+            aside.display()
+        ),
+        Err(e) => format!(
+            "{}: {why}; could not move it aside ({e}); continuing as a first run",
+            path.display()
+        ),
+    });
+    State::default()
 }
 
 #[cfg(unix)]

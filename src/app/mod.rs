@@ -4,6 +4,7 @@
 mod baseline;
 mod list;
 mod ops;
+mod reload;
 mod routes;
 mod rules;
 mod scan;

@@ -38,7 +38,8 @@ pub(crate) fn open_enricher(
 pub(super) struct Scanner {
     /// The validated rules.
     pub rules: RuleSet,
-    enricher: Enricher,
+    /// Replaced by [`super::reload`] when a database or feed changes under `watch`.
+    pub(super) enricher: Enricher,
     /// Where sockets come from.
     pub input: Input,
     strict: bool,

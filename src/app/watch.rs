@@ -11,7 +11,10 @@ use crate::escape::{MESSAGE_MAX_CHARS, for_display};
 use crate::state::{State, StateFile};
 
 pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
-    let scanner = Scanner::new(&args.scan)?;
+    // Long-running: databases are copied into memory, so rewriting one in place cannot crash
+    // us, and reloaded when they change (super::reload).
+    crate::enrich::geoip::never_map();
+    let mut scanner = Scanner::new(&args.scan)?;
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
@@ -23,6 +26,9 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
     let mut worst_failed = false;
     while !stop.load(Ordering::SeqCst) {
         let started = Instant::now();
+        if scans > 0 {
+            super::reload::refresh(&mut scanner, &args.scan);
+        }
         let (snapshot, eval) = scanner.scan()?;
         let now = jiff::Timestamp::now();
         let delta = match &args.scan.state {

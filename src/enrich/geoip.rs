@@ -61,6 +61,16 @@ impl std::fmt::Debug for GeoDb {
     }
 }
 
+/// Set by long-running commands (`watch`): read databases into memory, never map them. A
+/// database rewritten in place under a mapping (`cp new.mmdb db.mmdb` by root) would change
+/// under the reader, or raise SIGBUS when truncated; a copy in memory cannot.
+static NEVER_MAP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes every later [`open`] read the file into memory instead of mapping it.
+pub fn never_map() {
+    NEVER_MAP.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Opens a database file and classifies it; a corrupt, truncated, empty or unsupported file is
 /// an error naming the path and the reader's complaint.
 pub fn open(path: &Path) -> Result<GeoDb, EnrichError> {
@@ -82,7 +92,8 @@ pub fn open(path: &Path) -> Result<GeoDb, EnrichError> {
     if meta.len() > crate::limits::MAX_GEOIP_BYTES {
         return Err(fail(crate::limits::too_large(crate::limits::MAX_GEOIP_BYTES, "GeoIP database").to_string()));
     }
-    let mapped = crate::trust::writable_only_by_us(&meta);
+    let mapped = crate::trust::writable_only_by_us(&meta)
+        && !NEVER_MAP.load(std::sync::atomic::Ordering::Relaxed);
     let bytes = if mapped {
         map(&file).map_err(|e| fail(format!("cannot map: {e}")))?
     } else {
