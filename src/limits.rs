@@ -56,7 +56,10 @@ pub fn too_large(limit: u64, what: &str) -> std::io::Error {
 pub fn read_capped(path: &Path, limit: u64, what: &str) -> std::io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;
     // A regular file's size is known: refuse before reading anything.
-    if file.metadata().is_ok_and(|m| m.is_file() && m.len() > limit) {
+    if file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() > limit)
+    {
         return Err(too_large(limit, what));
     }
     let mut bytes = Vec::new();
@@ -126,7 +129,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("f");
         std::fs::write(&path, b"0123456789").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(read_capped(&path, 10, "test").map(|b| b.len()).ok(), Some(10));
+        assert_eq!(
+            read_capped(&path, 10, "test").map(|b| b.len()).ok(),
+            Some(10)
+        );
         let err = read_capped(&path, 9, "test").err().map(|e| e.to_string());
         assert_eq!(err.as_deref(), Some("larger than the 9 bytes test limit"));
     }
@@ -134,7 +140,11 @@ mod tests {
     #[test]
     fn a_capped_stream_errors_only_past_the_limit() {
         let mut out = Vec::new();
-        assert!(Capped::new(&b"abcdef"[..], 6, "x").read_to_end(&mut out).is_ok());
+        assert!(
+            Capped::new(&b"abcdef"[..], 6, "x")
+                .read_to_end(&mut out)
+                .is_ok()
+        );
         assert_eq!(out, b"abcdef");
         let mut out = Vec::new();
         let err = Capped::new(&b"abcdefg"[..], 6, "x").read_to_end(&mut out);

@@ -194,33 +194,30 @@ impl StateFile {
             .map_err(lock_err)?;
         lock_exclusive(&lock).map_err(lock_err)?;
         let mut warnings = Vec::new();
-        let state = match crate::limits::read_capped(
-            path,
-            crate::limits::MAX_STATE_BYTES,
-            "state file",
-        ) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
-            // Not ours to read whole, and not ours to lose: set aside like a corrupt file.
-            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
-                set_aside(path, &e.to_string(), &mut warnings)
-            }
-            Err(e) => {
-                warnings.push(format!(
-                    "{}: cannot read state ({e}); treating this as a first run",
-                    path.display()
-                ));
-                State::default()
-            }
-            Ok(bytes) => match serde_json::from_slice::<State>(&bytes) {
-                Ok(s) if s.schema_version == STATE_VERSION => s,
-                Ok(s) => set_aside(
-                    path,
-                    &format!("unknown state version {}", s.schema_version),
-                    &mut warnings,
-                ),
-                Err(e) => set_aside(path, &format!("unreadable state ({e})"), &mut warnings),
-            },
-        };
+        let state =
+            match crate::limits::read_capped(path, crate::limits::MAX_STATE_BYTES, "state file") {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+                // Not ours to read whole, and not ours to lose: set aside like a corrupt file.
+                Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                    set_aside(path, &e.to_string(), &mut warnings)
+                }
+                Err(e) => {
+                    warnings.push(format!(
+                        "{}: cannot read state ({e}); treating this as a first run",
+                        path.display()
+                    ));
+                    State::default()
+                }
+                Ok(bytes) => match serde_json::from_slice::<State>(&bytes) {
+                    Ok(s) if s.schema_version == STATE_VERSION => s,
+                    Ok(s) => set_aside(
+                        path,
+                        &format!("unknown state version {}", s.schema_version),
+                        &mut warnings,
+                    ),
+                    Err(e) => set_aside(path, &format!("unreadable state ({e})"), &mut warnings),
+                },
+            };
         Ok(StateFile {
             path: path.to_path_buf(),
             _lock: lock,

@@ -92,13 +92,13 @@ pub fn current_policy() -> Option<Policy> {
         }
         let mut owners = vec![0, euid.as_raw()];
         // Root through sudo: the person who ran sudo is the invoking user.
-        if euid.is_root() && rustix::process::getuid().is_root() {
-            if let Some(uid) = std::env::var("SUDO_UID")
+        if euid.is_root()
+            && rustix::process::getuid().is_root()
+            && let Some(uid) = std::env::var("SUDO_UID")
                 .ok()
                 .and_then(|v| v.parse::<u32>().ok())
-            {
-                owners.push(uid);
-            }
+        {
+            owners.push(uid);
         }
         owners.sort_unstable();
         owners.dedup();
@@ -360,7 +360,10 @@ mod tests {
         std::os::unix::fs::symlink(&target, &link).unwrap_or_else(|e| panic!("{e}"));
         let err = check_with(&link, "rule file", &me_only()).err();
         let text = err.map(|e| e.to_string()).unwrap_or_default();
-        assert!(text.contains("open is writable by group and others"), "{text}");
+        assert!(
+            text.contains("open is writable by group and others"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -9,13 +9,11 @@
 mod common;
 
 use std::ffi::{OsStr, OsString};
-use std::net::TcpListener;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 
 use base64::Engine as _;
+use common::inherit::Inheritor;
 use common::{machine_wide, sockaudit};
 
 /// The process name: 15 bytes, all the kernel keeps in `comm`. A bidi override, a lone 0xff,
@@ -24,44 +22,6 @@ use common::{machine_wide, sockaudit};
 const NAME: &[u8] = b"\xe2\x80\xaeev\xff\x1b[2J\n)R 1";
 /// argv[0]: invalid UTF-8 and an OSC title-setting sequence.
 const ARG0: &[u8] = b"\xfe\x1b]0;pwned\x07-sh";
-
-/// Only one inheriting spawn at a time in this binary: a process started by a parallel test
-/// in the window would inherit the listener too.
-static SPAWN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// A process that is not this test binary, holding a listener it inherited.
-struct Inheritor {
-    child: Child,
-    port: u16,
-}
-
-impl Inheritor {
-    /// Runs `exe` (a copy of `sleep`) as `arg0 60` holding a fresh 127.0.0.1 listener.
-    fn spawn(exe: &Path, arg0: &OsStr) -> Inheritor {
-        let _one = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        // Inherited across exec: clear close-on-exec on our copy only for this spawn.
-        rustix::io::fcntl_setfd(&listener, rustix::io::FdFlags::empty()).unwrap();
-        let child = Command::new(exe)
-            .arg0(arg0)
-            .arg("60")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        drop(listener);
-        Inheritor { child, port }
-    }
-}
-
-impl Drop for Inheritor {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// `dir/NAME`, a copy of `sleep`.
 fn hostile_sleep(dir: &Path) -> PathBuf {
@@ -106,7 +66,7 @@ fn a_hostile_live_process_is_escaped_everywhere_and_exact_in_json() {
     let _machine = machine_wide();
     let dir = tempfile::tempdir().unwrap();
     let exe = hostile_sleep(dir.path());
-    let holder = Inheritor::spawn(&exe, OsStr::from_bytes(ARG0));
+    let holder = Inheritor::spawn(&exe, OsStr::from_bytes(ARG0), &["60"]);
     let port = holder.port.to_string();
     let pid = holder.child.id();
 
@@ -120,7 +80,12 @@ fn a_hostile_live_process_is_escaped_everywhere_and_exact_in_json() {
     assert_eq!(p["name_raw"], b64(NAME), "{p}");
     let exe_bytes = exe.as_os_str().as_bytes();
     assert_eq!(p["exe_raw"], b64(exe_bytes), "{p}");
-    assert!(p["exe"].as_str().unwrap().ends_with("ev\\xff\u{1b}[2J\n)R 1"));
+    assert!(
+        p["exe"]
+            .as_str()
+            .unwrap()
+            .ends_with("ev\\xff\u{1b}[2J\n)R 1")
+    );
     assert_eq!(p["cmdline"][0], "\\xfe\u{1b}]0;pwned\u{7}-sh");
     assert_eq!(p["cmdline"][1], "60");
     assert_eq!(p["cmdline_raw"][0], b64(ARG0));
@@ -137,7 +102,10 @@ fn a_hostile_live_process_is_escaped_everywhere_and_exact_in_json() {
         assert!(out.contains(NAME_SHOWN), "list {format}:\n{out}");
     }
     let (_, csv, _) = run(&["list", "--format", "csv", "--port", &port]);
-    assert!(csv.contains("\\xfe") || csv.contains(&format!("{pid}")), "{csv}");
+    assert!(
+        csv.contains("\\xfe") || csv.contains(&format!("{pid}")),
+        "{csv}"
+    );
 
     // scan: the default pack's exe-in-temp fires (the copy lives in /tmp).
     let (code, text, err) = run(&["scan", "--fail-on", "never"]);
@@ -145,7 +113,10 @@ fn a_hostile_live_process_is_escaped_everywhere_and_exact_in_json() {
     assert_inert("scan text", &text);
     assert!(text.contains("exe-in-temp"), "{text}");
     assert!(text.contains(NAME_SHOWN), "{text}");
-    assert!(text.contains("cmdline \\xfe\\x1b]0;pwned\\x07-sh 60"), "{text}");
+    assert!(
+        text.contains("cmdline \\xfe\\x1b]0;pwned\\x07-sh 60"),
+        "{text}"
+    );
 
     let (_, json, _) = run(&["scan", "--format", "json", "--fail-on", "never"]);
     let report: serde_json::Value = serde_json::from_str(&json).expect("scan JSON is valid");
@@ -194,7 +165,11 @@ fn a_hostile_live_process_is_escaped_everywhere_and_exact_in_json() {
     assert_eq!(code, Some(0), "{err}");
     drop(holder);
     let (code, check, err) = run(&["baseline", "check", baseline.to_str().unwrap()]);
-    assert_eq!(code, Some(1), "the hostile listener is missing now: {check}{err}");
+    assert_eq!(
+        code,
+        Some(1),
+        "the hostile listener is missing now: {check}{err}"
+    );
     assert_inert("baseline check", &check);
     assert!(check.contains(NAME_SHOWN), "{check}");
     let (code, explain, err) = run(&[
@@ -210,6 +185,8 @@ fn a_hostile_live_process_is_escaped_everywhere_and_exact_in_json() {
 
 #[test]
 fn rules_explain_and_list_escape_what_a_rule_file_says() {
+    // Serialised with the tests that hand listeners to child processes (common::inherit).
+    let _machine = machine_wide();
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("r.toml");
     std::fs::write(
@@ -245,11 +222,14 @@ fn rules_explain_and_list_escape_what_a_rule_file_says() {
 
 #[test]
 fn long_names_are_cut_on_screen_with_a_marker_and_kept_in_json_up_to_the_cap() {
+    // Serialised with the tests that hand listeners to child processes (common::inherit).
+    let _machine = machine_wide();
     let dir = tempfile::tempdir().unwrap();
     // A snapshot whose process has a 10,000-character exe path and a 100,000-byte command line.
-    let mut doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string("fixtures/snapshots/hostile-names.json").unwrap())
-            .unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("fixtures/snapshots/hostile-names.json").unwrap(),
+    )
+    .unwrap();
     let long_exe = format!("/tmp/{}", "a".repeat(10_000));
     doc["processes"]["6001"]["exe"] = long_exe.clone().into();
     doc["processes"]["6001"]["cmdline"] =
@@ -265,7 +245,10 @@ fn long_names_are_cut_on_screen_with_a_marker_and_kept_in_json_up_to_the_cap() {
         text.contains(&format!("exe /tmp/{}…[+3840 chars]", "a".repeat(251))),
         "{text}"
     );
-    assert!(text.contains(&format!("cmdline {}…[+", "x".repeat(120))), "{text}");
+    assert!(
+        text.contains(&format!("cmdline {}…[+", "x".repeat(120))),
+        "{text}"
+    );
     assert!(text.lines().all(|l| l.chars().count() < 2_000), "{text}");
 
     let (_, list, _) = run(&["list", "--input", input]);
@@ -294,13 +277,18 @@ fn a_huge_argv_is_read_with_a_bounded_buffer() {
     std::fs::copy("/bin/sleep", &exe).unwrap();
     // argv[0] of 120 KiB (one argument may be 128 KiB): /proc/PID/cmdline is ~120 KiB.
     let huge = OsString::from_vec(vec![b'A'; 120 * 1024]);
-    let holder = Inheritor::spawn(&exe, &huge);
+    let holder = Inheritor::spawn(&exe, &huge, &["60"]);
     let port = holder.port.to_string();
     let doc = common::json_of(&["list", "--format", "json", "--port", &port]);
     let p = &common::sockets_on_port(&doc, holder.port)[0]["process"];
     let arg0 = p["cmdline"][0].as_str().unwrap();
     assert_eq!(arg0.len(), 32 * 1024 - 1, "read stops at the cap");
-    assert_eq!(p["cmdline"].as_array().unwrap().len(), 1, "{}", &p["cmdline"]);
+    assert_eq!(
+        p["cmdline"].as_array().unwrap().len(),
+        1,
+        "{}",
+        &p["cmdline"]
+    );
     assert_eq!(p["truncated"], serde_json::json!(["cmdline"]));
     let (_, text, _) = run(&["scan", "--fail-on", "never"]);
     assert!(

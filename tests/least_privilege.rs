@@ -56,13 +56,28 @@ fn both_capabilities_attribute_a_root_owned_socket_and_either_alone_does_not() {
             assert_eq!(ours[0]["attribution"], "fd");
             // Process facts too: the exe link needs the same ptrace access.
             let exe = ours[0]["process"]["exe"].as_str().unwrap_or_default();
-            assert!(exe.ends_with(
-                std::env::current_exe().unwrap().file_name().unwrap().to_str().unwrap()
-            ), "{caps:?}: exe {exe}");
+            assert!(
+                exe.ends_with(
+                    std::env::current_exe()
+                        .unwrap()
+                        .file_name()
+                        .unwrap()
+                        .to_str()
+                        .unwrap()
+                ),
+                "{caps:?}: exe {exe}"
+            );
         } else {
-            assert_eq!(ours[0]["pids"], serde_json::json!([]), "{caps:?}: never guessed");
+            assert_eq!(
+                ours[0]["pids"],
+                serde_json::json!([]),
+                "{caps:?}: never guessed"
+            );
             assert_eq!(ours[0]["unattributed"], "permission", "{caps:?}");
-            assert!(stderr.contains("could not be attributed"), "{caps:?}: {stderr}");
+            assert!(
+                stderr.contains("could not be attributed"),
+                "{caps:?}: {stderr}"
+            );
         }
     }
     holder.stop();
@@ -92,7 +107,11 @@ fn a_scanner_with_capabilities_applies_the_trust_checks() {
     }
     let (guard, bin) = binary_for_nobody();
     let rules = guard.path().join("site.toml");
-    std::fs::write(&rules, "[[listen]]\nid = \"x\"\nseverity = \"low\"\nport = 1\n").unwrap();
+    std::fs::write(
+        &rules,
+        "[[listen]]\nid = \"x\"\nseverity = \"low\"\nport = 1\n",
+    )
+    .unwrap();
     chmod(&rules, 0o666);
     let args = ["rules", "list", "--rules", rules.to_str().unwrap()];
     let out = as_nobody_with(&bin, &["sys_ptrace", "dac_read_search"], &args);

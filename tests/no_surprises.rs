@@ -30,7 +30,13 @@ fn traced(args: &[&str], extra_env: &[(&str, &str)]) -> Trace {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("strace.log");
     let out = Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=execve,execveat,socket,connect,sendto,sendmsg", "-o"])
+        .args([
+            "-f",
+            "-qq",
+            "-e",
+            "trace=execve,execveat,socket,connect,sendto,sendmsg",
+            "-o",
+        ])
         .arg(&log)
         .arg(sockaudit_path())
         .args(args)
@@ -46,7 +52,10 @@ fn traced(args: &[&str], extra_env: &[(&str, &str)]) -> Trace {
     let mut trace = Trace::default();
     for line in text.lines() {
         // "PID syscall(args) = result"
-        let call = line.split_once(' ').map_or(line, |(_, rest)| rest).trim_start();
+        let call = line
+            .split_once(' ')
+            .map_or(line, |(_, rest)| rest)
+            .trim_start();
         if call.starts_with("execve(") || call.starts_with("execveat(") {
             trace.execs.push(call.to_string());
         } else if let Some(args) = call.strip_prefix("socket(") {
@@ -54,9 +63,9 @@ fn traced(args: &[&str], extra_env: &[(&str, &str)]) -> Trace {
                 .socket_families
                 .push(args.split([',', ')']).next().unwrap_or("").to_string());
         } else if call.starts_with("connect(") {
-            let family = call
-                .split_once("sa_family=")
-                .map_or("?", |(_, rest)| rest.split([',', '}']).next().unwrap_or("?"));
+            let family = call.split_once("sa_family=").map_or("?", |(_, rest)| {
+                rest.split([',', '}']).next().unwrap_or("?")
+            });
             trace.connect_families.push(family.to_string());
         }
     }
@@ -219,7 +228,12 @@ fn every_input_file_has_a_size_limit_and_a_clear_error() {
         &capture,
         "larger than the 4 GiB capture file limit",
     );
-    let tasklist = sparse(d, "tasklist.csv", b"\"Image Name\",\"PID\"\n", 256 * MIB + 1);
+    let tasklist = sparse(
+        d,
+        "tasklist.csv",
+        b"\"Image Name\",\"PID\"\n",
+        256 * MIB + 1,
+    );
     assert_limit(
         &[
             "list",
@@ -243,7 +257,12 @@ fn every_input_file_has_a_size_limit_and_a_clear_error() {
         &geoip,
         "larger than the 1 GiB GeoIP database limit",
     );
-    let routes = sparse(d, "routes.txt", b"default via 192.0.2.1 dev eth0\n", 256 * MIB + 1);
+    let routes = sparse(
+        d,
+        "routes.txt",
+        b"default via 192.0.2.1 dev eth0\n",
+        256 * MIB + 1,
+    );
     assert_limit(
         &["routes", "--input", routes.to_str().unwrap()],
         &routes,
@@ -280,7 +299,6 @@ fn an_oversized_state_file_is_set_aside_not_read_and_not_lost() {
         Some(64 * MIB + 1),
         "the old file is kept, whole"
     );
-    let fresh: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    let fresh: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
     assert_eq!(fresh["schema_version"], 1);
 }

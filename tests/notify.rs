@@ -193,7 +193,11 @@ fn non_utf8_and_control_bytes_reach_the_server_as_visible_escapes() {
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let deadline = Instant::now() + Duration::from_secs(5);
     let history: serde_json::Value = loop {
         dunstctl(&bus, &["close-all"]);
@@ -204,13 +208,18 @@ fn non_utf8_and_control_bytes_reach_the_server_as_visible_escapes() {
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    let body = history["data"][0][0]["body"]["data"].as_str().unwrap_or_default();
+    let body = history["data"][0][0]["body"]["data"]
+        .as_str()
+        .unwrap_or_default();
     assert!(
         body.contains("by \\u202eev\\xff\\x1b[2J\\x0a)R 1 (pid 7001)"),
         "{body}"
     );
     for raw in ['\u{1b}', '\u{202e}', '\u{fffd}'] {
-        assert!(!body.contains(raw), "raw {raw:?} reached the server: {body}");
+        assert!(
+            !body.contains(raw),
+            "raw {raw:?} reached the server: {body}"
+        );
     }
     dunstctl(&bus, &["close-all"]);
 }

@@ -85,7 +85,12 @@ fn a_rule_file_others_can_write_is_refused_then_accepted_with_a_warning() {
     assert!(out.contains("sockaudit scan"), "{out}");
     // The flag is global: it works before the command too.
     let out = sockaudit()
-        .args(["--insecure-config", "rules", "check", rules.to_str().unwrap()])
+        .args([
+            "--insecure-config",
+            "rules",
+            "check",
+            rules.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -191,7 +196,10 @@ fn a_rule_directory_and_a_symlinked_rule_file_are_checked_too() {
     let (code, _, err) = scan_with_rules(&rules_d, &[]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("refusing to use this rule directory"), "{err}");
-    assert!(err.contains("the rule directory is writable by group (mode 0775)"), "{err}");
+    assert!(
+        err.contains("the rule directory is writable by group (mode 0775)"),
+        "{err}"
+    );
     chmod(&rules_d, 0o755);
     assert_eq!(scan_with_rules(&rules_d, &[]).0, Some(0));
 
@@ -204,7 +212,10 @@ fn a_rule_directory_and_a_symlinked_rule_file_are_checked_too() {
     std::os::unix::fs::symlink(&target, &link).unwrap();
     let (code, _, err) = scan_with_rules(&link, &[]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains(&format!("its directory {}", open.display())), "{err}");
+    assert!(
+        err.contains(&format!("its directory {}", open.display())),
+        "{err}"
+    );
 }
 
 #[test]
@@ -318,15 +329,14 @@ fn a_state_file_in_a_directory_others_can_write_is_refused() {
     std::fs::create_dir(&open).unwrap();
     chmod(&open, 0o777);
     let state = open.join("state.json");
-    let (code, _, err) = run(&[
-        "scan",
-        "--input",
-        INPUT,
-        "--state",
-        state.to_str().unwrap(),
-    ]);
+    let (code, _, err) = run(&["scan", "--input", INPUT, "--state", state.to_str().unwrap()]);
     assert_eq!(code, Some(2), "{err}");
-    assert_refused(&err, &state, "is writable by group and others", "chmod go-w");
+    assert_refused(
+        &err,
+        &state,
+        "is writable by group and others",
+        "chmod go-w",
+    );
     assert!(err.contains("state file"), "{err}");
     assert!(!state.exists(), "nothing written");
 }

@@ -7,7 +7,12 @@ use crate::cli::ScanArgs;
 
 /// Reopens the enrichment when a file it loaded was replaced or rewritten.
 pub(super) fn refresh(scanner: &mut Scanner, args: &ScanArgs) {
-    let Some(changed) = scanner.enricher.stamps.changed().map(|p| p.display().to_string()) else {
+    let Some(changed) = scanner
+        .enricher
+        .stamps
+        .changed()
+        .map(|p| p.display().to_string())
+    else {
         return;
     };
     match open_enricher(

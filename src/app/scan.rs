@@ -235,7 +235,6 @@ pub(super) fn run(args: &ScanArgs, color: bool) -> Result<ExitStatus, AppError> 
         let (delta, next) =
             file.state
                 .advance(&eval.findings, jiff::Timestamp::now(), args.renotify);
-        file.save(&next)?;
         eval.findings = delta.report;
         note = Some(StateNote {
             path: path.display().to_string(),
@@ -243,7 +242,9 @@ pub(super) fn run(args: &ScanArgs, color: bool) -> Result<ExitStatus, AppError> 
             unchanged: delta.unchanged,
             renotified: delta.renotified,
         });
-        state_guard = Some(file);
+        // Saved only once every report is out: a report that cannot be written must not
+        // leave its findings recorded as reported (they would never be reported again).
+        state_guard = Some((file, next));
     }
     let summary = Summary::new(&snapshot, &eval, args.fail_on.threshold());
     let label = crate::collect::label(&scanner.input, &snapshot);
@@ -269,6 +270,9 @@ pub(super) fn run(args: &ScanArgs, color: bool) -> Result<ExitStatus, AppError> 
     for (format, path) in &args.write {
         let text = render(*format, &input, Palette::new(false))?;
         write_atomic(path, text.as_bytes(), NewFileMode::Public)?;
+    }
+    if let Some((file, next)) = &state_guard {
+        file.save(next)?;
     }
     maybe_notify(
         args.notify,

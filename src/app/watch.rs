@@ -31,6 +31,9 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
         }
         let (snapshot, eval) = scanner.scan()?;
         let now = jiff::Timestamp::now();
+        // The state file stays locked, and is saved only after the events are printed: an
+        // event that could not be printed must not be recorded as reported.
+        let mut pending = None;
         let delta = match &args.scan.state {
             Some(arg) => {
                 let file = StateFile::open(&state_path(arg))?;
@@ -38,7 +41,7 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
                     tracing::warn!("{w}");
                 }
                 let (delta, next) = file.state.advance(&eval.findings, now, args.scan.renotify);
-                file.save(&next)?;
+                pending = Some((file, next));
                 delta
             }
             None => {
@@ -81,6 +84,9 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
             });
         }
         print(&out)?;
+        if let Some((file, next)) = pending {
+            file.save(&next)?;
+        }
         super::scan::maybe_notify(
             args.scan.notify,
             &scanner.rules,

@@ -37,14 +37,19 @@ fn cap_process(p: &mut Process) {
     {
         cut.push(Fact::ProcessNames);
     }
-    if p.exe.as_mut().is_some_and(|e| cut_string(e, MAX_NAME_BYTES))
+    if p.exe
+        .as_mut()
+        .is_some_and(|e| cut_string(e, MAX_NAME_BYTES))
         | p.exe_raw
             .as_mut()
             .is_some_and(|r| cut_bytes(&mut r.0, MAX_NAME_BYTES))
     {
         cut.push(Fact::Exe);
     }
-    if p.user.as_mut().is_some_and(|u| cut_string(u, MAX_NAME_BYTES)) {
+    if p.user
+        .as_mut()
+        .is_some_and(|u| cut_string(u, MAX_NAME_BYTES))
+    {
         cut.push(Fact::User);
     }
     if cap_cmdline(p) {
@@ -76,8 +81,7 @@ fn cap_cmdline(p: &mut Process) -> bool {
         }
     }
     if let Some(raw) = &mut p.cmdline_raw {
-        if let Some((keep, last_len)) = cap_args(raw.iter().map(|r| r.0.len()), MAX_CMDLINE_BYTES)
-        {
+        if let Some((keep, last_len)) = cap_args(raw.iter().map(|r| r.0.len()), MAX_CMDLINE_BYTES) {
             raw.truncate(keep + 1);
             if let Some(last) = raw.last_mut() {
                 last.0.truncate(last_len);
@@ -123,7 +127,11 @@ mod tests {
             exe: Some("/tmp/ok".to_string()),
             exe_deleted: false,
             exe_replaced: false,
-            cmdline: vec!["a".repeat(100), "b".repeat(MAX_CMDLINE_BYTES), "c".to_string()],
+            cmdline: vec![
+                "a".repeat(100),
+                "b".repeat(MAX_CMDLINE_BYTES),
+                "c".to_string(),
+            ],
             name_raw: None,
             exe_raw: None,
             cmdline_raw: Some(vec![

@@ -7,6 +7,7 @@
 
 pub mod cap;
 pub mod file;
+mod hint;
 pub mod import;
 #[cfg(target_os = "linux")]
 pub mod linux;
@@ -83,7 +84,7 @@ pub fn for_each_block<E: From<CollectError>>(
         each(snapshot)
     };
     match input {
-        Input::Live(options) => each(system::collect_live(options)?),
+        Input::Live(options) => each(system::collect_live(options).map_err(hint::explain)?),
         Input::File(path, options) => match import::detect_file(path, options)? {
             Format::Snapshot => each(file::load(path)?),
             format => {

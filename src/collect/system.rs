@@ -163,11 +163,7 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
             return BTreeMap::new();
         }
     };
-    system.refresh_processes_specifics(
-        ProcessesToUpdate::Some(&sys_pids),
-        true,
-        refresh_kind(),
-    );
+    system.refresh_processes_specifics(ProcessesToUpdate::Some(&sys_pids), true, refresh_kind());
     let users = Users::new_with_refreshed_list().ok();
     let mut processes = BTreeMap::new();
     let mut missing = 0usize;
@@ -263,7 +259,11 @@ fn refresh_kind() -> ProcessRefreshKind {
 fn command_line(
     pid: u32,
     sysinfo_cmd: &[std::ffi::OsString],
-) -> (Vec<String>, Option<Vec<crate::raw::RawBytes>>, Vec<crate::model::Fact>) {
+) -> (
+    Vec<String>,
+    Option<Vec<crate::raw::RawBytes>>,
+    Vec<crate::model::Fact>,
+) {
     #[cfg(target_os = "linux")]
     {
         let _ = sysinfo_cmd;
@@ -284,12 +284,17 @@ fn command_line(
     #[cfg(not(target_os = "linux"))]
     {
         let _ = pid;
-        let args: Vec<(String, Option<crate::raw::RawBytes>)> =
-            sysinfo_cmd.iter().map(|a| crate::raw::decode_os(a)).collect();
+        let args: Vec<(String, Option<crate::raw::RawBytes>)> = sysinfo_cmd
+            .iter()
+            .map(|a| crate::raw::decode_os(a))
+            .collect();
         let any_raw = args.iter().any(|(_, r)| r.is_some());
         let raw = any_raw.then(|| {
             args.iter()
-                .map(|(t, r)| r.clone().unwrap_or_else(|| crate::raw::RawBytes(t.clone().into_bytes())))
+                .map(|(t, r)| {
+                    r.clone()
+                        .unwrap_or_else(|| crate::raw::RawBytes(t.clone().into_bytes()))
+                })
                 .collect()
         });
         (args.into_iter().map(|(t, _)| t).collect(), raw, Vec::new())

@@ -90,15 +90,18 @@ pub fn open(path: &Path) -> Result<GeoDb, EnrichError> {
         return Err(fail("empty file, not a MaxMind DB".to_string()));
     }
     if meta.len() > crate::limits::MAX_GEOIP_BYTES {
-        return Err(fail(crate::limits::too_large(crate::limits::MAX_GEOIP_BYTES, "GeoIP database").to_string()));
+        return Err(fail(
+            crate::limits::too_large(crate::limits::MAX_GEOIP_BYTES, "GeoIP database").to_string(),
+        ));
     }
     let mapped = crate::trust::writable_only_by_us(&meta)
         && !NEVER_MAP.load(std::sync::atomic::Ordering::Relaxed);
     let bytes = if mapped {
         map(&file).map_err(|e| fail(format!("cannot map: {e}")))?
     } else {
-        let bytes = crate::limits::read_capped(path, crate::limits::MAX_GEOIP_BYTES, "GeoIP database")
-            .map_err(|e| fail(format!("cannot read: {e}")))?;
+        let bytes =
+            crate::limits::read_capped(path, crate::limits::MAX_GEOIP_BYTES, "GeoIP database")
+                .map_err(|e| fail(format!("cannot read: {e}")))?;
         DbBytes::Owned(bytes)
     };
     let reader =

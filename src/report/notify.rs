@@ -42,7 +42,9 @@ pub fn compose(findings: &[Finding], host: Option<&str>) -> Option<Message> {
             .cmp(&a.severity)
             .then_with(|| a.rule.cmp(&b.rule))
     });
-    let host = host.map_or_else(String::new, |h| format!(" on {}", for_display(h, FIELD_MAX_CHARS)));
+    let host = host.map_or_else(String::new, |h| {
+        format!(" on {}", for_display(h, FIELD_MAX_CHARS))
+    });
     let summary = format!(
         "sockaudit: {} new finding{}{host}",
         findings.len(),

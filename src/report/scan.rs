@@ -179,12 +179,16 @@ pub fn render_text(
                     "process {} (pid {}, exe {}, user {})",
                     for_display(&p.name, FIELD_MAX_CHARS),
                     p.pid,
-                    p.exe.as_deref().map_or(std::borrow::Cow::Borrowed("?"), |e| {
-                        for_display(e, FIELD_MAX_CHARS)
-                    }),
-                    p.user.as_deref().map_or(std::borrow::Cow::Borrowed("?"), |u| {
-                        for_display(u, FIELD_MAX_CHARS)
-                    }),
+                    p.exe
+                        .as_deref()
+                        .map_or(std::borrow::Cow::Borrowed("?"), |e| {
+                            for_display(e, FIELD_MAX_CHARS)
+                        }),
+                    p.user
+                        .as_deref()
+                        .map_or(std::borrow::Cow::Borrowed("?"), |u| {
+                            for_display(u, FIELD_MAX_CHARS)
+                        }),
                 );
                 if !p.cmdline.is_empty() {
                     let cmd = p.cmdline.join(" ");

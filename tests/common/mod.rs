@@ -9,6 +9,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod geo;
+pub mod inherit;
 pub mod privileged;
 
 use std::io::{BufRead, BufReader, Read, Write};
