@@ -296,3 +296,47 @@ fn a_huge_argv_is_read_with_a_bounded_buffer() {
         "no screen-long line"
     );
 }
+
+#[test]
+fn an_exe_path_too_long_for_the_kernel_to_report_is_said_out_loud() {
+    let _machine = machine_wide();
+    let dir = tempfile::tempdir().unwrap();
+    // 18 directories of 250 bytes: a path of ~4.5 KB, more than the page /proc/PID/exe is read
+    // into. Built and entered step by step (a path that long cannot be opened in one go).
+    let step = "d".repeat(250);
+    let script = format!(
+        "cd {} && for i in $(seq 18); do mkdir {step} && cd -P {step} || exit 1; done && cp /bin/sleep hider && exec ./hider 60",
+        dir.path().display()
+    );
+    let holder = Inheritor::spawn(Path::new("/bin/sh"), OsStr::new("sh"), &["-c", &script]);
+    let port = holder.port.to_string();
+    // Wait (bounded) for the shell to exec the hider.
+    let comm = format!("/proc/{}/comm", holder.child.id());
+    for _ in 0..200 {
+        if std::fs::read_to_string(&comm).is_ok_and(|c| c.trim() == "hider") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let out = sockaudit()
+        .args(["list", "--format", "json", "--port", &port])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &common::sockets_on_port(&doc, holder.port)[0];
+    assert_eq!(s["pids"][0], holder.child.id(), "still attributed");
+    assert_eq!(s["process"]["name"], "hider");
+    assert!(s["process"]["exe"].is_null(), "{s}");
+    let notes = doc["coverage"]["notes"].to_string();
+    assert!(
+        notes.contains("too long for the kernel to report")
+            && notes.contains(&holder.child.id().to_string()),
+        "{notes}"
+    );
+    assert!(
+        stderr.contains("too long for the kernel to report"),
+        "{stderr}"
+    );
+}

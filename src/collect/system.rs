@@ -40,6 +40,11 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
     } else {
         BTreeMap::new()
     };
+    #[cfg(target_os = "linux")]
+    coverage.notes.extend(super::linux::exe_gap::notes(
+        std::path::Path::new("/proc"),
+        &processes,
+    ));
     tracing::debug!(
         "collected {} sockets in {:.1} ms, facts for {} processes in {:.1} ms",
         sockets.len(),

@@ -5,6 +5,7 @@
 //! "permission denied" from "process exited"), and the peer of a connected UDP socket.
 
 pub mod cmdline;
+pub mod exe_gap;
 pub mod fds;
 pub mod procfs;
 pub mod udp;
