@@ -372,6 +372,9 @@ fn assert_every_write_fails_cleanly(dir: &Path, files: &(String, String, String)
 
 #[test]
 fn a_read_only_output_and_state_directory_is_a_clear_error_and_loses_nothing() {
+    // Every test here holds it: a process started while the churn test hands out a listener
+    // would inherit it (common::inherit).
+    let _machine = machine_wide();
     if !require_root("mounting a tmpfs") || !require_tool("mount") {
         return;
     }
@@ -383,6 +386,9 @@ fn a_read_only_output_and_state_directory_is_a_clear_error_and_loses_nothing() {
 
 #[test]
 fn a_full_output_and_state_directory_is_a_clear_error_and_loses_nothing() {
+    // Every test here holds it: a process started while the churn test hands out a listener
+    // would inherit it (common::inherit).
+    let _machine = machine_wide();
     if !require_root("mounting a tmpfs") || !require_tool("mount") {
         return;
     }
