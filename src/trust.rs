@@ -159,9 +159,9 @@ pub fn check(path: &Path, what: &'static str) -> Result<(), TrustError> {
 /// [`check`] with an explicit policy. A path that does not exist is not a trust problem (its
 /// reader reports it); the directories above it are still checked.
 pub fn check_with(path: &Path, what: &'static str, policy: &Policy) -> Result<(), TrustError> {
-    let mut problems = Vec::new();
     #[cfg(unix)]
-    {
+    let problems = {
+        let mut problems = Vec::new();
         let mut seen = BTreeSet::new();
         for (p, target) in chain(path) {
             if !seen.insert(p.clone()) {
@@ -174,9 +174,14 @@ pub fn check_with(path: &Path, what: &'static str, policy: &Policy) -> Result<()
             };
             problems.extend(judge(&p, target, &meta, policy));
         }
-    }
+        problems
+    };
+    // Windows: ownership and modes do not map onto ACLs; nothing is checked there.
     #[cfg(not(unix))]
-    let _ = policy;
+    let problems: Vec<Problem> = {
+        let _ = policy;
+        Vec::new()
+    };
     if problems.is_empty() {
         Ok(())
     } else {

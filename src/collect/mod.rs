@@ -11,6 +11,7 @@ mod hint;
 pub mod import;
 #[cfg(target_os = "linux")]
 pub mod linux;
+mod names;
 pub mod system;
 
 use std::path::{Path, PathBuf};

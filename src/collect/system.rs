@@ -190,7 +190,7 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
         });
         let (exe, exe_deleted, exe_raw) = exe_facts(pid, proc_.exe());
         let (name, name_raw) = crate::raw::decode_os(proc_.name());
-        let cmd = command_line(pid, proc_.cmd());
+        let cmd = super::names::command_line(pid, proc_.cmd());
         processes.insert(
             pid,
             Process {
@@ -249,7 +249,7 @@ fn exe_facts(
 }
 
 /// What sysinfo reads per process. Not the command line on Linux: sysinfo reads it whole, and a
-/// process chooses its length ([`command_line`] reads it with a bounded buffer instead).
+/// process chooses its length (`names::command_line` reads it with a bounded buffer instead).
 fn refresh_kind() -> ProcessRefreshKind {
     let kind = ProcessRefreshKind::nothing()
         .with_exe(UpdateKind::Always)
@@ -257,53 +257,6 @@ fn refresh_kind() -> ProcessRefreshKind {
     #[cfg(not(target_os = "linux"))]
     let kind = kind.with_cmd(UpdateKind::Always);
     kind
-}
-
-/// The command line (text, exact bytes when not UTF-8, and `[cmdline]` when it was cut at
-/// [`crate::limits::MAX_CMDLINE_BYTES`]).
-fn command_line(
-    pid: u32,
-    sysinfo_cmd: &[std::ffi::OsString],
-) -> (
-    Vec<String>,
-    Option<Vec<crate::raw::RawBytes>>,
-    Vec<crate::model::Fact>,
-) {
-    #[cfg(target_os = "linux")]
-    {
-        let _ = sysinfo_cmd;
-        let cmd = super::linux::cmdline::read(
-            std::path::Path::new("/proc"),
-            pid,
-            crate::limits::MAX_CMDLINE_BYTES,
-        )
-        .unwrap_or_default();
-        let (text, raw) = crate::raw::decode_all(&cmd.args);
-        let cut = if cmd.truncated {
-            vec![crate::model::Fact::Cmdline]
-        } else {
-            Vec::new()
-        };
-        (text, raw, cut)
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = pid;
-        let args: Vec<(String, Option<crate::raw::RawBytes>)> = sysinfo_cmd
-            .iter()
-            .map(|a| crate::raw::decode_os(a))
-            .collect();
-        let any_raw = args.iter().any(|(_, r)| r.is_some());
-        let raw = any_raw.then(|| {
-            args.iter()
-                .map(|(t, r)| {
-                    r.clone()
-                        .unwrap_or_else(|| crate::raw::RawBytes(t.clone().into_bytes()))
-                })
-                .collect()
-        });
-        (args.into_iter().map(|(t, _)| t).collect(), raw, Vec::new())
-    }
 }
 
 #[cfg(target_os = "linux")]
