@@ -317,6 +317,7 @@ fn a_geoip_database_others_can_write_is_refused() {
     ]);
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("using GeoIP database"), "{err}");
+    assert!(err.contains("read into memory"), "not mapped: {err}");
 }
 
 #[test]
