@@ -66,7 +66,9 @@ fn a_hostile_live_process_is_escaped_everywhere_and_exact_in_json() {
     let _machine = machine_wide();
     let dir = tempfile::tempdir().unwrap();
     let exe = hostile_sleep(dir.path());
-    let holder = Inheritor::spawn(&exe, OsStr::from_bytes(ARG0), &["60"]);
+    // A fixed port: `baseline check` below must see this very listener go missing.
+    let addr = format!("127.0.0.1:{}", common::inherit::fixed_port());
+    let holder = Inheritor::spawn_at(&addr, &exe, OsStr::from_bytes(ARG0), &["60"]);
     let port = holder.port.to_string();
     let pid = holder.child.id();
 

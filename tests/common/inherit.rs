@@ -18,6 +18,14 @@ pub fn spawn_exclusive(command: &mut Command) -> std::io::Result<Child> {
     command.spawn()
 }
 
+/// A free TCP port below the usual ephemeral range (a baseline records ports in that range as
+/// `ephemeral`, matched by program rather than number).
+pub fn fixed_port() -> u16 {
+    (21_000..31_000)
+        .find(|p| TcpListener::bind(("0.0.0.0", *p)).is_ok())
+        .expect("a free port")
+}
+
 /// A process holding a 127.0.0.1 listener it inherited; killed and reaped on drop.
 pub struct Inheritor {
     /// The process.
@@ -29,8 +37,13 @@ pub struct Inheritor {
 impl Inheritor {
     /// Runs `exe` as `arg0 ARGS...` holding a fresh listener on 127.0.0.1.
     pub fn spawn(exe: &Path, arg0: &OsStr, args: &[&str]) -> Inheritor {
+        Inheritor::spawn_at("127.0.0.1:0", exe, arg0, args)
+    }
+
+    /// [`Inheritor::spawn`] with the listener on `addr`.
+    pub fn spawn_at(addr: &str, exe: &Path, arg0: &OsStr, args: &[&str]) -> Inheritor {
         let _one = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let listener = TcpListener::bind(addr).expect("bind");
         let port = listener.local_addr().expect("addr").port();
         // Inherited across exec: close-on-exec is cleared on this one descriptor only.
         rustix::io::fcntl_setfd(&listener, rustix::io::FdFlags::empty()).expect("fcntl");
