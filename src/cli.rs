@@ -42,6 +42,10 @@ pub struct GlobalArgs {
     /// Colour: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Use rule, baseline, feed, GeoIP and state files that others could write, with a warning.
+    /// As root (or with capabilities) such files are refused by default (docs/security.md).
+    #[arg(long, global = true)]
+    pub insecure_config: bool,
 }
 
 /// When to colour output.

@@ -16,12 +16,15 @@ pub mod enrich;
 pub mod escape;
 pub mod filter;
 pub mod finding;
+pub mod limits;
 pub mod logging;
 pub mod model;
 #[cfg(target_os = "linux")]
 pub mod netlink;
+pub mod raw;
 pub mod report;
 pub mod routes;
 pub mod rules;
 pub mod services;
 pub mod state;
+pub mod trust;

@@ -352,6 +352,19 @@ pub struct Process {
     /// Command line, one element per argument.
     #[serde(default)]
     pub cmdline: Vec<String>,
+    /// The exact bytes of `name` when they are not UTF-8 (then `name` shows each invalid byte
+    /// as `\xNN`); base64 in JSON, absent otherwise. See [`crate::raw`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_raw: Option<crate::raw::RawBytes>,
+    /// The exact bytes of `exe` when they are not UTF-8; base64, absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exe_raw: Option<crate::raw::RawBytes>,
+    /// The exact bytes of every `cmdline` element when any is not UTF-8; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmdline_raw: Option<Vec<crate::raw::RawBytes>>,
+    /// Facts cut at their collection cap (`cmdline` beyond 32 KiB...; docs/security.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub truncated: Vec<Fact>,
     /// Real user name, when the uid resolves.
     pub user: Option<String>,
     /// Real uid.

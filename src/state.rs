@@ -148,6 +148,10 @@ pub enum StateError {
     /// The state could not be written (the previous file is intact).
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// A privileged run refuses a state file (or directory) others can write: it decides
+    /// which findings are reported (src/trust.rs).
+    #[error(transparent)]
+    Untrusted(#[from] crate::trust::TrustError),
 }
 
 /// The default state file: `/var/lib/sockaudit/state.json` as root, else
@@ -180,6 +184,7 @@ impl StateFile {
     /// file is moved aside as `FILE.corrupt` with a warning and the run continues as a first
     /// run.
     pub fn open(path: &Path) -> Result<StateFile, StateError> {
+        crate::trust::check(path, "state file")?;
         let lock_path = PathBuf::from(format!("{}.lock", path.display()));
         let lock_err = |source| StateError::Lock {
             path: lock_path.clone(),
@@ -196,38 +201,30 @@ impl StateFile {
             .map_err(lock_err)?;
         lock_exclusive(&lock).map_err(lock_err)?;
         let mut warnings = Vec::new();
-        let state = match std::fs::read(path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
-            Err(e) => {
-                warnings.push(format!(
-                    "{}: cannot read state ({e}); treating this as a first run",
-                    path.display()
-                ));
-                State::default()
-            }
-            Ok(bytes) => {
-                match serde_json::from_slice::<State>(&bytes) {
-                    Ok(s) if s.schema_version == STATE_VERSION => s,
-                    other => {
-                        let why = match other {
-                            Ok(s) => format!("unknown state version {}", s.schema_version),
-                            Err(e) => format!("unreadable state ({e})"),
-                        };
-                        let aside = PathBuf::from(format!("{}.corrupt", path.display()));
-                        let moved = std::fs::rename(path, &aside);
-                        warnings.push(match moved {
-                        Ok(()) => format!(
-                            "{}: {why}; moved it to {} and continuing as a first run",
-                            path.display(),
-                            aside.display()
-                        ),
-                        Err(e) => format!("{}: {why}; could not move it aside ({e}); continuing as a first run", path.display()),
-                    });
-                        State::default()
-                    }
+        let state =
+            match crate::limits::read_capped(path, crate::limits::MAX_STATE_BYTES, "state file") {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+                // Not ours to read whole, and not ours to lose: set aside like a corrupt file.
+                Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                    set_aside(path, &e.to_string(), &mut warnings)
                 }
-            }
-        };
+                Err(e) => {
+                    warnings.push(format!(
+                        "{}: cannot read state ({e}); treating this as a first run",
+                        path.display()
+                    ));
+                    State::default()
+                }
+                Ok(bytes) => match serde_json::from_slice::<State>(&bytes) {
+                    Ok(s) if s.schema_version == STATE_VERSION => s,
+                    Ok(s) => set_aside(
+                        path,
+                        &format!("unknown state version {}", s.schema_version),
+                        &mut warnings,
+                    ),
+                    Err(e) => set_aside(path, &format!("unreadable state ({e})"), &mut warnings),
+                },
+            };
         Ok(StateFile {
             path: path.to_path_buf(),
             _lock: lock,
@@ -243,6 +240,24 @@ impl StateFile {
         write_atomic(&self.path, text.as_bytes(), NewFileMode::Private)?;
         Ok(())
     }
+}
+
+/// Moves an unusable state file to `FILE.corrupt` (kept for a look, never lost) and starts
+/// over as a first run.
+fn set_aside(path: &Path, why: &str, warnings: &mut Vec<String>) -> State {
+    let aside = PathBuf::from(format!("{}.corrupt", path.display()));
+    warnings.push(match std::fs::rename(path, &aside) {
+        Ok(()) => format!(
+            "{}: {why}; moved it to {} and continuing as a first run",
+            path.display(),
+            aside.display()
+        ),
+        Err(e) => format!(
+            "{}: {why}; could not move it aside ({e}); continuing as a first run",
+            path.display()
+        ),
+    });
+    State::default()
 }
 
 #[cfg(unix)]

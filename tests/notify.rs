@@ -172,3 +172,54 @@ fn no_session_bus_is_one_warning_and_nothing_else_changes() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("CRITICAL (2)"));
 }
+
+#[test]
+fn non_utf8_and_control_bytes_reach_the_server_as_visible_escapes() {
+    let _machine = machine_wide();
+    let Some((bus, _pid, _log)) = desktop() else {
+        return;
+    };
+    dunstctl(&bus, &["close-all"]);
+    dunstctl(&bus, &["history-clear"]);
+    let out = sockaudit()
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .args([
+            "scan",
+            "--input",
+            "fixtures/snapshots/hostile-bytes.json",
+            "--notify",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let history: serde_json::Value = loop {
+        dunstctl(&bus, &["close-all"]);
+        let h: serde_json::Value =
+            serde_json::from_str(&dunstctl(&bus, &["history"])).unwrap_or_default();
+        if h["data"][0].as_array().is_some_and(|a| !a.is_empty()) || Instant::now() > deadline {
+            break h;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let body = history["data"][0][0]["body"]["data"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        body.contains("by \\u202eev\\xff\\x1b[2J\\x0a)R 1 (pid 7001)"),
+        "{body}"
+    );
+    for raw in ['\u{1b}', '\u{202e}', '\u{fffd}'] {
+        assert!(
+            !body.contains(raw),
+            "raw {raw:?} reached the server: {body}"
+        );
+    }
+    dunstctl(&bus, &["close-all"]);
+}

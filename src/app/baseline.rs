@@ -97,15 +97,25 @@ pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, 
             })
         }
         BaselineCommand::Update { file, input } => {
-            let text = std::fs::read_to_string(file).map_err(|source| {
+            // Refuse to rewrite a file we could not load as rules: the user's edits come first.
+            // Loading first also applies the rule file size limit and trust checks.
+            crate::rules::load(&RuleSources::only(vec![file.clone()], false))
+                .map_err(AppError::Rules)?;
+            let text = crate::limits::read_capped(
+                file,
+                crate::rules::load::MAX_RULE_FILE_BYTES,
+                "rule file",
+            )
+            .and_then(|b| {
+                String::from_utf8(b)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+            })
+            .map_err(|source| {
                 AppError::Collect(crate::collect::CollectError::Read {
                     path: file.clone(),
                     source,
                 })
             })?;
-            // Refuse to rewrite a file we could not load as rules: the user's edits come first.
-            crate::rules::load(&RuleSources::only(vec![file.clone()], false))
-                .map_err(AppError::Rules)?;
             let input = input_for(input.as_deref(), own_namespace());
             let mut snapshot = collect(&input)?;
             super::routes::attach_all(&mut snapshot, &input, "routes are not recorded");

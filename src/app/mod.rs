@@ -5,6 +5,7 @@ mod baseline;
 mod counters;
 mod list;
 mod ops;
+mod reload;
 mod routes;
 mod rules;
 mod scan;
@@ -67,6 +68,7 @@ pub enum AppError {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus, AppError> {
     let color = crate::report::style::use_color(cli.global.color);
+    crate::trust::set_insecure(cli.global.insecure_config);
     match cli.command {
         Command::List(args) => list::run(&args, color),
         Command::Snapshot(args) => snapshot::run(&args),

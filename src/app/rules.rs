@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use super::{AppError, ExitStatus, load_rules, print};
 use crate::cli::{RuleArgs, RulesCommand};
+use crate::escape::for_terminal;
 use crate::finding::RuleKind;
 use crate::rules::{RuleSources, kind_doc};
 
@@ -35,12 +36,12 @@ fn list(args: &RuleArgs) -> Result<ExitStatus, AppError> {
     let mut rows = vec![["ID", "KIND", "SEVERITY", "STATE", "ORIGIN"].map(String::from)];
     for rule in &set.rules {
         rows.push([
-            rule.common.id.clone(),
+            for_terminal(&rule.common.id).into_owned(),
             rule.kind().to_string(),
             rule.common.severity.to_string(),
             rule.dormant_reason()
                 .map_or_else(|| "enabled".to_string(), str::to_string),
-            rule.common.origin.clone(),
+            for_terminal(&rule.common.origin).into_owned(),
         ]);
     }
     let mut widths = [0usize; 5];
@@ -90,8 +91,10 @@ fn explain(id: &str, args: &RuleArgs) -> Result<ExitStatus, AppError> {
         rule.kind(),
         rule.common.severity
     );
+    // Baselines quote process names and paths a scan saw, so everything from a rule file is
+    // escaped like any other hostile text.
     if let Some(d) = &rule.common.description {
-        let _ = writeln!(out, "{d}");
+        let _ = writeln!(out, "{}", for_terminal(d));
     }
     let _ = writeln!(out, "Defined at {}", rule.common.origin);
     if let Some(reason) = rule.dormant_reason() {
@@ -104,7 +107,12 @@ fn explain(id: &str, args: &RuleArgs) -> Result<ExitStatus, AppError> {
             let expires = a
                 .expires
                 .map_or_else(String::new, |d| format!(", expires {d}"));
-            let _ = writeln!(out, "  - {} ({}{expires})", a.reason, a.origin);
+            let _ = writeln!(
+                out,
+                "  - {} ({}{expires})",
+                for_terminal(&a.reason),
+                for_terminal(&a.origin)
+            );
         }
         out.push('\n');
     }
@@ -128,7 +136,8 @@ fn quote_definition(set: &crate::rules::RuleSet, rule: &crate::rules::Rule) -> S
     let end = text[at..].find("\n[").map_or(text.len(), |i| at + i + 1);
     let mut quoted = String::new();
     for line in text[start..end].trim_end().lines() {
-        let _ = writeln!(quoted, "    {line}");
+        // Tabs are indentation, not hostile: shown as spaces rather than `\x09`.
+        let _ = writeln!(quoted, "    {}", for_terminal(&line.replace('\t', "    ")));
     }
     quoted
 }

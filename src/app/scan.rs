@@ -38,7 +38,8 @@ pub(crate) fn open_enricher(
 pub(super) struct Scanner {
     /// The validated rules.
     pub rules: RuleSet,
-    enricher: Enricher,
+    /// Replaced by [`super::reload`] when a database or feed changes under `watch`.
+    pub(super) enricher: Enricher,
     /// Where sockets come from.
     pub input: Input,
     strict: bool,
@@ -273,7 +274,6 @@ pub(super) fn run(args: &ScanArgs, color: bool) -> Result<ExitStatus, AppError> 
             file.state
                 .advance(&eval.findings, jiff::Timestamp::now(), args.renotify);
         next.counters = super::counters::latest(&snapshot);
-        file.save(&next)?;
         eval.findings = delta.report;
         note = Some(StateNote {
             path: path.display().to_string(),
@@ -281,7 +281,9 @@ pub(super) fn run(args: &ScanArgs, color: bool) -> Result<ExitStatus, AppError> 
             unchanged: delta.unchanged,
             renotified: delta.renotified,
         });
-        state_guard = Some(file);
+        // Saved only once every report is out: a report that cannot be written must not
+        // leave its findings recorded as reported (they would never be reported again).
+        state_guard = Some((file, next));
     }
     let summary = Summary::new(&snapshot, &eval, args.fail_on.threshold());
     let label = crate::collect::label(&scanner.input, &snapshot);
@@ -307,6 +309,9 @@ pub(super) fn run(args: &ScanArgs, color: bool) -> Result<ExitStatus, AppError> 
     for (format, path) in &args.write {
         let text = render(*format, &input, Palette::new(false))?;
         write_atomic(path, text.as_bytes(), NewFileMode::Public)?;
+    }
+    if let Some((file, next)) = &state_guard {
+        file.save(next)?;
     }
     maybe_notify(
         args.notify,

@@ -7,10 +7,13 @@ use std::time::{Duration, Instant};
 use super::scan::{Scanner, state_path};
 use super::{AppError, ExitStatus, print};
 use crate::cli::{ScanFormat, WatchArgs};
-use crate::escape::for_terminal;
+use crate::escape::{MESSAGE_MAX_CHARS, for_display};
 use crate::state::{State, StateFile};
 
 pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
+    // Long-running: databases are copied into memory, so rewriting one in place cannot crash
+    // us, and reloaded when they change (super::reload).
+    crate::enrich::geoip::never_map();
     let mut scanner = Scanner::new(&args.scan)?;
     // Each scan's counters are the next one's previous sample (kept in memory, or in --state).
     if crate::rules::counter::needed(&scanner.rules)
@@ -29,7 +32,11 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
     let mut worst_failed = false;
     while !stop.load(Ordering::SeqCst) {
         let started = Instant::now();
-        // The state is read before the scan: counter rules compare with its samples.
+        if scans > 0 {
+            super::reload::refresh(&mut scanner, &args.scan);
+        }
+        // The state is read (and locked) before the scan: counter rules compare with its
+        // samples.
         let file = match &args.scan.state {
             Some(arg) => Some(StateFile::open(&state_path(arg))?),
             None => None,
@@ -39,6 +46,9 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
             .map_or(&memory.counters, |f| &f.state.counters);
         let (snapshot, eval) = scanner.scan(previous)?;
         let now = jiff::Timestamp::now();
+        // The state file stays locked, and is saved only after the events are printed: an
+        // event that could not be printed must not be recorded as reported.
+        let mut pending = None;
         let delta = match file {
             Some(file) => {
                 for w in &file.warnings {
@@ -46,7 +56,7 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
                 }
                 let (delta, mut next) = file.state.advance(&eval.findings, now, args.scan.renotify);
                 next.counters = super::counters::latest(&snapshot);
-                file.save(&next)?;
+                pending = Some((file, next));
                 delta
             }
             None => {
@@ -68,7 +78,7 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
                     "{stamp} + {:<8} {}  {}\n",
                     f.severity.as_str(),
                     f.rule,
-                    for_terminal(&f.message)
+                    for_display(&f.message, MESSAGE_MAX_CHARS)
                 )
             } else {
                 event_json(&stamp, "new", &serde_json::to_value(f).unwrap_or_default())
@@ -79,7 +89,7 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
                 format!(
                     "{stamp} - resolved {}  {}\n",
                     r.rule,
-                    for_terminal(&r.message)
+                    for_display(&r.message, MESSAGE_MAX_CHARS)
                 )
             } else {
                 event_json(
@@ -90,6 +100,9 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
             });
         }
         print(&out)?;
+        if let Some((file, next)) = pending {
+            file.save(&next)?;
+        }
         super::scan::maybe_notify(
             args.scan.notify,
             &scanner.rules,

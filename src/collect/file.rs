@@ -18,10 +18,21 @@ pub fn load(path: &Path) -> Result<Snapshot, CollectError> {
         source,
     };
     let file = std::fs::File::open(path).map_err(read_err)?;
-    if file.metadata().map_err(read_err)?.is_dir() {
+    let meta = file.metadata().map_err(read_err)?;
+    if meta.is_dir() {
         return Err(invalid(
             path,
             "is a directory, not a snapshot file".to_string(),
+        ));
+    }
+    // Refuse a large regular file before reading it; the capped read below catches streams.
+    if meta.len() > MAX_SNAPSHOT_BYTES {
+        return Err(invalid(
+            path,
+            format!(
+                "larger than the {} MiB snapshot limit",
+                MAX_SNAPSHOT_BYTES >> 20
+            ),
         ));
     }
     let mut text = String::new();

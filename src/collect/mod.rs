@@ -5,12 +5,15 @@
 //! captures from another machine. All return the same plain data, so the rest of the pipeline
 //! never knows where it came from.
 
+pub mod cap;
 pub mod counters;
 pub mod docker_proxy;
 pub mod file;
+mod hint;
 pub mod import;
 #[cfg(target_os = "linux")]
 pub mod linux;
+mod names;
 pub mod system;
 
 use std::path::{Path, PathBuf};
@@ -78,8 +81,13 @@ pub fn for_each_block<E: From<CollectError>>(
     input: &Input,
     each: &mut dyn FnMut(Snapshot) -> Result<(), E>,
 ) -> Result<(), E> {
+    // Every source's strings are cut at their caps before anything copies them.
+    let each = &mut |mut snapshot: Snapshot| {
+        cap::apply(&mut snapshot);
+        each(snapshot)
+    };
     match input {
-        Input::Live(options) => each(system::collect_live(options)?),
+        Input::Live(options) => each(system::collect_live(options).map_err(hint::explain)?),
         Input::File(path, options) => match import::detect_file(path, options)? {
             Format::Snapshot => each(file::load(path)?),
             format => {

@@ -80,6 +80,11 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
     } else {
         BTreeMap::new()
     };
+    #[cfg(target_os = "linux")]
+    coverage.notes.extend(super::linux::exe_gap::notes(
+        std::path::Path::new("/proc"),
+        &processes,
+    ));
     tracing::debug!(
         "collected {} sockets in {:.1} ms, facts for {} processes in {:.1} ms",
         sockets.len(),
@@ -210,14 +215,7 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
             return BTreeMap::new();
         }
     };
-    system.refresh_processes_specifics(
-        ProcessesToUpdate::Some(&sys_pids),
-        true,
-        ProcessRefreshKind::nothing()
-            .with_exe(UpdateKind::Always)
-            .with_cmd(UpdateKind::Always)
-            .with_user(UpdateKind::Always),
-    );
+    system.refresh_processes_specifics(ProcessesToUpdate::Some(&sys_pids), true, refresh_kind());
     let users = Users::new_with_refreshed_list().ok();
     let mut processes = BTreeMap::new();
     let mut missing = 0usize;
@@ -237,25 +235,27 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
                 .and_then(|users| users.get_user_by_id(uid))
                 .map(|u| u.name().to_string())
         });
-        let (exe, exe_deleted) = exe_facts(pid, proc_.exe());
+        let (exe, exe_deleted, exe_raw) = exe_facts(pid, proc_.exe());
+        let (name, name_raw) = crate::raw::decode_os(proc_.name());
+        let cmd = super::names::command_line(pid, proc_.cmd());
         let (container, unit) = container_facts(pid);
         processes.insert(
             pid,
             Process {
                 pid,
                 ppid: proc_.parent().map(|p| p.as_u32()),
-                name: proc_.name().to_string_lossy().into_owned(),
+                name,
                 exe_replaced: exe_deleted
                     && exe
                         .as_deref()
                         .is_some_and(|e| std::path::Path::new(e).is_file()),
                 exe,
                 exe_deleted,
-                cmdline: proc_
-                    .cmd()
-                    .iter()
-                    .map(|a| a.to_string_lossy().into_owned())
-                    .collect(),
+                cmdline: cmd.0,
+                name_raw,
+                exe_raw,
+                cmdline_raw: cmd.1,
+                truncated: cmd.2,
                 user,
                 uid,
                 start_time: i64::try_from(proc_.start_time())
@@ -300,15 +300,33 @@ fn container_facts(pid: u32) -> (Option<crate::model::Container>, Option<String>
     (None, None)
 }
 
-/// The exe path and whether it was deleted. sysinfo strips the kernel's ` (deleted)` marker,
-/// so on Linux the link is read again here.
-fn exe_facts(pid: u32, sysinfo_exe: Option<&std::path::Path>) -> (Option<String>, bool) {
+/// The exe path, whether it was deleted, and its bytes when not UTF-8. sysinfo strips the
+/// kernel's ` (deleted)` marker, so on Linux the link is read again here.
+fn exe_facts(
+    pid: u32,
+    sysinfo_exe: Option<&std::path::Path>,
+) -> (Option<String>, bool, Option<crate::raw::RawBytes>) {
     #[cfg(target_os = "linux")]
     if let Some(link) = super::linux::procfs::exe_link(pid) {
-        return (Some(link.path), link.deleted);
+        return (Some(link.path), link.deleted, link.raw);
     }
     let _ = pid;
-    (sysinfo_exe.map(|p| p.to_string_lossy().into_owned()), false)
+    let (exe, raw) = sysinfo_exe.map_or((None, None), |p| {
+        let (text, raw) = crate::raw::decode_os(p.as_os_str());
+        (Some(text), raw)
+    });
+    (exe, false, raw)
+}
+
+/// What sysinfo reads per process. Not the command line on Linux: sysinfo reads it whole, and a
+/// process chooses its length (`names::command_line` reads it with a bounded buffer instead).
+fn refresh_kind() -> ProcessRefreshKind {
+    let kind = ProcessRefreshKind::nothing()
+        .with_exe(UpdateKind::Always)
+        .with_user(UpdateKind::Always);
+    #[cfg(not(target_os = "linux"))]
+    let kind = kind.with_cmd(UpdateKind::Always);
+    kind
 }
 
 #[cfg(target_os = "linux")]

@@ -105,6 +105,7 @@ pub fn load(name: &str, path: &Path) -> Result<Feed, EnrichError> {
         path: path.to_path_buf(),
         message,
     };
+    crate::trust::check(path, "feed").map_err(|e| fail(e.reason()))?;
     let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot open: {e}")))?;
     let meta = file
         .metadata()

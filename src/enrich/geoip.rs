@@ -61,6 +61,16 @@ impl std::fmt::Debug for GeoDb {
     }
 }
 
+/// Set by long-running commands (`watch`): read databases into memory, never map them. A
+/// database rewritten in place under a mapping (`cp new.mmdb db.mmdb` by root) would change
+/// under the reader, or raise SIGBUS when truncated; a copy in memory cannot.
+static NEVER_MAP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes every later [`open`] read the file into memory instead of mapping it.
+pub fn never_map() {
+    NEVER_MAP.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Opens a database file and classifies it; a corrupt, truncated, empty or unsupported file is
 /// an error naming the path and the reader's complaint.
 pub fn open(path: &Path) -> Result<GeoDb, EnrichError> {
@@ -68,6 +78,7 @@ pub fn open(path: &Path) -> Result<GeoDb, EnrichError> {
         path: path.to_path_buf(),
         message,
     };
+    crate::trust::check(path, "GeoIP database").map_err(|e| fail(e.reason()))?;
     let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot open: {e}")))?;
     let meta = file
         .metadata()
@@ -78,11 +89,20 @@ pub fn open(path: &Path) -> Result<GeoDb, EnrichError> {
     if meta.len() == 0 {
         return Err(fail("empty file, not a MaxMind DB".to_string()));
     }
-    let mapped = is_trusted(&meta);
+    if meta.len() > crate::limits::MAX_GEOIP_BYTES {
+        return Err(fail(
+            crate::limits::too_large(crate::limits::MAX_GEOIP_BYTES, "GeoIP database").to_string(),
+        ));
+    }
+    let mapped = crate::trust::writable_only_by_us(&meta)
+        && !NEVER_MAP.load(std::sync::atomic::Ordering::Relaxed);
     let bytes = if mapped {
         map(&file).map_err(|e| fail(format!("cannot map: {e}")))?
     } else {
-        DbBytes::Owned(std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?)
+        let bytes =
+            crate::limits::read_capped(path, crate::limits::MAX_GEOIP_BYTES, "GeoIP database")
+                .map_err(|e| fail(format!("cannot read: {e}")))?;
+        DbBytes::Owned(bytes)
     };
     let reader =
         Reader::from_source(bytes).map_err(|e| fail(format!("not a valid MaxMind DB: {e}")))?;
@@ -118,25 +138,13 @@ pub fn open(path: &Path) -> Result<GeoDb, EnrichError> {
 #[allow(unsafe_code)]
 fn map(file: &std::fs::File) -> std::io::Result<DbBytes> {
     // SAFETY: a mapping is sound while nobody modifies the file in place. We map only files
-    // that `is_trusted` accepts: regular files owned by root or by us and not writable by
+    // that `crate::trust::writable_only_by_us` accepts: regular files owned by root or by us and not writable by
     // group or others, so only root or we could change them. Database updates (geoipupdate,
     // our docs) replace the file by rename, which leaves this mapping on the old inode intact.
     // An in-place truncation by root would raise SIGBUS (a crash, not silent corruption), and
     // root can do worse to this process anyway. Untrusted files are read into memory instead.
     let map = unsafe { memmap2::Mmap::map(file)? };
     Ok(DbBytes::Mapped(map))
-}
-
-#[cfg(unix)]
-fn is_trusted(meta: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let me = rustix::process::geteuid().as_raw();
-    (meta.uid() == 0 || meta.uid() == me) && meta.mode() & 0o022 == 0
-}
-
-#[cfg(not(unix))]
-fn is_trusted(_meta: &std::fs::Metadata) -> bool {
-    false
 }
 
 impl GeoDb {

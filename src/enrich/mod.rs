@@ -7,6 +7,7 @@
 pub mod feeds;
 pub mod geoip;
 pub mod scope;
+pub mod stamp;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
@@ -151,6 +152,8 @@ pub struct Enricher {
     pub warnings: Vec<String>,
     /// The databases in use, for `-v` and JSON.
     pub databases: Vec<geoip::DbInfo>,
+    /// The files loaded, as they were: `watch` reloads when one changes.
+    pub stamps: stamp::Stamps,
 }
 
 impl Enricher {
@@ -166,6 +169,7 @@ impl Enricher {
             geoip::standard_files()
         };
         for path in paths {
+            enricher.stamps.record(&path);
             let db = match geoip::open(&path) {
                 Ok(db) => db,
                 Err(err) if !explicit => {
@@ -184,7 +188,7 @@ impl Enricher {
                 if db.info.mapped {
                     ""
                 } else {
-                    ", read into memory: not a trusted file"
+                    ", read into memory (an untrusted file, or a long-running watch)"
                 }
             );
             if age_days > config.geoip_max_age_days {
@@ -212,6 +216,7 @@ impl Enricher {
         }
         for (name, (path, max_age)) in &config.feeds {
             let started = std::time::Instant::now();
+            enricher.stamps.record(path);
             let feed = feeds::load(name, path)?;
             let age_days = feed
                 .modified

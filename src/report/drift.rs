@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::scan::Summary;
 use super::style::Palette;
 use crate::engine::Evaluation;
-use crate::escape::for_terminal;
+use crate::escape::{MESSAGE_MAX_CHARS, for_display, for_terminal};
 
 /// `+` new, `-` missing, `~` changed, then a one-line verdict.
 pub fn render(
@@ -44,13 +44,17 @@ pub fn render(
             out,
             "{color}{mark}{} {}  [{}, {}]",
             palette.reset,
-            for_terminal(&f.message),
+            for_display(&f.message, MESSAGE_MAX_CHARS),
             f.rule,
             f.severity
         );
     }
     for w in &eval.warnings {
-        let _ = writeln!(out, "warning: {}", for_terminal(&w.message));
+        let _ = writeln!(
+            out,
+            "warning: {}",
+            for_display(&w.message, MESSAGE_MAX_CHARS)
+        );
     }
     // A check that could not run (no routing table here) must not read as "no drift".
     for i in &eval.inactive {

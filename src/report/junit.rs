@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::engine::Evaluation;
+use crate::escape::{MESSAGE_MAX_CHARS, for_display};
 use crate::rules::RuleSet;
 
 /// Escapes text for XML 1.0: the five special characters, and characters XML cannot carry at
@@ -62,6 +63,8 @@ pub fn render(rules: &RuleSet, eval: &Evaluation, hostname: Option<&str>) -> Str
         }
         for f in findings {
             tests += 1;
+            // Escaped and cut as on a terminal: CI logs print this text.
+            let message = for_display(&f.message, MESSAGE_MAX_CHARS);
             failures += 1;
             let _ = writeln!(
                 cases,
@@ -70,13 +73,18 @@ pub fn render(rules: &RuleSet, eval: &Evaluation, hostname: Option<&str>) -> Str
                 xml(id),
                 xml(&f.fingerprint),
                 f.severity,
-                xml(&f.message),
-                xml(&f.message),
+                xml(&message),
+                xml(&message),
                 xml(&f.origin)
             );
         }
     }
-    let host = hostname.map_or_else(String::new, |h| format!(" hostname=\"{}\"", xml(h)));
+    let host = hostname.map_or_else(String::new, |h| {
+        format!(
+            " hostname=\"{}\"",
+            xml(&for_display(h, crate::escape::FIELD_MAX_CHARS))
+        )
+    });
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\">\n  <testsuite name=\"sockaudit\"{host} tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n{cases}  </testsuite>\n</testsuites>\n"
     )

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::style::Palette;
 use crate::enrich::{Enrichment, RemoteInfo};
-use crate::escape::for_terminal;
+use crate::escape::{FIELD_MAX_CHARS, for_display};
 use crate::model::{Family, Process, Protocol, Snapshot, Socket, TcpState, Unattributed};
 use crate::services::Services;
 
@@ -27,7 +27,7 @@ fn geo_cells(geo: &Enrichment, socket: &Socket) -> (String, String) {
     };
     let info = geo.get(ip);
     let asn = match (info.asn, info.org) {
-        (Some(a), Some(o)) => format!("AS{a} {}", for_terminal(&o)),
+        (Some(a), Some(o)) => format!("AS{a} {}", cell(&o)),
         (Some(a), None) => format!("AS{a}"),
         _ => String::new(),
     };
@@ -69,7 +69,7 @@ pub fn owner_text(snapshot: &Snapshot, socket: &Socket) -> String {
     let Some(&first) = socket.pids.first() else {
         // A capture may name the program without a PID (`netstat -b` without `-o`).
         if let Some(program) = socket.capture.as_ref().and_then(|c| c.program.as_deref()) {
-            return format!("-/{}", for_terminal(program));
+            return format!("-/{}", cell(program));
         }
         return match socket.unattributed {
             Some(Unattributed::Permission) => "[permission]".to_string(),
@@ -80,7 +80,7 @@ pub fn owner_text(snapshot: &Snapshot, socket: &Socket) -> String {
     let name = snapshot
         .processes
         .get(&first)
-        .map_or(std::borrow::Cow::Borrowed("?"), |p| for_terminal(&p.name));
+        .map_or(std::borrow::Cow::Borrowed("?"), |p| cell(&p.name));
     let mut text = format!("{first}/{name}");
     if socket.pids.len() > 1 {
         let _ = write!(text, " (+{})", socket.pids.len() - 1);
@@ -93,7 +93,7 @@ fn user_text(process: Option<&Process>, socket: &Socket) -> String {
         .and_then(|p| {
             p.user
                 .as_deref()
-                .map(|u| for_terminal(u).into_owned())
+                .map(|u| cell(u).into_owned())
                 .or(p.uid.map(|u| u.to_string()))
         })
         .or_else(|| socket.uid.map(|u| u.to_string()))
@@ -140,7 +140,7 @@ pub fn render_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palett
         .map(|s| {
             let mut row = Vec::with_capacity(headers.len());
             if netns_column {
-                row.push(for_terminal(s.netns_label()).into_owned());
+                row.push(cell(s.netns_label()).into_owned());
             }
             row.extend([
                 proto_text(s).to_string(),
@@ -275,7 +275,7 @@ pub fn render_csv(snapshot: &Snapshot, geo: Option<&Enrichment>) -> Result<Strin
             );
             record.push(
                 info.and_then(|i| i.org)
-                    .map(|o: String| for_terminal(&o).into_owned())
+                    .map(|o: String| cell(&o).into_owned())
                     .unwrap_or_default(),
             );
         }
@@ -285,11 +285,17 @@ pub fn render_csv(snapshot: &Snapshot, geo: Option<&Enrichment>) -> Result<Strin
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// A name, path or user as shown: escaped ([`crate::escape`]) and cut at
+/// [`FIELD_MAX_CHARS`] with a visible marker.
+fn cell(text: &str) -> std::borrow::Cow<'_, str> {
+    for_display(text, FIELD_MAX_CHARS)
+}
+
 /// A text cell for CSV: control characters escaped as in the text table, and a leading `=`,
 /// `+`, `-` or `@` neutralised with a quote, so a spreadsheet opening the file does not run a
 /// process name like `=HYPERLINK(...)` as a formula.
 fn csv_text(text: &str) -> String {
-    let escaped = for_terminal(text);
+    let escaped = cell(text);
     if escaped.starts_with(['=', '+', '-', '@']) {
         format!("'{escaped}")
     } else {

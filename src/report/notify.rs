@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::escape::for_terminal;
+use crate::escape::{FIELD_MAX_CHARS, MESSAGE_MAX_CHARS, for_display};
 use crate::finding::{Finding, Severity};
 
 /// How long a scan waits for the notification server.
@@ -23,10 +23,10 @@ pub struct Message {
     pub worst: Severity,
 }
 
-/// Escapes text for the notification body markup: `<b>x</b>` and `&` must show literally, and
-/// control characters must not reach the screen.
+/// Escapes text for the notification body markup: `<b>x</b>` and `&` must show literally,
+/// control characters must not reach the screen, and a long message is cut with a marker.
 pub fn escape_markup(text: &str) -> String {
-    for_terminal(text)
+    for_display(text, MESSAGE_MAX_CHARS)
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -42,7 +42,9 @@ pub fn compose(findings: &[Finding], host: Option<&str>) -> Option<Message> {
             .cmp(&a.severity)
             .then_with(|| a.rule.cmp(&b.rule))
     });
-    let host = host.map_or_else(String::new, |h| format!(" on {}", for_terminal(h)));
+    let host = host.map_or_else(String::new, |h| {
+        format!(" on {}", for_display(h, FIELD_MAX_CHARS))
+    });
     let summary = format!(
         "sockaudit: {} new finding{}{host}",
         findings.len(),

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::style::Palette;
 use crate::engine::{Evaluation, Inactive, Warning};
-use crate::escape::for_terminal;
+use crate::escape::{FIELD_MAX_CHARS, MESSAGE_MAX_CHARS, for_display, for_terminal};
 use crate::finding::{Finding, Severity};
 use crate::model::{Coverage, Host, SCHEMA_VERSION, Snapshot, TcpState};
 
@@ -141,7 +141,7 @@ fn deep_line(deep: &crate::model::deep::DeepCheck) -> String {
         let _ = write!(
             line,
             "; not compared: {}",
-            for_terminal(&deep.skipped_namespaces.join(", "))
+            for_display(&deep.skipped_namespaces.join(", "), MESSAGE_MAX_CHARS)
         );
     }
     if let Some(probe) = &deep.probe {
@@ -178,7 +178,9 @@ pub fn render_text(
         .host
         .hostname
         .as_deref()
-        .map_or(std::borrow::Cow::Borrowed("unknown host"), for_terminal);
+        .map_or(std::borrow::Cow::Borrowed("unknown host"), |h| {
+            for_display(h, FIELD_MAX_CHARS)
+        });
     let _ = writeln!(
         out,
         "{}sockaudit scan{} of {host} ({}, collected {})",
@@ -228,25 +230,29 @@ pub fn render_text(
                 "  {color}{}{}  {}",
                 f.rule,
                 palette.reset,
-                for_terminal(&f.message)
+                for_display(&f.message, MESSAGE_MAX_CHARS)
             );
             let mut detail = String::new();
             if let Some(p) = &f.process {
                 let _ = write!(
                     detail,
                     "process {} (pid {}, exe {}, user {})",
-                    for_terminal(&p.name),
+                    for_display(&p.name, FIELD_MAX_CHARS),
                     p.pid,
                     p.exe
                         .as_deref()
-                        .map_or(std::borrow::Cow::Borrowed("?"), for_terminal),
+                        .map_or(std::borrow::Cow::Borrowed("?"), |e| {
+                            for_display(e, FIELD_MAX_CHARS)
+                        }),
                     p.user
                         .as_deref()
-                        .map_or(std::borrow::Cow::Borrowed("?"), for_terminal),
+                        .map_or(std::borrow::Cow::Borrowed("?"), |u| {
+                            for_display(u, FIELD_MAX_CHARS)
+                        }),
                 );
                 if !p.cmdline.is_empty() {
                     let cmd = p.cmdline.join(" ");
-                    let _ = write!(detail, ", cmdline {}", truncate(&for_terminal(&cmd), 120));
+                    let _ = write!(detail, ", cmdline {}", for_display(&cmd, CMDLINE_SHOWN));
                 }
                 detail.push_str("; ");
             }
@@ -270,7 +276,12 @@ pub fn render_text(
             if !st.resolved.is_empty() {
                 let _ = writeln!(out, "\nRESOLVED since the last run ({})", st.resolved.len());
                 for r in &st.resolved {
-                    let _ = writeln!(out, "  {}  {}", r.rule, for_terminal(&r.message));
+                    let _ = writeln!(
+                        out,
+                        "  {}  {}",
+                        r.rule,
+                        for_display(&r.message, MESSAGE_MAX_CHARS)
+                    );
                 }
             }
             let _ = writeln!(
@@ -286,7 +297,11 @@ pub fn render_text(
         out.push('\n');
     }
     for w in &eval.warnings {
-        let _ = writeln!(out, "warning: {}", for_terminal(&w.message));
+        let _ = writeln!(
+            out,
+            "warning: {}",
+            for_display(&w.message, MESSAGE_MAX_CHARS)
+        );
     }
     if !eval.inactive.is_empty() {
         let _ = writeln!(out, "\nInactive rules (they could not check anything):");
@@ -319,11 +334,5 @@ pub fn render_text(
     out
 }
 
-fn truncate(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(max_chars).collect();
-        format!("{cut}…")
-    }
-}
+/// Characters of a command line shown in a finding's detail line (the JSON has all of it).
+const CMDLINE_SHOWN: usize = 120;

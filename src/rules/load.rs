@@ -356,6 +356,10 @@ fn file_diag(path: &Path, message: String, help: Option<&str>) -> Diag {
 }
 
 fn read_dir_into(dir: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<Diag>) {
+    if let Err(e) = crate::trust::check(dir, "rule directory") {
+        diags.push(file_diag(dir, e.reason(), None));
+        return;
+    }
     match std::fs::read_dir(dir) {
         Ok(entries) => {
             let mut files: Vec<PathBuf> = entries
@@ -376,6 +380,10 @@ fn read_dir_into(dir: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<Di
 }
 
 fn read_file_into(path: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<Diag>) {
+    if let Err(e) = crate::trust::check(path, "rule file") {
+        diags.push(file_diag(path, e.reason(), None));
+        return;
+    }
     let too_big = std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_RULE_FILE_BYTES);
     if too_big {
         diags.push(file_diag(

@@ -227,6 +227,16 @@ pub fn import_file(
         source,
     };
     let file = std::fs::File::open(path).map_err(read_err)?;
+    if file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() > crate::limits::MAX_CAPTURE_BYTES)
+    {
+        return Err(read_err(crate::limits::too_large(
+            crate::limits::MAX_CAPTURE_BYTES,
+            "capture file",
+        ))
+        .into());
+    }
     let collected_at = file
         .metadata()
         .and_then(|m| m.modified())
@@ -247,7 +257,11 @@ pub fn import_file(
         companion: companion.as_ref(),
     };
     run(
-        std::io::BufReader::new(file),
+        std::io::BufReader::new(crate::limits::Capped::new(
+            file,
+            crate::limits::MAX_CAPTURE_BYTES,
+            "capture file",
+        )),
         Some(format),
         options,
         &ctx,

@@ -28,10 +28,12 @@ fn cells(line: &str) -> Vec<String> {
 /// with `--strict`), like in captures.
 pub fn load(path: &Path, options: &ImportOptions) -> Result<BTreeMap<u32, Process>, ImportError> {
     let label = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
-        path: label.clone(),
-        source,
-    })?;
+    let bytes =
+        crate::limits::read_capped(path, crate::limits::MAX_TASKLIST_BYTES, "tasklist file")
+            .map_err(|source| ImportError::Read {
+                path: label.clone(),
+                source,
+            })?;
     parse(&label, &bytes, options)
 }
 
@@ -103,6 +105,10 @@ pub fn parse(
                 exe_deleted: false,
                 exe_replaced: false,
                 cmdline: Vec::new(),
+                name_raw: None,
+                exe_raw: None,
+                cmdline_raw: None,
+                truncated: Vec::new(),
                 user,
                 uid: None,
                 start_time: None,

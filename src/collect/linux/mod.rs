@@ -6,8 +6,10 @@
 
 pub mod attribute;
 pub mod cgroup;
+pub mod cmdline;
 pub mod counters;
 pub mod diag;
+pub mod exe_gap;
 pub mod fds;
 pub mod hidden;
 pub mod live;

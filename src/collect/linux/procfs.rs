@@ -19,6 +19,8 @@ pub struct ExeLink {
     pub path: String,
     /// The kernel marked the file deleted, or it is an anonymous memfd (fileless malware).
     pub deleted: bool,
+    /// The path's exact bytes when they are not UTF-8 (`path` then shows `\xNN`).
+    pub raw: Option<crate::raw::RawBytes>,
 }
 
 /// Reads the exe link of `pid`; `None` when it cannot be read (kernel thread, permission,
@@ -35,9 +37,11 @@ pub fn classify_exe(target: &[u8]) -> ExeLink {
         None => (target, false),
     };
     let memfd = path.starts_with(b"/memfd:");
+    let (path, raw) = crate::raw::decode(path);
     ExeLink {
-        path: String::from_utf8_lossy(path).into_owned(),
+        path,
         deleted: deleted || memfd,
+        raw,
     }
 }
 
