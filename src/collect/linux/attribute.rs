@@ -110,6 +110,7 @@ mod tests {
             capture: None,
             netns: None,
             listen: None,
+            traffic: None,
         }
     }
 

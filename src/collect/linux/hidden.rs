@@ -252,6 +252,7 @@ fn socket_of(inspection: &Inspection, inode: u64, netns: Option<&str>) -> Option
         capture: None,
         netns: netns.map(std::sync::Arc::from),
         listen: None,
+        traffic: None,
     })
 }
 

@@ -163,6 +163,7 @@ impl Row {
             capture: None,
             netns: None,
             listen: None,
+            traffic: None,
         }
     }
 }
