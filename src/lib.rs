@@ -28,4 +28,5 @@ pub mod rules;
 pub mod services;
 pub mod size;
 pub mod state;
+pub mod top;
 pub mod trust;
