@@ -564,10 +564,17 @@ fn parse_screen(text: &str) -> Result<(u16, u16), String> {
     let (w, h) = text
         .split_once(['x', 'X'])
         .ok_or_else(|| format!("`{text}` is not WIDTHxHEIGHT (e.g. 80x24)"))?;
-    let parse = |v: &str| v.trim().parse::<u16>().ok().filter(|n| (1..=1000).contains(n));
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+    };
     match (parse(w), parse(h)) {
         (Some(w), Some(h)) => Ok((w, h)),
-        _ => Err(format!("`{text}` is not WIDTHxHEIGHT with sizes 1-1000 (e.g. 80x24)")),
+        _ => Err(format!(
+            "`{text}` is not WIDTHxHEIGHT with sizes 1-1000 (e.g. 80x24)"
+        )),
     }
 }
 

@@ -36,12 +36,8 @@ pub(super) fn run(args: &TopArgs) -> Result<ExitStatus, AppError> {
     // they are held from the start and printed when top ends.
     let _held = (!args.batch && std::io::stdout().is_terminal()).then(HeldLogs::start);
     let rules = load_rules(&args.rules)?;
-    let enricher = super::scan::open_enricher(
-        &rules.enrich,
-        &args.geoip,
-        false,
-        jiff::Timestamp::now(),
-    )?;
+    let enricher =
+        super::scan::open_enricher(&rules.enrich, &args.geoip, false, jiff::Timestamp::now())?;
     for note in &enricher.warnings {
         tracing::warn!("{note}");
     }
@@ -160,15 +156,12 @@ impl Source {
         }
         let evaluated = started.elapsed();
         let seconds = previous.map(|p| {
-            let d = snapshot.collected_at.duration_since(p.snapshot.collected_at);
+            let d = snapshot
+                .collected_at
+                .duration_since(p.snapshot.collected_at);
             d.as_secs_f64()
         });
-        let mut frame = Frame::new(
-            snapshot,
-            eval.findings,
-            enrichment,
-            previous.zip(seconds),
-        );
+        let mut frame = Frame::new(snapshot, eval.findings, enrichment, previous.zip(seconds));
         frame.timings = Timings {
             collect: collected.as_secs_f64() * 1e3,
             evaluate: (evaluated - collected).as_secs_f64() * 1e3,
@@ -300,7 +293,9 @@ fn interactive(
         let worker_control = Arc::clone(&control);
         let worker_first = Arc::clone(&frame);
         let interval = args.interval;
-        std::thread::spawn(move || worker(source, worker_first, interval, &worker_control, &sender));
+        std::thread::spawn(move || {
+            worker(source, worker_first, interval, &worker_control, &sender)
+        });
     }
 
     let mut terminal = ratatui::try_init().map_err(AppError::Stdout)?;
@@ -448,7 +443,10 @@ fn apply(action: Action, table: &mut Table, view: &mut View, control: &Control) 
 }
 
 fn scroll(at: u16, by: isize) -> u16 {
-    let moved = isize::try_from(at).unwrap_or(0).saturating_add(by).clamp(0, 10_000);
+    let moved = isize::try_from(at)
+        .unwrap_or(0)
+        .saturating_add(by)
+        .clamp(0, 10_000);
     u16::try_from(moved).unwrap_or(0)
 }
 

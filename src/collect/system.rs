@@ -153,12 +153,9 @@ fn convert(info: &SocketInfo) -> Socket {
             Some((tcp.remote_addr, tcp.remote_port)),
             Some(tcp_state(tcp.state)),
         ),
-        ProtocolSocketInfo::Udp(udp) => new_socket(
-            Protocol::Udp,
-            (udp.local_addr, udp.local_port),
-            None,
-            None,
-        ),
+        ProtocolSocketInfo::Udp(udp) => {
+            new_socket(Protocol::Udp, (udp.local_addr, udp.local_port), None, None)
+        }
     }
 }
 

@@ -126,10 +126,10 @@ impl Column {
             Column::Proto => (5, 5, 5),
             Column::Local => (12, 21, 30),
             Column::Remote => (12, 24, 42),
-            Column::State => (11, 11, 11),
+            Column::State => (6, 11, 11),
             Column::Sent | Column::Received => (5, 5, 5),
             Column::SentRate | Column::ReceivedRate => (7, 7, 7),
-            Column::Finding => (7, 20, 40),
+            Column::Finding => (7, 18, 40),
             Column::Netns => (6, 14, 24),
         }
     }
@@ -138,11 +138,7 @@ impl Column {
     pub fn right_aligned(self) -> bool {
         matches!(
             self,
-            Column::Pid
-                | Column::Sent
-                | Column::Received
-                | Column::SentRate
-                | Column::ReceivedRate
+            Column::Pid | Column::Sent | Column::Received | Column::SentRate | Column::ReceivedRate
         )
     }
 
@@ -181,6 +177,9 @@ impl Column {
         }
     }
 }
+
+/// Room for most IPv4 endpoints (`10.0.2.15:44210`) before other columns grow.
+const ADDRESS: usize = 15;
 
 /// Display width of a text in terminal cells.
 pub fn width(text: &str) -> usize {
@@ -226,9 +225,23 @@ pub fn layout(total: usize, natural: &[(Column, usize)]) -> Vec<(Column, usize)>
             chosen.pop();
         }
     }
-    // One cell at a time to each column still short of the target, so that no column takes
-    // all the room while its neighbours stay cut.
+    // First room for a process name, an IPv4 address and port in Local and Remote, then for
+    // the finding (it
+    // is why sockaudit has a table at all), then one cell at a time to each column still short
+    // of the target, so that no column takes all the room while its neighbours stay cut.
     let mut spare = total.saturating_sub(cost(&chosen, |p| p.width));
+    for (column, target) in [
+        (Column::Process, 10),
+        (Column::Local, ADDRESS),
+        (Column::Remote, ADDRESS),
+        (Column::Finding, usize::MAX),
+    ] {
+        if let Some(p) = chosen.iter_mut().find(|p| p.column == column) {
+            let grow = p.comfortable.min(target).saturating_sub(p.width).min(spare);
+            p.width += grow;
+            spare -= grow;
+        }
+    }
     for target in [|p: &Pick| p.comfortable, |p: &Pick| p.wanted] {
         while spare > 0 {
             let mut grew = false;
@@ -256,6 +269,7 @@ impl Column {
     pub fn fit<'t>(self, text: &'t str, cells: usize) -> Cow<'t, str> {
         match self {
             Column::Local | Column::Remote => fit(text, cells, true),
+            Column::State if width(text) > cells => fit(short_state(text), cells, false),
             Column::Finding if width(text) > cells => {
                 let severity = text.split(' ').next().unwrap_or_default();
                 if cells >= severity.len() + 5 {
@@ -266,6 +280,24 @@ impl Column {
             }
             _ => fit(text, cells, false),
         }
+    }
+}
+
+/// A TCP state in at most 6 characters, for narrow State columns.
+fn short_state(state: &str) -> &str {
+    match state {
+        "ESTABLISHED" => "ESTAB",
+        "SYN_SENT" => "SYN-S",
+        "SYN_RECV" => "SYN-R",
+        "FIN_WAIT1" => "FIN-W1",
+        "FIN_WAIT2" => "FIN-W2",
+        "TIME_WAIT" => "TIME-W",
+        "CLOSE_WAIT" => "CLOS-W",
+        "LAST_ACK" => "LAST-A",
+        "CLOSING" => "CLOSNG",
+        "DELETE_TCB" => "DELTCB",
+        "UNKNOWN" => "?",
+        other => other,
     }
 }
 
@@ -350,10 +382,19 @@ mod tests {
 
     #[test]
     fn cells_are_cut_visibly() {
-        assert_eq!(Column::Finding.fit("CRIT backdoor-port +1", 30), "CRIT backdoor-port +1");
-        assert_eq!(Column::Finding.fit("CRIT backdoor-port +1", 10), "CRIT back…");
+        assert_eq!(
+            Column::Finding.fit("CRIT backdoor-port +1", 30),
+            "CRIT backdoor-port +1"
+        );
+        assert_eq!(
+            Column::Finding.fit("CRIT backdoor-port +1", 10),
+            "CRIT back…"
+        );
         assert_eq!(Column::Finding.fit("CRIT backdoor-port +1", 6), "CRIT");
         assert_eq!(Column::Remote.fit("203.0.113.50:443", 12), "203.0.1…:443");
+        assert_eq!(Column::State.fit("ESTABLISHED", 6), "ESTAB");
+        assert_eq!(Column::State.fit("CLOSE_WAIT", 6), "CLOS-W");
+        assert_eq!(Column::State.fit("LISTEN", 6), "LISTEN");
         assert_eq!(fit("nginx", 10, false), "nginx");
         assert_eq!(fit("very-long-process-name", 8, false), "very-lo…");
         assert_eq!(

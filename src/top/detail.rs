@@ -52,7 +52,10 @@ fn shown(text: &str) -> String {
 /// The pane for a selected line.
 pub fn lines(frame: &Frame, rows: &[Row], selected: &Line) -> Vec<DetailLine> {
     match selected {
-        Line::Row(i) => rows.get(*i).map(|r| row_lines(frame, r)).unwrap_or_default(),
+        Line::Row(i) => rows
+            .get(*i)
+            .map(|r| row_lines(frame, r))
+            .unwrap_or_default(),
         Line::Group(g) => group_lines(frame, rows, g),
     }
 }

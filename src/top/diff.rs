@@ -99,8 +99,8 @@ fn rate(before: Option<u64>, now: Option<u64>, seconds: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::top::model::tests::{row, snapshot_fixture};
     use crate::top::model::rows;
+    use crate::top::model::tests::{row, snapshot_fixture};
 
     #[test]
     fn new_closed_and_rates_between_two_snapshots() {

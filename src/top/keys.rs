@@ -125,11 +125,17 @@ pub const HELP: &[(&str, &str)] = &[
     ("PgUp/PgDn Home/End", "move by page, to the ends"),
     ("s / S  (> / <)", "sort by the next / previous column"),
     ("r", "reverse the sort order"),
-    ("/", "filter: process, PID, address, :port, state, finding (Enter keeps, Esc clears)"),
+    (
+        "/",
+        "filter: process, PID, address, :port, state, finding (Enter keeps, Esc clears)",
+    ),
     ("g", "group by process"),
     ("l", "listeners only"),
     ("f", "rows with findings only"),
-    ("Enter", "details: command line, exe, user, parent, findings with evidence"),
+    (
+        "Enter",
+        "details: command line, exe, user, parent, findings with evidence",
+    ),
     ("p", "pause / resume refreshing"),
     ("?", "this help"),
     ("q  Ctrl-C", "quit"),
@@ -160,8 +166,14 @@ mod tests {
         );
         assert_eq!(action(Mode::Table, press(KeyCode::Enter)), Action::Detail);
         assert_eq!(action(Mode::Detail, press(KeyCode::Enter)), Action::Close);
-        assert_eq!(action(Mode::Detail, press(KeyCode::Char('g'))), Action::None);
-        assert_eq!(action(Mode::Table, press(KeyCode::Char('g'))), Action::Group);
+        assert_eq!(
+            action(Mode::Detail, press(KeyCode::Char('g'))),
+            Action::None
+        );
+        assert_eq!(
+            action(Mode::Table, press(KeyCode::Char('g'))),
+            Action::Group
+        );
         assert_eq!(
             action(
                 Mode::Filter,

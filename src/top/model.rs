@@ -170,7 +170,10 @@ fn row_of(snapshot: &Snapshot, index: usize, socket: &Socket, enrichment: &Enric
     let name = match (process, socket.pids.first()) {
         (Some(p), _) => cell(&p.name),
         (None, Some(_)) => "?".to_string(),
-        (None, None) => match (capture.and_then(|c| c.program.as_deref()), socket.unattributed) {
+        (None, None) => match (
+            capture.and_then(|c| c.program.as_deref()),
+            socket.unattributed,
+        ) {
             (Some(program), _) => cell(program),
             (None, Some(Unattributed::Permission)) => "[permission]".to_string(),
             (None, Some(Unattributed::Exited)) => "[exited]".to_string(),
@@ -215,7 +218,9 @@ fn row_of(snapshot: &Snapshot, index: usize, socket: &Socket, enrichment: &Enric
         local,
         remote,
         geo,
-        state: socket.state.map_or(String::new(), |s| s.as_str().to_string()),
+        state: socket
+            .state
+            .map_or(String::new(), |s| s.as_str().to_string()),
         tcp_state: socket.state,
         // A listener's own tcp_info counts nothing of its connections' traffic.
         sent: socket.bytes_sent().filter(|_| !socket.is_listener()),
@@ -391,7 +396,11 @@ pub(crate) mod tests {
         let (severity, rule) = nc.worst.clone().unwrap();
         assert_eq!(severity, Severity::Critical);
         assert!(nc.findings.len() >= 2, "{:?}", nc.findings);
-        assert!(nc.finding_text().starts_with("CRIT "), "{}", nc.finding_text());
+        assert!(
+            nc.finding_text().starts_with("CRIT "),
+            "{}",
+            nc.finding_text()
+        );
         assert_eq!(findings[nc.findings[0]].rule, rule);
 
         // The container's listener says where it is; host sockets leave the column empty.

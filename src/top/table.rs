@@ -275,9 +275,7 @@ impl Table {
         } else if self.selected >= self.offset + height {
             self.offset = self.selected + 1 - height;
         }
-        self.offset = self
-            .offset
-            .min(self.lines.len().saturating_sub(height));
+        self.offset = self.offset.min(self.lines.len().saturating_sub(height));
         self.offset
     }
 

@@ -114,7 +114,10 @@ fn title_line(frame: &Frame, view: &View, width: u16) -> TextLine<'static> {
     }
     if let Some(error) = &view.error {
         spans.push(Span::styled(
-            format!("  refresh failed: {}", for_display(error, MESSAGE_MAX_CHARS)),
+            format!(
+                "  refresh failed: {}",
+                for_display(error, MESSAGE_MAX_CHARS)
+            ),
             Style::new().fg(Color::Red),
         ));
     }
@@ -129,7 +132,11 @@ fn footer_line(frame: &Frame, width: u16) -> String {
     let s = &frame.snapshot;
     let count = |state| s.sockets.iter().filter(|x| x.state == Some(state)).count();
     let listening = s.sockets.iter().filter(|x| x.is_listener()).count();
-    let new = frame.rows.iter().filter(|r| r.status == Status::New).count();
+    let new = frame
+        .rows
+        .iter()
+        .filter(|r| r.status == Status::New)
+        .count();
     let closed = frame
         .rows
         .iter()
@@ -226,7 +233,13 @@ fn severity_style(severity: Severity) -> Style {
     }
 }
 
-fn draw_table(canvas: &mut Canvas<'_>, frame: &Frame, table: &mut Table, view: &mut View, area: Rect) {
+fn draw_table(
+    canvas: &mut Canvas<'_>,
+    frame: &Frame,
+    table: &mut Table,
+    view: &mut View,
+    area: Rect,
+) {
     let layout = columns::layout(usize::from(area.width), table.natural_widths());
     view.columns = layout.iter().map(|(c, _)| *c).collect();
     let height = usize::from(area.height.saturating_sub(1));
@@ -241,7 +254,10 @@ fn draw_table(canvas: &mut Canvas<'_>, frame: &Frame, table: &mut Table, view: &
                 text.push(if table.descending { '▼' } else { '▲' });
             }
             let sep = if i + 1 < layout.len() { " " } else { "" };
-            Span::raw(format!("{}{sep}", pad(&text, *width, column.right_aligned())))
+            Span::raw(format!(
+                "{}{sep}",
+                pad(&text, *width, column.right_aligned())
+            ))
         })
         .collect();
     lines.push(TextLine::from(header).style(Style::new().reversed().bold()));
@@ -408,7 +424,11 @@ fn draw_help(canvas: &mut Canvas<'_>, body: Rect) {
     canvas.render_widget(Clear, area);
     canvas.render_widget(
         Paragraph::new(lines)
-            .block(Block::new().borders(Borders::ALL).title(" Keys (Esc closes) "))
+            .block(
+                Block::new()
+                    .borders(Borders::ALL)
+                    .title(" Keys (Esc closes) "),
+            )
             .wrap(Wrap { trim: false }),
         area,
     );
@@ -447,7 +467,12 @@ mod tests {
 
     fn screen(width: u16, height: u16, setup: impl Fn(&mut Table, &mut View)) -> String {
         let (before, after) = snapshot_fixture();
-        let first = Frame::new(before.clone(), findings_of(&before), Enrichment::default(), None);
+        let first = Frame::new(
+            before.clone(),
+            findings_of(&before),
+            Enrichment::default(),
+            None,
+        );
         let frame = Frame::new(
             after.clone(),
             findings_of(&after),
@@ -473,8 +498,13 @@ mod tests {
         let s = screen(80, 24, |_, _| {});
         let lines: Vec<&str> = s.lines().collect();
         assert_eq!(lines.len(), 24);
-        assert!(lines[0].starts_with(" sockaudit top  web1.example.org"), "{s}");
-        for header in ["Process", "PID", "Local", "Remote", "State", "Sent", "Finding"] {
+        assert!(
+            lines[0].starts_with(" sockaudit top  web1.example.org"),
+            "{s}"
+        );
+        for header in [
+            "Process", "PID", "Local", "Remote", "State", "Sent", "Finding",
+        ] {
             assert!(lines[1].contains(header), "{header}: {s}");
         }
         assert!(s.contains("curl"), "{s}");
@@ -485,8 +515,7 @@ mod tests {
         // Footer: the state counts of `list` (abbreviated to fit 80 columns).
         let footer = lines[22];
         assert_eq!(
-            footer,
-            "Endpoints: 11  Estab: 4  Listen: 7  TimeWait: 0  CloseWait: 0  SynRecv: 0",
+            footer, "Endpoints: 11  Estab: 4  Listen: 7  TimeWait: 0  CloseWait: 0  SynRecv: 0",
             "{s}"
         );
         assert!(lines[23].starts_with("q quit"), "{s}");
@@ -509,7 +538,10 @@ mod tests {
     fn narrow_screens_drop_columns_but_keep_the_essentials() {
         let s = screen(50, 12, |_, _| {});
         let header = s.lines().nth(1).unwrap();
-        assert!(header.contains("Process") && header.contains("Local"), "{s}");
+        assert!(
+            header.contains("Process") && header.contains("Local"),
+            "{s}"
+        );
         assert!(!header.contains("Tx/s"), "{s}");
         assert!(s.lines().all(|l| l.chars().count() <= 50));
         let tiny = screen(20, 5, |_, _| {});
