@@ -167,7 +167,7 @@ impl Column {
             Column::Local => Cow::Borrowed(&row.local),
             Column::Remote if row.geo.is_empty() => Cow::Borrowed(&row.remote),
             Column::Remote => Cow::Owned(format!("{} {}", row.remote, row.geo)),
-            Column::State => Cow::Borrowed(&row.state),
+            Column::State => Cow::Borrowed(row.state),
             Column::Sent => number(row.sent),
             Column::Received => number(row.received),
             Column::SentRate => rate(row.sent_rate),

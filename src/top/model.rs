@@ -44,7 +44,7 @@ pub struct Row {
     /// The peer's country and AS (`US AS64500`), when GeoIP knows them.
     pub geo: String,
     /// TCP state as netstat spells it; empty for UDP.
-    pub state: String,
+    pub state: &'static str,
     /// The TCP state, for sorting.
     pub tcp_state: Option<TcpState>,
     /// Bytes sent (live counters or a capture's).
@@ -218,9 +218,7 @@ fn row_of(snapshot: &Snapshot, index: usize, socket: &Socket, enrichment: &Enric
         local,
         remote,
         geo,
-        state: socket
-            .state
-            .map_or(String::new(), |s| s.as_str().to_string()),
+        state: socket.state.map_or("", TcpState::as_str),
         tcp_state: socket.state,
         // A listener's own tcp_info counts nothing of its connections' traffic.
         sent: socket.bytes_sent().filter(|_| !socket.is_listener()),
@@ -245,39 +243,39 @@ fn cell(text: &str) -> String {
 }
 
 /// Marks each row with the findings about its socket: the finding's own socket and its
-/// evidence sockets, and for process findings every socket of that process.
+/// evidence sockets, and for process findings every socket of that process. Rows are in the
+/// snapshot's order, so a sorted snapshot finds each socket by binary search.
 fn attach_findings(snapshot: &Snapshot, findings: &[Finding], rows: &mut [Row]) {
-    let mut by_key: HashMap<RowKey, Vec<usize>> = HashMap::new();
+    if findings.is_empty() {
+        return;
+    }
+    let sockets = &snapshot.sockets;
+    let sorted = sockets.is_sorted_by(|a, b| a.sort_key() <= b.sort_key());
+    let position = |socket: &Socket| {
+        if sorted {
+            sockets
+                .binary_search_by(|s| s.sort_key().cmp(&socket.sort_key()))
+                .ok()
+        } else {
+            sockets.iter().position(|s| s == socket)
+        }
+    };
     let mut by_pid: HashMap<u32, Vec<usize>> = HashMap::new();
-    for (i, row) in rows.iter().enumerate() {
-        let base = RowKey {
-            nth: 0,
-            ..row.key.clone()
-        };
-        by_key.entry(base).or_default().push(i);
-        if let Some(pid) = row.pid {
-            by_pid.entry(pid).or_default().push(i);
+    if findings.iter().any(|f| f.kind == RuleKind::Process) {
+        for (i, row) in rows.iter().enumerate() {
+            if let Some(pid) = row.pid {
+                by_pid.entry(pid).or_default().push(i);
+            }
         }
     }
-    let inode_of = |i: usize| {
-        rows[i]
-            .socket
-            .and_then(|s| snapshot.sockets.get(s))
-            .and_then(|s| s.inode)
-    };
     let mut marks: Vec<(usize, usize)> = Vec::new();
     for (f, finding) in findings.iter().enumerate() {
-        let mut targets: Vec<usize> = Vec::new();
-        for socket in finding.socket.iter().chain(&finding.evidence.sockets) {
-            let Some(candidates) = by_key.get(&RowKey::of(socket)) else {
-                continue;
-            };
-            let exact = candidates
-                .iter()
-                .copied()
-                .find(|&i| inode_of(i) == socket.inode);
-            targets.extend(exact.or_else(|| candidates.first().copied()));
-        }
+        let mut targets: Vec<usize> = finding
+            .socket
+            .iter()
+            .chain(&finding.evidence.sockets)
+            .filter_map(|s| position(s))
+            .collect();
         if finding.kind == RuleKind::Process
             && let Some(process) = &finding.process
         {
@@ -288,9 +286,11 @@ fn attach_findings(snapshot: &Snapshot, findings: &[Finding], rows: &mut [Row]) 
         marks.extend(targets.into_iter().map(|t| (t, f)));
     }
     for (row, finding) in marks {
-        rows[row].findings.push(finding);
+        if let Some(r) = rows.get_mut(row) {
+            r.findings.push(finding);
+        }
     }
-    for row in rows.iter_mut() {
+    for row in rows.iter_mut().filter(|r| !r.findings.is_empty()) {
         // Findings come worst first; keep that order.
         row.findings.sort_unstable();
         row.worst = row
@@ -350,8 +350,7 @@ pub(crate) mod tests {
                 "ESTABLISHED"
             } else {
                 "LISTEN"
-            }
-            .to_string(),
+            },
             tcp_state: Some(if remote.is_some() {
                 TcpState::Established
             } else {

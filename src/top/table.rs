@@ -57,7 +57,7 @@ impl Filter {
                     row.local.as_str(),
                     row.remote.as_str(),
                     row.geo.as_str(),
-                    row.state.as_str(),
+                    row.state,
                     row.netns.as_str(),
                     row.finding_text().as_str(),
                 ]
