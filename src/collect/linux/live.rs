@@ -416,6 +416,18 @@ fn deep_check(
             read.sockets.push(socket);
         }
     }
+    if walk.denied > 0 || walk.netns_denied > 0 {
+        let why = if rustix::process::geteuid().is_root() {
+            format!(
+                "the fd tables of {} process(es) were not readable even as root: their sockets were not compared",
+                walk.denied
+            )
+        } else {
+            "not root: only this user's processes' fds and this namespace were compared; run as root for the whole machine".to_string()
+        };
+        tracing::warn!("hidden-socket check: {why}");
+        check.limited = Some(why);
+    }
     check.millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     check
 }
