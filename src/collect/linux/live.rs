@@ -117,7 +117,14 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
         let (read_via, error) = if own {
             (Some(ReadVia::Netlink), None)
         } else {
+            let started = std::time::Instant::now();
             let read = read_other(f, options.deep);
+            tracing::debug!(
+                "netns {}: {} sockets in {:.1} ms",
+                labels.get(&f.inode).map_or("?", String::as_str),
+                read.sockets.len(),
+                started.elapsed().as_secs_f64() * 1e3
+            );
             let result = (read.via, read.error.clone());
             groups.push((Some(f.inode), read));
             result
