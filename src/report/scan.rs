@@ -145,7 +145,11 @@ fn deep_line(deep: &crate::model::deep::DeepCheck) -> String {
         );
     }
     if let Some(limited) = &deep.limited {
-        let _ = write!(line, "; limited: {}", for_display(limited, MESSAGE_MAX_CHARS));
+        let _ = write!(
+            line,
+            "; limited: {}",
+            for_display(limited, MESSAGE_MAX_CHARS)
+        );
     }
     if let Some(probe) = &deep.probe {
         let _ = write!(

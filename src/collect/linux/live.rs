@@ -20,7 +20,7 @@ use crate::collect::CollectError;
 use crate::collect::system::{LiveOptions, PlatformSockets, dump};
 use crate::model::deep::{DeepCheck, HiddenSocket, PortProbe, View};
 use crate::model::{
-    Attribution, Container, Coverage, Family, ListenFacts, NetNamespace, Protocol, ReadVia, Socket,
+    Attribution, Container, Coverage, ListenFacts, NetNamespace, Protocol, ReadVia, Socket,
     TcpState, namespace::HOST,
 };
 
@@ -477,28 +477,15 @@ fn probe_ports(own_views: &[NsViews], walk: &FdWalk, own_label: &str, check: &mu
         check.candidates += ports.len();
     }
     for in_use in confirmed {
-        let (family, local_addr) = if in_use.ipv4 {
-            (Family::Ipv4, std::net::IpAddr::from([0, 0, 0, 0]))
+        let local_addr = if in_use.ipv4 {
+            std::net::IpAddr::from([0, 0, 0, 0])
         } else {
-            (Family::Ipv6, std::net::IpAddr::from([0u16; 8]))
+            std::net::IpAddr::from([0u16; 8])
         };
         check.hidden.push(HiddenSocket {
             socket: Socket {
-                proto: in_use.proto,
-                family,
-                local_addr,
-                local_port: in_use.port,
-                remote_addr: None,
-                remote_port: None,
-                state: None,
-                uid: None,
-                inode: None,
-                pids: Vec::new(),
-                attribution: None,
-                unattributed: None,
-                capture: None,
                 netns: Some(Arc::from(own_label)),
-                listen: None,
+                ..Socket::new(in_use.proto, local_addr, in_use.port)
             },
             seen_by: vec![View::Bind],
             missing_from: vec![View::Netlink, View::Proc, View::Fds],
