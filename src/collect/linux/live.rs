@@ -456,7 +456,8 @@ fn probe_ports(own_views: &[NsViews], walk: &FdWalk, own_label: &str, check: &mu
         ports
     };
     let mut stats = PortProbe::default();
-    let first = probe::probe(1..=u16::MAX, &explained(own_views), &mut stats);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let first = probe::probe_all(&explained(own_views), threads, &mut stats);
     let mut confirmed = Vec::new();
     if !first.is_empty() {
         std::thread::sleep(hidden::RECHECK_PAUSE);
