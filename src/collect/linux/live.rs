@@ -367,29 +367,34 @@ fn deep_check(
     label_of: &dyn Fn(Option<u64>) -> Option<String>,
 ) -> DeepCheck {
     let started = std::time::Instant::now();
-    let label = |inode: Option<u64>| label_of(inode).unwrap_or_else(|| HOST.to_string());
+    // A namespace that was not read (not every namespace was asked for) has no label of its
+    // own: its inode names it, so its processes' sockets are not compared with our tables.
+    let label = |inode: Option<u64>| {
+        label_of(inode).unwrap_or_else(|| inode.map_or(HOST.to_string(), |i| format!("net:[{i}]")))
+    };
     let views: Vec<NsViews> = groups
         .iter()
         .map(|(inode, read)| views_of(read, label(*inode)))
         .collect();
-    let mut skipped: Vec<String> = views
-        .iter()
-        .filter(|v| v.netlink.is_none() || v.proc.is_none())
-        .map(|v| v.label.clone())
-        .collect();
-    // Namespaces found but not read at all (no group) are skipped too.
-    for f in found.values() {
-        if !groups.iter().any(|(inode, _)| *inode == Some(f.inode)) {
-            skipped.push(label(Some(f.inode)));
-        }
-    }
-    skipped.sort();
-    skipped.dedup();
     let netns_of_pid: HashMap<u32, String> = walk
         .netns
         .iter()
         .map(|&(pid, inode)| (pid, label(Some(inode))))
         .collect();
+    // Not compared: namespaces whose two views were not both read, and those not read at all.
+    let mut skipped: Vec<String> = views
+        .iter()
+        .filter(|v| v.netlink.is_none() || v.proc.is_none())
+        .map(|v| v.label.clone())
+        .chain(
+            netns_of_pid
+                .values()
+                .filter(|l| !views.iter().any(|v| &v.label == *l))
+                .cloned(),
+        )
+        .collect();
+    skipped.sort();
+    skipped.dedup();
     let reread = || {
         let mut again = Vec::new();
         if let Ok(read) = read_here(Path::new("/proc/self/net"), true) {

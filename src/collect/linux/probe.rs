@@ -215,7 +215,11 @@ mod tests {
             probe_all(&explained, threads, &mut stats);
             // Ports 1, 32768 and 65535 of both protocols were probed, each on IPv4 and
             // (unless IPv4 said in use) IPv6: between 6 and 12 binds, never more.
-            assert!((6..=12).contains(&stats.binds), "{threads}: {}", stats.binds);
+            assert!(
+                (6..=12).contains(&stats.binds),
+                "{threads}: {}",
+                stats.binds
+            );
         }
     }
 }
