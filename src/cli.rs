@@ -309,7 +309,7 @@ pub struct DeepArgs {
     /// hidden sockets, re-checking disagreements after a short pause. Needs root.
     #[arg(long, conflicts_with = "input")]
     pub deep: bool,
-    /// With --deep: also bind() every TCP/UDP port on 0.0.0.0 and [::] and report ports in
+    /// With --deep: also bind() every TCP/UDP port on 0.0.0.0 and `[::]` and report ports in
     /// use that no table lists (unhide-tcp's method; a second or two; a service binding a port
     /// at that instant could fail).
     #[arg(long, requires = "deep")]

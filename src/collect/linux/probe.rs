@@ -3,7 +3,7 @@
 //! socket table lists is held by something hidden. This is unhide-tcp's method.
 //!
 //! Off by default: for the microseconds a probe socket holds a port, a service starting at
-//! that moment could fail to bind it. Only 0.0.0.0 and [::] are bound (a wildcard bind
+//! that moment could fail to bind it. Only `0.0.0.0` and `[::]` are bound (a wildcard bind
 //! conflicts with a socket on any address of the port); nothing is sent.
 
 use std::collections::HashSet;
@@ -66,7 +66,7 @@ pub struct InUse {
     pub proto: Protocol,
     /// The port.
     pub port: u16,
-    /// Which wildcard bind failed: IPv4 (0.0.0.0) or else IPv6 ([::]).
+    /// Which wildcard bind failed: IPv4 (`0.0.0.0`) or else IPv6 (`[::]`).
     pub ipv4: bool,
 }
 
