@@ -9,8 +9,9 @@ use crate::rules::RuleSet;
 
 /// Escapes text for XML 1.0: the five special characters, and characters XML cannot carry at
 /// all (most C0 controls) as a visible `\u{..}`. Written here because an escaping crate would
-/// still leave the invalid characters (a hostile process name) to break the document.
-fn xml(text: &str) -> String {
+/// still leave the invalid characters (a hostile process name) to break the document. Used for
+/// attribute values and text alike; public for the fuzz targets.
+pub fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -269,8 +269,8 @@ pub fn render_csv(snapshot: &Snapshot, geo: Option<&Enrichment>) -> Result<Strin
 
 /// A text cell for CSV: control characters escaped as in the text table, and a leading `=`,
 /// `+`, `-` or `@` neutralised with a quote, so a spreadsheet opening the file does not run a
-/// process name like `=HYPERLINK(...)` as a formula.
-fn csv_text(text: &str) -> String {
+/// process name like `=HYPERLINK(...)` as a formula. Public for the fuzz targets.
+pub fn csv_text(text: &str) -> String {
     let escaped = for_terminal(text);
     if escaped.starts_with(['=', '+', '-', '@']) {
         format!("'{escaped}")
