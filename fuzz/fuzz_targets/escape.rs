@@ -1,7 +1,7 @@
 //! The escaping functions for text an attacker chooses (process names, command lines, paths),
-//! each checked for the property it exists for, not only for panics. The first byte picks:
-//! 0 `escape::for_terminal` (text and list output), 1 `report::list::csv_text` (CSV cells),
-//! 2 `report::notify::escape_markup` (notification bodies), 3 `report::junit::xml` (JUnit XML).
+//! each checked for the property it exists for, not only for panics: `escape::for_terminal`
+//! (text and list output), `report::list::csv_text` (CSV cells), `report::notify::escape_markup`
+//! (notification bodies) and `report::junit::xml` (JUnit XML), all on the same input.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -27,7 +27,10 @@ fn dangerous(c: char) -> bool {
 
 fn assert_displayable(what: &str, input: &str, out: &str) {
     if let Some(c) = out.chars().find(|&c| dangerous(c)) {
-        panic!("{what}: U+{:04X} left raw in {out:?} (input {input:?})", u32::from(c));
+        panic!(
+            "{what}: U+{:04X} left raw in {out:?} (input {input:?})",
+            u32::from(c)
+        );
     }
 }
 
@@ -57,71 +60,89 @@ fn xml_expected(text: &str, attribute: bool) -> String {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, bytes)) = data.split_first() else {
-        return;
-    };
-    let input = String::from_utf8_lossy(bytes);
+    let input = String::from_utf8_lossy(data);
     let input = input.as_ref();
-    match selector % 4 {
-        0 => {
-            let out = for_terminal(input);
-            assert_displayable("for_terminal", input, &out);
-        }
-        1 => {
-            let cell = csv_text(input);
-            assert_displayable("csv_text", input, &cell);
+    {
+        let out = for_terminal(input);
+        assert_displayable("for_terminal", input, &out);
+    }
+    {
+        let cell = csv_text(input);
+        assert_displayable("csv_text", input, &cell);
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "CSV cell {cell:?} starts like a formula (input {input:?})"
+        );
+        // Through the csv crate as render_csv writes it, and back: one record, one field,
+        // exactly the neutralised cell.
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer
+            .write_record([cell.as_str(), "next"])
+            .expect("csv write");
+        let written = writer.into_inner().expect("csv flush");
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(written.as_slice());
+        let records: Vec<csv::StringRecord> = reader
+            .records()
+            .collect::<Result<_, _>>()
+            .expect("csv read");
+        assert_eq!(
+            records.len(),
+            1,
+            "one cell became {} records",
+            records.len()
+        );
+        assert_eq!(records[0].len(), 2);
+        assert_eq!(&records[0][0], cell.as_str());
+    }
+    {
+        let body = escape_markup(input);
+        assert_displayable("escape_markup", input, &body);
+        assert!(
+            !body.contains(['<', '>']),
+            "raw markup in {body:?} (input {input:?})"
+        );
+        // Every `&` starts one of the three entities written, and undoing them gives back
+        // exactly the terminal-escaped text.
+        let mut rest = body.as_str();
+        while let Some(i) = rest.find('&') {
+            rest = &rest[i..];
             assert!(
-                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
-                "CSV cell {cell:?} starts like a formula (input {input:?})"
+                ["&amp;", "&lt;", "&gt;"]
+                    .iter()
+                    .any(|e| rest.starts_with(e)),
+                "raw `&` in {body:?} (input {input:?})"
             );
-            // Through the csv crate as render_csv writes it, and back: one record, one field,
-            // exactly the neutralised cell.
-            let mut writer = csv::Writer::from_writer(Vec::new());
-            writer.write_record([cell.as_str(), "next"]).expect("csv write");
-            let written = writer.into_inner().expect("csv flush");
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .from_reader(written.as_slice());
-            let records: Vec<csv::StringRecord> =
-                reader.records().collect::<Result<_, _>>().expect("csv read");
-            assert_eq!(records.len(), 1, "one cell became {} records", records.len());
-            assert_eq!(records[0].len(), 2);
-            assert_eq!(&records[0][0], cell.as_str());
+            rest = &rest[1..];
         }
-        2 => {
-            let body = escape_markup(input);
-            assert_displayable("escape_markup", input, &body);
-            assert!(!body.contains(['<', '>']), "raw markup in {body:?} (input {input:?})");
-            // Every `&` starts one of the three entities written, and undoing them gives back
-            // exactly the terminal-escaped text.
-            let mut rest = body.as_str();
-            while let Some(i) = rest.find('&') {
-                rest = &rest[i..];
-                assert!(
-                    ["&amp;", "&lt;", "&gt;"].iter().any(|e| rest.starts_with(e)),
-                    "raw `&` in {body:?} (input {input:?})"
-                );
-                rest = &rest[1..];
-            }
-            let undone = body
-                .replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&amp;", "&");
-            assert_eq!(undone, for_terminal(input));
-        }
-        _ => {
-            let escaped = xml(input);
-            assert!(escaped.chars().all(xml_char), "not XML 1.0 text: {escaped:?}");
-            let doc = format!("<a v=\"{escaped}\" w='{escaped}'>{escaped}</a>");
-            let parsed = match roxmltree::Document::parse(&doc) {
-                Ok(parsed) => parsed,
-                Err(err) => panic!("escaped {input:?} does not parse: {err}; {doc:?}"),
-            };
-            let root = parsed.root_element();
-            let text = root.text().unwrap_or("");
-            assert_eq!(text, xml_expected(input, false));
-            assert_eq!(root.attribute("v"), Some(xml_expected(input, true).as_str()));
-            assert_eq!(root.attribute("w"), Some(xml_expected(input, true).as_str()));
-        }
+        let undone = body
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
+        assert_eq!(undone, for_terminal(input));
+    }
+    {
+        let escaped = xml(input);
+        assert!(
+            escaped.chars().all(xml_char),
+            "not XML 1.0 text: {escaped:?}"
+        );
+        let doc = format!("<a v=\"{escaped}\" w='{escaped}'>{escaped}</a>");
+        let parsed = match roxmltree::Document::parse(&doc) {
+            Ok(parsed) => parsed,
+            Err(err) => panic!("escaped {input:?} does not parse: {err}; {doc:?}"),
+        };
+        let root = parsed.root_element();
+        let text = root.text().unwrap_or("");
+        assert_eq!(text, xml_expected(input, false));
+        assert_eq!(
+            root.attribute("v"),
+            Some(xml_expected(input, true).as_str())
+        );
+        assert_eq!(
+            root.attribute("w"),
+            Some(xml_expected(input, true).as_str())
+        );
     }
 });

@@ -1,7 +1,8 @@
-//! Every routing/neighbour capture parser (`sockaudit routes --input`): the first byte picks
-//! `route print`, `netstat -rn`, `ip route`, `ip neigh` or `arp` directly (each parser sees every
-//! input, not only what detection hands it), or the whole import path with detection and
-//! snapshot JSON, lenient or `--strict`. Never a panic.
+//! Every routing/neighbour capture parser (`sockaudit routes --input`) on the same bytes:
+//! `route print`, `netstat -rn`, `ip route`, `ip neigh` and `arp` directly (each parser sees every
+//! input, not only what detection hands it), then the whole import path with detection and
+//! snapshot JSON, lenient and `--strict`. Never a panic, and `--strict` refuses exactly the
+//! captures that lenient reading skipped rows of.
 #![no_main]
 
 use std::path::Path;
@@ -18,22 +19,23 @@ const FORMATS: [RouteFormat; 5] = [
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, bytes)) = data.split_first() else {
-        return;
-    };
-    match FORMATS.get(usize::from(selector % 8)) {
-        Some(&format) => {
-            let text = decode(bytes, None);
-            let parsed = parse(format, &text);
-            for (line, _) in &parsed.skipped {
-                assert!(*line >= 1, "line numbers are 1-based");
-            }
+    let text = decode(data, None);
+    for format in FORMATS {
+        let parsed = parse(format, &text);
+        for (line, _) in &parsed.skipped {
+            assert!(*line >= 1, "line numbers are 1-based");
         }
-        None => {
-            let strict = selector % 8 == 7;
-            if let Ok(imported) = import_bytes(Path::new("fuzz.txt"), bytes, None, strict) {
-                assert!(!strict || imported.skipped.is_empty(), "--strict skipped a row");
-            }
+    }
+    let path = Path::new("fuzz.txt");
+    let lenient = import_bytes(path, data, None, false);
+    let strict = import_bytes(path, data, None, true);
+    match (&lenient, &strict) {
+        (Ok(l), Ok(s)) => {
+            assert!(l.skipped.is_empty() && s.skipped.is_empty());
+            assert_eq!(l, s);
         }
+        (Ok(l), Err(_)) => assert!(!l.skipped.is_empty(), "--strict refused a clean capture"),
+        (Err(_), Ok(_)) => panic!("--strict accepted what lenient reading refused"),
+        (Err(_), Err(_)) => {}
     }
 });

@@ -18,6 +18,9 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     if let Err(err) = sockaudit::rules::load_texts(files) {
         assert!(err.count > 0, "a refusal without a problem");
-        assert!(!err.rendered.trim().is_empty(), "a refusal that says nothing");
+        assert!(
+            !err.rendered.trim().is_empty(),
+            "a refusal that says nothing"
+        );
     }
 });
