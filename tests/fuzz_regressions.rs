@@ -38,3 +38,15 @@ fn escape_format_char_u206e_is_shown_escaped() {
     // XML can carry it; JUnit keeps it as it is.
     assert_eq!(xml(text), "\u{206e}");
 }
+
+/// escape: `xml` left CR raw, so a JUnit reader got LF (XML end-of-line handling; roxmltree,
+/// which the target parses with, even kept the CR before an entity), and tab and newline in
+/// attributes became spaces. All three are character references now and read back exactly.
+#[test]
+fn escape_xml_carriage_return_reads_back() {
+    let bytes = input("escape", "xml-cr-before-quote");
+    let text = std::str::from_utf8(&bytes).unwrap();
+    assert_eq!(text, "\r\"");
+    assert_eq!(xml(text), "&#13;&quot;");
+    assert_eq!(xml("a\tb\nc"), "a&#9;b&#10;c");
+}
