@@ -325,8 +325,8 @@ pub struct DeepArgs {
     /// hidden sockets, re-checking disagreements after a short pause. Needs root.
     #[arg(long, conflicts_with = "input")]
     pub deep: bool,
-    /// With --deep: also bind() every TCP/UDP port on 0.0.0.0 and [::] and report ports in
-    /// use that no table lists (unhide-tcp's method; about a second; a service binding a port
+    /// With --deep: also bind() every TCP/UDP port on 0.0.0.0 and `[::]` and report ports in
+    /// use that no table lists (unhide-tcp's method; a second or two; a service binding a port
     /// at that instant could fail).
     #[arg(long, requires = "deep")]
     pub probe_ports: bool,

@@ -56,15 +56,31 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Controls (Cc), and every format character (Cf: invisible, zero-width, bidi) and line or
+/// paragraph separator (Zl, Zp) of Unicode 16. Listed here rather than taken from a Unicode
+/// crate: the set is small and changes rarely, and the `escape` fuzz target checks this list
+/// against a maintained Unicode table (fuzzing found U+206E left raw by the former list).
 fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(c,
-            '\u{200b}'..='\u{200f}'   // zero-width space/joiners, LRM, RLM
-            | '\u{202a}'..='\u{202e}' // bidi embeddings and overrides
-            | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
-            | '\u{2066}'..='\u{2069}' // bidi isolates
-            | '\u{061c}'              // Arabic letter mark
-            | '\u{feff}'              // zero-width no-break space
+            '\u{00ad}'                  // soft hyphen
+            | '\u{0600}'..='\u{0605}'   // Arabic number signs
+            | '\u{061c}'                // Arabic letter mark
+            | '\u{06dd}' | '\u{070f}' | '\u{0890}'..='\u{0891}' | '\u{08e2}'
+            | '\u{180e}'                // Mongolian vowel separator
+            | '\u{200b}'..='\u{200f}'   // zero-width space/joiners, LRM, RLM
+            | '\u{2028}'..='\u{2029}'   // line and paragraph separators
+            | '\u{202a}'..='\u{202e}'   // bidi embeddings and overrides
+            | '\u{2060}'..='\u{2064}'   // word joiner, invisible operators
+            | '\u{2066}'..='\u{2069}'   // bidi isolates
+            | '\u{206a}'..='\u{206f}'   // deprecated shaping and digit controls
+            | '\u{feff}'                // zero-width no-break space
+            | '\u{fff9}'..='\u{fffb}'   // interlinear annotation
+            | '\u{110bd}' | '\u{110cd}' // Kaithi number signs
+            | '\u{13430}'..='\u{1343f}' // Egyptian hieroglyph format controls
+            | '\u{1bca0}'..='\u{1bca3}' // shorthand format controls
+            | '\u{1d173}'..='\u{1d17a}' // musical symbol format controls
+            | '\u{e0001}' | '\u{e0020}'..='\u{e007f}' // tags: invisible ASCII look-alikes
         )
 }
 
@@ -81,6 +97,8 @@ mod tests {
         assert_eq!(for_terminal("a\u{200b}b"), "a\\u200bb");
         assert_eq!(for_terminal("\u{fffd}ok"), "\u{fffd}ok");
         assert_eq!(for_terminal("\u{85}"), "\\u0085");
+        assert_eq!(for_terminal("a\u{2028}b"), "a\\u2028b");
+        assert_eq!(for_terminal("ok\u{e0041}\u{e0042}"), "ok\\ue0041\\ue0042");
     }
 
     #[test]

@@ -303,6 +303,29 @@ impl CaptureFacts {
 }
 
 impl Socket {
+    /// A socket with only its protocol and local end known (family from the address); every
+    /// other fact starts empty, for the collector that fills them in.
+    pub fn new(proto: Protocol, local_addr: IpAddr, local_port: u16) -> Socket {
+        Socket {
+            proto,
+            family: Family::of(&local_addr),
+            local_addr,
+            local_port,
+            remote_addr: None,
+            remote_port: None,
+            state: None,
+            uid: None,
+            inode: None,
+            pids: Vec::new(),
+            attribution: None,
+            unattributed: None,
+            capture: None,
+            netns: None,
+            listen: None,
+            traffic: None,
+        }
+    }
+
     /// A listener: TCP in LISTEN, or an unconnected UDP socket (as `netstat -l` shows it).
     pub fn is_listener(&self) -> bool {
         match self.proto {

@@ -169,6 +169,27 @@ pub fn default_path() -> PathBuf {
     base.join("sockaudit").join("state.json")
 }
 
+/// Why a state file's bytes are not a usable state ([`StateFile::open`] moves such a file aside).
+#[derive(Debug, thiserror::Error)]
+pub enum StateParseError {
+    /// Not state JSON.
+    #[error("unreadable state ({0})")]
+    Json(#[from] serde_json::Error),
+    /// A state of another version.
+    #[error("unknown state version {0}")]
+    Version(u32),
+}
+
+/// Parses the bytes of a state file, as [`StateFile::open`] does.
+pub fn parse(bytes: &[u8]) -> Result<State, StateParseError> {
+    let state = serde_json::from_slice::<State>(bytes)?;
+    if state.schema_version == STATE_VERSION {
+        Ok(state)
+    } else {
+        Err(StateParseError::Version(state.schema_version))
+    }
+}
+
 /// An open, locked state file. The lock is held until this is dropped.
 pub struct StateFile {
     path: PathBuf,
@@ -215,14 +236,9 @@ impl StateFile {
                     ));
                     State::default()
                 }
-                Ok(bytes) => match serde_json::from_slice::<State>(&bytes) {
-                    Ok(s) if s.schema_version == STATE_VERSION => s,
-                    Ok(s) => set_aside(
-                        path,
-                        &format!("unknown state version {}", s.schema_version),
-                        &mut warnings,
-                    ),
-                    Err(e) => set_aside(path, &format!("unreadable state ({e})"), &mut warnings),
+                Ok(bytes) => match parse(&bytes) {
+                    Ok(s) => s,
+                    Err(why) => set_aside(path, &why.to_string(), &mut warnings),
                 },
             };
         Ok(StateFile {

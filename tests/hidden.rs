@@ -183,3 +183,39 @@ fn the_port_probe_finds_every_port_in_use_explained() {
     );
     holder.stop();
 }
+
+#[test]
+fn sockets_of_namespaces_not_read_are_inconclusive_not_hidden() {
+    if !can_create() {
+        return;
+    }
+    let _machine = machine_wide();
+    let ns = TestNetns::create("sa-unread");
+    let holder = Holder::spawn_in(&ns.exec(), "tcp");
+    // Told to read only our namespace, the check cannot compare the holder's listener with its
+    // namespace's tables: it must say so, not call it hidden.
+    let (code, report) = deep_scan(&["--no-all-namespaces", "--fail-on", "never"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        hidden_of(&report),
+        &Vec::<Value>::new(),
+        "{:#}",
+        report["deep"]
+    );
+    assert!(
+        report["deep"]["inconclusive"].as_u64().unwrap() >= 1,
+        "{:#}",
+        report["deep"]
+    );
+    let unread = format!("net:[{}]", ns.inode());
+    assert!(
+        report["deep"]["skipped_namespaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l == unread.as_str()),
+        "{:#}",
+        report["deep"]
+    );
+    holder.stop();
+}

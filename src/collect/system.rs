@@ -11,9 +11,7 @@ use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo, SocketInfo
 use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Users};
 
 use super::CollectError;
-use crate::model::{
-    Coverage, Family, Host, Process, Protocol, SCHEMA_VERSION, Snapshot, Socket, TcpState,
-};
+use crate::model::{Coverage, Host, Process, Protocol, SCHEMA_VERSION, Snapshot, Socket, TcpState};
 
 /// What the live collector should gather.
 #[derive(Debug, Clone)]
@@ -171,22 +169,10 @@ fn new_socket(
         state != Some(TcpState::Listen) && !(*port == 0 && addr.is_unspecified())
     });
     Socket {
-        proto,
-        family: Family::of(&local_addr),
-        local_addr,
-        local_port,
         remote_addr: remote.map(|r| r.0),
         remote_port: remote.map(|r| r.1),
         state,
-        uid: None,
-        inode: None,
-        pids: Vec::new(),
-        attribution: None,
-        unattributed: None,
-        capture: None,
-        netns: None,
-        listen: None,
-        traffic: None,
+        ..Socket::new(proto, local_addr, local_port)
     }
 }
 

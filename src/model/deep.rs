@@ -83,6 +83,10 @@ pub struct DeepCheck {
     /// not compared.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped_namespaces: Vec<String>,
+    /// Why the check saw less than it should (not root: other users' fds and other namespaces
+    /// could not be read); absent when it saw everything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limited: Option<String>,
     /// The port probe, when `--probe-ports` ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<PortProbe>,

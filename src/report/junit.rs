@@ -8,10 +8,13 @@ use crate::engine::Evaluation;
 use crate::escape::{MESSAGE_MAX_CHARS, for_display};
 use crate::rules::RuleSet;
 
-/// Escapes text for XML 1.0: the five special characters, and characters XML cannot carry at
-/// all (most C0 controls) as a visible `\u{..}`. Written here because an escaping crate would
-/// still leave the invalid characters (a hostile process name) to break the document.
-fn xml(text: &str) -> String {
+/// Escapes text for XML 1.0: the five special characters, tab, newline and carriage return as
+/// character references (a parser would turn them into spaces in attributes and CR into LF in
+/// text; fuzzing found the CR), and characters XML cannot carry at all (most C0 controls) as a
+/// visible `\u{..}`. Written here because an escaping crate would still leave the invalid
+/// characters (a hostile process name) to break the document. Used for attribute values and
+/// text alike, so that both read back as the original; public for the fuzz targets.
+pub fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -20,7 +23,9 @@ fn xml(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
             c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
@@ -96,6 +101,7 @@ mod tests {
     fn escapes_markup_and_illegal_characters() {
         assert_eq!(super::xml("<b>&\"x'"), "&lt;b&gt;&amp;&quot;x&apos;");
         assert_eq!(super::xml("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
-        assert_eq!(super::xml("tab\tok"), "tab\tok");
+        assert_eq!(super::xml("tab\tok"), "tab&#9;ok");
+        assert_eq!(super::xml("a\r\nb\r"), "a&#13;&#10;b&#13;");
     }
 }

@@ -346,8 +346,8 @@ fn cell(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// A text cell for CSV: control characters escaped as in the text table, and a leading `=`,
 /// `+`, `-` or `@` neutralised with a quote, so a spreadsheet opening the file does not run a
-/// process name like `=HYPERLINK(...)` as a formula.
-fn csv_text(text: &str) -> String {
+/// process name like `=HYPERLINK(...)` as a formula. Public for the fuzz targets.
+pub fn csv_text(text: &str) -> String {
     let escaped = cell(text);
     if escaped.starts_with(['=', '+', '-', '@']) {
         format!("'{escaped}")

@@ -144,6 +144,13 @@ fn deep_line(deep: &crate::model::deep::DeepCheck) -> String {
             for_display(&deep.skipped_namespaces.join(", "), MESSAGE_MAX_CHARS)
         );
     }
+    if let Some(limited) = &deep.limited {
+        let _ = write!(
+            line,
+            "; limited: {}",
+            for_display(limited, MESSAGE_MAX_CHARS)
+        );
+    }
     if let Some(probe) = &deep.probe {
         let _ = write!(
             line,

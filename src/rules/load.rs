@@ -114,8 +114,24 @@ const OVERRIDE_KEYS: &[&str] = &["enabled", "severity"];
 /// Loads and validates every rule file.
 pub fn load(sources: &RuleSources) -> Result<RuleSet, RuleErrors> {
     let mut diags = Vec::new();
+    let files = gather(sources, &mut diags);
+    load_gathered(files, diags)
+}
+
+/// Loads and validates rule files given as (display name, TOML text) pairs, in order, exactly
+/// as [`load`] does once it has read its files (no built-in pack unless passed in). For tests
+/// and the fuzz targets.
+pub fn load_texts(files: Vec<(String, String)>) -> Result<RuleSet, RuleErrors> {
+    load_gathered(files, Vec::new())
+}
+
+/// The shared path of [`load`] and [`load_texts`]: `diags` holds problems met while reading.
+fn load_gathered(
+    files: Vec<(String, String)>,
+    mut diags: Vec<Diag>,
+) -> Result<RuleSet, RuleErrors> {
     let mut set = RuleSet::default();
-    for (name, text) in gather(sources, &mut diags) {
+    for (name, text) in files {
         set.files.push(name.clone());
         set.sources.add(name, text);
     }

@@ -24,7 +24,7 @@ use spec::{Lists, SELECTOR_KEYS, Selector};
 
 use crate::finding::{RuleKind, Severity};
 
-pub use load::{RuleSources, load};
+pub use load::{RuleSources, load, load_texts};
 
 /// A suppression: sockets/processes matching `selector` do not produce findings.
 #[derive(Debug, Clone)]

@@ -5,8 +5,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::fds;
-use crate::model::Protocol;
-use crate::model::{Attribution, Socket, TcpState, Unattributed};
+use crate::model::{Attribution, Protocol, Socket, TcpState, Unattributed};
 
 /// Fills `pids`, `attribution` and `unattributed` for every socket.
 pub fn attribute(sockets: &mut [Socket], inodes: &[u64], walk: &fds::FdWalk, euid: u32) {
@@ -91,26 +90,15 @@ mod tests {
 
     use super::*;
     use crate::collect::linux::fds::FdWalk;
-    use crate::model::{Family, Protocol};
+    use crate::model::Protocol;
 
     fn tcp(local: [u8; 4], port: u16, state: TcpState, uid: u32) -> Socket {
         Socket {
-            proto: Protocol::Tcp,
-            family: Family::Ipv4,
-            local_addr: IpAddr::from(local),
-            local_port: port,
             remote_addr: (state != TcpState::Listen).then(|| IpAddr::from([127, 0, 0, 1])),
             remote_port: (state != TcpState::Listen).then_some(40000),
             state: Some(state),
             uid: Some(uid),
-            inode: None,
-            pids: Vec::new(),
-            attribution: None,
-            unattributed: None,
-            capture: None,
-            netns: None,
-            listen: None,
-            traffic: None,
+            ..Socket::new(Protocol::Tcp, IpAddr::from(local), port)
         }
     }
 

@@ -16,7 +16,7 @@ use rustix::process::{Pid, PidfdFlags, PidfdGetfdFlags, pidfd_getfd, pidfd_open}
 
 use super::proctables::Row;
 use crate::model::deep::{DeepCheck, HiddenSocket, View};
-use crate::model::{Family, Protocol, Socket, TcpState};
+use crate::model::{Protocol, Socket, TcpState};
 
 /// How long the re-check waits before reading every view again.
 pub const RECHECK_PAUSE: Duration = Duration::from_millis(250);
@@ -237,22 +237,12 @@ fn socket_of(inspection: &Inspection, inode: u64, netns: Option<&str>) -> Option
         _ => return None,
     };
     Some(Socket {
-        proto,
-        family: Family::of(&local.ip()),
-        local_addr: local.ip(),
-        local_port: local.port(),
         remote_addr: remote.map(|r| r.ip()),
         remote_port: remote.map(|r| r.port()),
         state,
-        uid: None,
         inode: Some(inode),
-        pids: Vec::new(),
-        attribution: None,
-        unattributed: None,
-        capture: None,
         netns: netns.map(std::sync::Arc::from),
-        listen: None,
-        traffic: None,
+        ..Socket::new(proto, local.ip(), local.port())
     })
 }
 
@@ -403,16 +393,7 @@ mod tests {
     use crate::model::Protocol;
 
     fn socket(inode: u64) -> Socket {
-        Row {
-            proto: Protocol::Tcp,
-            local: (IpAddr::from([127, 0, 0, 1]), 1000 + inode as u16),
-            remote: (IpAddr::from([0, 0, 0, 0]), 0),
-            state: 10,
-            rx_queue: 0,
-            uid: 0,
-            inode,
-        }
-        .to_socket()
+        row(inode).to_socket()
     }
 
     fn row(inode: u64) -> Row {

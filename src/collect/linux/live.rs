@@ -20,7 +20,7 @@ use crate::collect::CollectError;
 use crate::collect::system::{LiveOptions, PlatformSockets, dump};
 use crate::model::deep::{DeepCheck, HiddenSocket, PortProbe, View};
 use crate::model::{
-    Attribution, Container, Coverage, Family, ListenFacts, NetNamespace, Protocol, ReadVia, Socket,
+    Attribution, Container, Coverage, ListenFacts, NetNamespace, Protocol, ReadVia, Socket,
     TcpState, namespace::HOST,
 };
 
@@ -117,7 +117,14 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
         let (read_via, error) = if own {
             (Some(ReadVia::Netlink), None)
         } else {
+            let started = std::time::Instant::now();
             let read = read_other(f, options.deep, options.traffic);
+            tracing::debug!(
+                "netns {}: {} sockets in {:.1} ms",
+                labels.get(&f.inode).map_or("?", String::as_str),
+                read.sockets.len(),
+                started.elapsed().as_secs_f64() * 1e3
+            );
             let result = (read.via, read.error.clone());
             groups.push((Some(f.inode), read));
             result
@@ -362,29 +369,34 @@ fn deep_check(
     label_of: &dyn Fn(Option<u64>) -> Option<String>,
 ) -> DeepCheck {
     let started = std::time::Instant::now();
-    let label = |inode: Option<u64>| label_of(inode).unwrap_or_else(|| HOST.to_string());
+    // A namespace that was not read (not every namespace was asked for) has no label of its
+    // own: its inode names it, so its processes' sockets are not compared with our tables.
+    let label = |inode: Option<u64>| {
+        label_of(inode).unwrap_or_else(|| inode.map_or(HOST.to_string(), |i| format!("net:[{i}]")))
+    };
     let views: Vec<NsViews> = groups
         .iter()
         .map(|(inode, read)| views_of(read, label(*inode)))
         .collect();
-    let mut skipped: Vec<String> = views
-        .iter()
-        .filter(|v| v.netlink.is_none() || v.proc.is_none())
-        .map(|v| v.label.clone())
-        .collect();
-    // Namespaces found but not read at all (no group) are skipped too.
-    for f in found.values() {
-        if !groups.iter().any(|(inode, _)| *inode == Some(f.inode)) {
-            skipped.push(label(Some(f.inode)));
-        }
-    }
-    skipped.sort();
-    skipped.dedup();
     let netns_of_pid: HashMap<u32, String> = walk
         .netns
         .iter()
         .map(|&(pid, inode)| (pid, label(Some(inode))))
         .collect();
+    // Not compared: namespaces whose two views were not both read, and those not read at all.
+    let mut skipped: Vec<String> = views
+        .iter()
+        .filter(|v| v.netlink.is_none() || v.proc.is_none())
+        .map(|v| v.label.clone())
+        .chain(
+            netns_of_pid
+                .values()
+                .filter(|l| !views.iter().any(|v| &v.label == *l))
+                .cloned(),
+        )
+        .collect();
+    skipped.sort();
+    skipped.dedup();
     let reread = || {
         let mut again = Vec::new();
         if let Ok(read) = read_here(Path::new("/proc/self/net"), true, false) {
@@ -418,6 +430,18 @@ fn deep_check(
             read.sockets.push(socket);
         }
     }
+    if walk.denied > 0 || walk.netns_denied > 0 {
+        let why = if rustix::process::geteuid().is_root() {
+            format!(
+                "the fd tables of {} process(es) were not readable even as root: their sockets were not compared",
+                walk.denied
+            )
+        } else {
+            "not root: only this user's processes' fds and this namespace were compared; run as root for the whole machine".to_string()
+        };
+        tracing::warn!("hidden-socket check: {why}");
+        check.limited = Some(why);
+    }
     check.millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     check
 }
@@ -439,7 +463,8 @@ fn probe_ports(own_views: &[NsViews], walk: &FdWalk, own_label: &str, check: &mu
         ports
     };
     let mut stats = PortProbe::default();
-    let first = probe::probe(1..=u16::MAX, &explained(own_views), &mut stats);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let first = probe::probe_all(&explained(own_views), threads, &mut stats);
     let mut confirmed = Vec::new();
     if !first.is_empty() {
         std::thread::sleep(hidden::RECHECK_PAUSE);
@@ -460,29 +485,15 @@ fn probe_ports(own_views: &[NsViews], walk: &FdWalk, own_label: &str, check: &mu
         check.candidates += ports.len();
     }
     for in_use in confirmed {
-        let (family, local_addr) = if in_use.ipv4 {
-            (Family::Ipv4, std::net::IpAddr::from([0, 0, 0, 0]))
+        let local_addr = if in_use.ipv4 {
+            std::net::IpAddr::from([0, 0, 0, 0])
         } else {
-            (Family::Ipv6, std::net::IpAddr::from([0u16; 8]))
+            std::net::IpAddr::from([0u16; 8])
         };
         check.hidden.push(HiddenSocket {
             socket: Socket {
-                proto: in_use.proto,
-                family,
-                local_addr,
-                local_port: in_use.port,
-                remote_addr: None,
-                remote_port: None,
-                state: None,
-                uid: None,
-                inode: None,
-                pids: Vec::new(),
-                attribution: None,
-                unattributed: None,
-                capture: None,
                 netns: Some(Arc::from(own_label)),
-                listen: None,
-                traffic: None,
+                ..Socket::new(in_use.proto, local_addr, in_use.port)
             },
             seen_by: vec![View::Bind],
             missing_from: vec![View::Netlink, View::Proc, View::Fds],

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
-use crate::model::{Family, Protocol, Socket, TcpState};
+use crate::model::{Protocol, Socket, TcpState};
 
 /// A table line is under 200 bytes; a longer one is not the kernel's format.
 const MAX_LINE_BYTES: u64 = 4096;
@@ -148,22 +148,12 @@ impl Row {
         let (raddr, rport) = self.remote;
         let connected = state != Some(TcpState::Listen) && !(rport == 0 && raddr.is_unspecified());
         Socket {
-            proto: self.proto,
-            family: Family::of(&self.local.0),
-            local_addr: self.local.0,
-            local_port: self.local.1,
             remote_addr: connected.then_some(raddr),
             remote_port: connected.then_some(rport),
             state,
             uid: Some(self.uid),
             inode: Some(self.inode),
-            pids: Vec::new(),
-            attribution: None,
-            unattributed: None,
-            capture: None,
-            netns: None,
-            listen: None,
-            traffic: None,
+            ..Socket::new(self.proto, self.local.0, self.local.1)
         }
     }
 }

@@ -165,7 +165,18 @@ pub fn import_file(
             path: path.to_path_buf(),
         });
     }
-    let text = decode(&bytes, encoding);
+    import_bytes(path, &bytes, encoding, strict)
+}
+
+/// Decodes and parses the bytes of one capture, as [`import_file`] does once it has read them;
+/// `path` only labels errors.
+pub fn import_bytes(
+    path: &Path,
+    bytes: &[u8],
+    encoding: Option<TextEncoding>,
+    strict: bool,
+) -> Result<Imported, RouteImportError> {
+    let text = decode(bytes, encoding);
     if text.trim_start().starts_with('{') {
         let snapshot = crate::collect::file::parse(path, &text)?;
         let table = snapshot.routes.ok_or_else(|| RouteImportError::NoRoutes {
