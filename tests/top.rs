@@ -109,11 +109,70 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+
+    /// The PID of the `sockaudit` the session's shell runs, waited for.
+    fn top_pid(&self) -> String {
+        let shell = self.format("#{pane_pid}");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(pid) = children(&shell).into_iter().next() {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "no sockaudit under the shell");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// The `sockaudit` processes whose parent is `parent`.
+fn children(parent: &str) -> Vec<String> {
+    let out = Command::new("pgrep")
+        .args(["-P", parent, "-x", "sockaudit"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+/// Whether `pid` is still a live process (a zombie counts as gone).
+fn alive(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit(')')
+            .next()
+            .is_some_and(|rest| !rest.starts_with(" Z"))
+    })
+}
+
+/// Waits up to `limit` for `pid` to end; whether it did.
+fn ends_within(pid: &str, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while alive(pid) {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
 }
 
 impl Drop for Tmux {
+    /// Kills the server, and then any `sockaudit` the shell was running that outlived it (a
+    /// failing test must not leave one behind).
     fn drop(&mut self) {
+        let shell = self.format("#{pane_pid}");
+        let left = if shell.is_empty() {
+            Vec::new()
+        } else {
+            children(&shell)
+        };
         let _ = self.run(&["kill-server"]);
+        for pid in left {
+            if !ends_within(&pid, Duration::from_secs(5)) {
+                let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            }
+        }
     }
 }
 
@@ -249,21 +308,7 @@ fn sigterm_restores_the_terminal_and_narrow_screens_keep_the_essentials() {
     // 60 columns: the rate columns are the first to go.
     assert!(!header.contains("Tx/s"), "{screen}");
 
-    let shell: u32 = tmux.format("#{pane_pid}").parse().unwrap();
-    let top = {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let out = Command::new("pgrep")
-                .args(["-P", &shell.to_string(), "-x", "sockaudit"])
-                .output()
-                .unwrap();
-            if let Some(pid) = String::from_utf8_lossy(&out.stdout).lines().next() {
-                break pid.trim().to_string();
-            }
-            assert!(Instant::now() < deadline, "no sockaudit under the shell");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
+    let top = tmux.top_pid();
     assert!(
         Command::new("kill")
             .args(["-TERM", &top])
@@ -281,6 +326,41 @@ fn sigterm_restores_the_terminal_and_narrow_screens_keep_the_essentials() {
     tmux.wait_for("stty to show a cooked terminal", |s| {
         s.contains("icanon echo")
     });
+}
+
+/// A terminal that goes away (the SSH session or the tmux server died) ends top, with the
+/// status a shell gives a hangup, even when SIGHUP is ignored: crossterm alone would spin on
+/// the dead tty forever.
+#[test]
+fn a_vanished_terminal_ends_top() {
+    let Some(tmux) = Tmux::start(80, 24) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let status = dir.path().join("status");
+    tmux.type_text(
+        &format!(
+            // A non-interactive shell that outlives the hangup to tell top's status.
+            "exec sh -c \"trap '' HUP; {} top --no-all-namespaces; echo \\$? > {}\"",
+            sh_quote(&sockaudit_path()),
+            sh_quote(&status)
+        ),
+        true,
+    );
+    tmux.wait_for("top", |s| s.contains("q quit"));
+    let top = tmux.top_pid();
+    assert!(tmux.run(&["kill-server"]).status.success());
+    let ended = ends_within(&top, WAIT);
+    if !ended {
+        let _ = Command::new("kill").args(["-KILL", &top]).status();
+    }
+    assert!(ended, "sockaudit top outlived its terminal");
+    let deadline = Instant::now() + WAIT;
+    while !status.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let code = std::fs::read_to_string(&status).unwrap_or_default();
+    assert_eq!(code.trim(), "129", "the shell's $? after the hangup");
 }
 
 #[test]

@@ -6,6 +6,11 @@
 //! every `--interval` while this thread draws and reads keys. The terminal is restored on `q`,
 //! on an error, on a panic (ratatui's hook) and on SIGTERM/SIGHUP (the loop notices within
 //! 100 ms). Log lines are held while the screen is ours and printed once it is restored.
+//!
+//! When the terminal itself goes away (the SSH session or tmux server died) crossterm's
+//! reader spins on the hung-up tty and never returns to the loop (crossterm-rs/crossterm#793),
+//! so a watchdog thread notices the lost terminal and ends the process with status 129
+//! (128 + SIGHUP, what a shell reports for a hangup) instead of leaving it to burn a core.
 
 use std::collections::VecDeque;
 use std::io::IsTerminal;
@@ -30,6 +35,14 @@ use crate::top::{Frame, Table};
 
 /// How long the loop waits for a key before looking at the worker and the signals again.
 const TICK: Duration = Duration::from_millis(100);
+
+/// How often the watchdog looks at the terminal, and how long a stop request may go unserved
+/// by the loop before the watchdog ends the process itself.
+const WATCHDOG_TICK: Duration = Duration::from_millis(250);
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// The exit status when the terminal vanished under top: a shell's status for SIGHUP.
+const HANGUP_STATUS: i32 = 128 + 1;
 
 pub(super) fn run(args: &TopArgs) -> Result<ExitStatus, AppError> {
     // On the terminal, warnings of the first refresh would be printed and then drawn over:
@@ -248,6 +261,8 @@ fn batch(
 struct Control {
     stop: AtomicBool,
     paused: AtomicBool,
+    /// The loop has ended and the terminal is being restored: the watchdog stands down.
+    finished: AtomicBool,
 }
 
 /// Holds log lines while it lives, then prints them on stderr.
@@ -262,17 +277,65 @@ impl HeldLogs {
 
 impl Drop for HeldLogs {
     fn drop(&mut self) {
-        for line in crate::logging::release() {
-            eprintln!("{line}");
+        print_held_logs();
+    }
+}
+
+/// Prints the held log lines; a dead stderr loses them rather than panicking (`eprintln!`
+/// would).
+fn print_held_logs() {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    for line in crate::logging::release() {
+        if writeln!(stderr, "{line}").is_err() {
+            break;
         }
     }
 }
 
-/// Restores the terminal however the loop ends (an error, a panic unwinding through here).
-struct Restore;
+/// Ends the process when the loop cannot: the terminal has gone (stdout or stdin no longer a
+/// terminal: a hung-up tty answers `isatty` with EIO), or a stop request (a signal) has gone
+/// unserved for [`STOP_GRACE`] (the loop is stuck in crossterm's reader).
+fn watchdog(control: &Control) {
+    let mut stop_seen: Option<Instant> = None;
+    loop {
+        std::thread::sleep(WATCHDOG_TICK);
+        if control.finished.load(Ordering::SeqCst) {
+            return;
+        }
+        let terminal_gone = !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal();
+        if control.stop.load(Ordering::SeqCst) {
+            stop_seen.get_or_insert_with(Instant::now);
+        }
+        let stuck = stop_seen.is_some_and(|t| t.elapsed() >= STOP_GRACE);
+        if !(terminal_gone || stuck) {
+            continue;
+        }
+        control.stop.store(true, Ordering::SeqCst);
+        tracing::warn!(
+            "top: {}; exiting",
+            if terminal_gone {
+                "the terminal went away"
+            } else {
+                "the screen loop did not answer a stop request"
+            }
+        );
+        if !terminal_gone {
+            // Best effort: the terminal is there, the loop that would restore it is not.
+            let _ = ratatui::try_restore();
+        }
+        print_held_logs();
+        std::process::exit(HANGUP_STATUS);
+    }
+}
+
+/// Restores the terminal however the loop ends (an error, a panic unwinding through here),
+/// and stands the watchdog down first.
+struct Restore(Arc<Control>);
 
 impl Drop for Restore {
     fn drop(&mut self) {
+        self.0.finished.store(true, Ordering::SeqCst);
         ratatui::restore();
     }
 }
@@ -303,7 +366,9 @@ fn interactive(
     }
 
     let mut terminal = ratatui::try_init().map_err(AppError::Stdout)?;
-    let _restore = Restore;
+    let _restore = Restore(Arc::clone(&control));
+    let watchdog_control = Arc::clone(&control);
+    std::thread::spawn(move || watchdog(&watchdog_control));
     let mut dirty = true;
     loop {
         if control.stop.load(Ordering::SeqCst) {
