@@ -274,7 +274,7 @@ fn attach_findings(snapshot: &Snapshot, findings: &[Finding], rows: &mut [Row]) 
             .socket
             .iter()
             .chain(&finding.evidence.sockets)
-            .filter_map(|s| position(s))
+            .filter_map(&position)
             .collect();
         if finding.kind == RuleKind::Process
             && let Some(process) = &finding.process
