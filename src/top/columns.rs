@@ -180,6 +180,9 @@ impl Column {
 
 /// Room for most IPv4 endpoints (`10.0.2.15:44210`) before other columns grow.
 const ADDRESS: usize = 15;
+/// An IPv4 address with any port (`255.255.255.255:65535`): the peer is the cell people read
+/// first, so Remote gets this much before the finding grows.
+const ADDRESS_PORT: usize = 21;
 
 /// Display width of a text in terminal cells.
 pub fn width(text: &str) -> usize {
@@ -225,15 +228,14 @@ pub fn layout(total: usize, natural: &[(Column, usize)]) -> Vec<(Column, usize)>
             chosen.pop();
         }
     }
-    // First room for a process name, an IPv4 address and port in Local and Remote, then for
-    // the finding (it
-    // is why sockaudit has a table at all), then one cell at a time to each column still short
+    // First room for a process name, a whole IPv4 peer, a usual local endpoint, then for the
+    // finding (it is why sockaudit has a table at all), then one cell at a time to each column still short
     // of the target, so that no column takes all the room while its neighbours stay cut.
     let mut spare = total.saturating_sub(cost(&chosen, |p| p.width));
     for (column, target) in [
         (Column::Process, 10),
+        (Column::Remote, ADDRESS_PORT),
         (Column::Local, ADDRESS),
-        (Column::Remote, ADDRESS),
         (Column::Finding, usize::MAX),
     ] {
         if let Some(p) = chosen.iter_mut().find(|p| p.column == column) {
@@ -378,6 +380,15 @@ mod tests {
         let at80: Vec<Column> = layout(80, &natural()).iter().map(|c| c.0).collect();
         assert!(!at80.contains(&Column::ReceivedRate), "{at80:?}");
         assert!(at80.contains(&Column::Pid), "{at80:?}");
+    }
+
+    #[test]
+    fn at_80_columns_a_peer_is_never_cut() {
+        let cols = layout(80, &natural());
+        let remote = cols.iter().find(|c| c.0 == Column::Remote).map(|c| c.1);
+        assert_eq!(remote, Some(ADDRESS_PORT), "{cols:?}");
+        let finding = cols.iter().find(|c| c.0 == Column::Finding).map(|c| c.1);
+        assert!(finding.is_some_and(|w| w >= 7), "{cols:?}");
     }
 
     #[test]
