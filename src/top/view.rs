@@ -369,25 +369,46 @@ fn inset(area: Rect, margin: u16) -> Rect {
     }
 }
 
+/// Cells of the detail pane's label column (`Findings  `).
+const DETAIL_LABEL: u16 = 10;
+
+/// The pane for a selected line; long values wrap under themselves, not under the labels.
 fn draw_detail(canvas: &mut Canvas<'_>, frame: &Frame, table: &Table, view: &View, body: Rect) {
     let area = inset(body, 2);
     let lines: Vec<TextLine> = match table.selected() {
         None => vec![TextLine::from("nothing selected")],
-        Some(selected) => detail::lines(frame, table.rows(), selected)
-            .into_iter()
-            .map(|l| {
-                let style = match l.tone {
-                    Tone::Plain => Style::new(),
-                    Tone::Heading => Style::new().bold(),
-                    Tone::Severity(s) => severity_style(s),
-                    Tone::Dim => Style::new().fg(Color::Gray),
-                };
-                TextLine::from(vec![
-                    Span::styled(format!("{:<10}", l.label), Style::new().bold()),
-                    Span::styled(l.text, style),
-                ])
-            })
-            .collect(),
+        Some(selected) => {
+            // Inside the borders, after the label column.
+            let text_width = usize::from(area.width.saturating_sub(2 + DETAIL_LABEL)).max(8);
+            detail::lines(frame, table.rows(), selected)
+                .into_iter()
+                .flat_map(|l| {
+                    let style = match l.tone {
+                        Tone::Plain => Style::new(),
+                        Tone::Heading => Style::new().bold(),
+                        Tone::Severity(s) => severity_style(s),
+                        Tone::Dim => Style::new().fg(Color::Gray),
+                    };
+                    let mut label = Some(l.label);
+                    textwrap::wrap(&l.text, text_width)
+                        .into_iter()
+                        .map(|part| {
+                            TextLine::from(vec![
+                                Span::styled(
+                                    format!(
+                                        "{:<width$}",
+                                        label.take().unwrap_or_default(),
+                                        width = usize::from(DETAIL_LABEL)
+                                    ),
+                                    Style::new().bold(),
+                                ),
+                                Span::styled(part.into_owned(), style),
+                            ])
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        }
     };
     canvas.render_widget(Clear, area);
     canvas.render_widget(
@@ -397,7 +418,6 @@ fn draw_detail(canvas: &mut Canvas<'_>, frame: &Frame, table: &Table, view: &Vie
                     .borders(Borders::ALL)
                     .title(" Details (Esc closes, Up/Down scroll) "),
             )
-            .wrap(Wrap { trim: false })
             .scroll((view.detail_scroll, 0)),
         area,
     );
@@ -558,6 +578,20 @@ mod tests {
         assert!(s.contains("Details"), "{s}");
         assert!(s.contains("Cmdline"), "{s}");
         assert!(s.contains("/tmp/.x/nc"), "{s}");
+        // A finding too long for one line goes on under its own text, not under the labels.
+        let inside: Vec<&str> = s
+            .lines()
+            .filter_map(|l| l.split_once('│').map(|(_, rest)| rest))
+            .collect();
+        let first = inside
+            .iter()
+            .position(|l| l.starts_with("CRIT      backdoor-port"))
+            .unwrap_or_else(|| panic!("no backdoor-port finding in:\n{s}"));
+        let next = inside.get(first + 1).copied().unwrap_or_default();
+        assert!(
+            next.starts_with("          ") && next.trim_start().starts_with("0.0.0.0:31337"),
+            "continuation {next:?} in:\n{s}"
+        );
         let s = screen(80, 24, |_, view| {
             view.mode = Mode::Filter;
             view.filter_input = "ngi".to_string();
