@@ -44,7 +44,9 @@ const STOP_GRACE: Duration = Duration::from_secs(2);
 /// The exit status when the terminal vanished under top: a shell's status for SIGHUP.
 const HANGUP_STATUS: i32 = 128 + 1;
 
-pub(super) fn run(args: &TopArgs) -> Result<ExitStatus, AppError> {
+/// `color`: `--color` and `NO_COLOR` as decided for every command; off, the screen keeps only
+/// bold, reverse and dim.
+pub(super) fn run(args: &TopArgs, color: bool) -> Result<ExitStatus, AppError> {
     // On the terminal, warnings of the first refresh would be printed and then drawn over:
     // they are held from the start and printed when top ends.
     let _held = (!args.batch && std::io::stdout().is_terminal()).then(HeldLogs::start);
@@ -82,6 +84,7 @@ pub(super) fn run(args: &TopArgs) -> Result<ExitStatus, AppError> {
     let view = View {
         source: source.describe(&first.snapshot, args.interval),
         refresh_ms: Some(first.timings.total()),
+        monochrome: !color,
         ..View::default()
     };
     if args.batch {

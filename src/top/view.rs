@@ -44,6 +44,8 @@ pub struct View {
     pub columns: Vec<Column>,
     /// Table lines that fit the screen (what a page is).
     pub page: usize,
+    /// No colours (`--color never`, `NO_COLOR`): only bold, reverse and dim tell things apart.
+    pub monochrome: bool,
 }
 
 /// Draws everything.
@@ -75,6 +77,12 @@ pub fn draw(canvas: &mut Canvas<'_>, frame: &Frame, table: &mut Table, view: &mu
         Mode::Detail => draw_detail(canvas, frame, table, view, body),
         Mode::Help => draw_help(canvas, body),
         Mode::Table | Mode::Filter => {}
+    }
+    if view.monochrome {
+        // One pass over the drawn screen rather than a colour switch in every style.
+        for cell in canvas.buffer_mut().content.iter_mut() {
+            cell.set_fg(Color::Reset).set_bg(Color::Reset);
+        }
     }
 }
 
@@ -286,9 +294,10 @@ fn draw_table(
 }
 
 fn row_line(row: &Row, layout: &[(Column, usize)], indent: bool) -> TextLine<'static> {
+    // Bold and dim as well as colour, so that monochrome screens still tell them apart.
     let base = match row.status {
-        Status::New => Style::new().fg(Color::Green),
-        Status::Closed => Style::new().fg(Color::Red),
+        Status::New => Style::new().fg(Color::Green).bold(),
+        Status::Closed => Style::new().fg(Color::Red).dim(),
         Status::Normal => Style::new(),
     };
     let spans = layout
@@ -486,6 +495,14 @@ mod tests {
     use ratatui::backend::TestBackend;
 
     fn screen(width: u16, height: u16, setup: impl Fn(&mut Table, &mut View)) -> String {
+        text(&buffer(width, height, setup))
+    }
+
+    fn buffer(
+        width: u16,
+        height: u16,
+        setup: impl Fn(&mut Table, &mut View),
+    ) -> ratatui::buffer::Buffer {
         let (before, after) = snapshot_fixture();
         let first = Frame::new(
             before.clone(),
@@ -510,7 +527,7 @@ mod tests {
         terminal
             .draw(|c| draw(c, &frame, &mut table, &mut view))
             .unwrap();
-        text(terminal.backend().buffer())
+        terminal.backend().buffer().clone()
     }
 
     #[test]
@@ -597,5 +614,27 @@ mod tests {
             view.filter_input = "ngi".to_string();
         });
         assert!(s.lines().nth(23).unwrap().starts_with("/ngi"), "{s}");
+    }
+
+    #[test]
+    fn monochrome_screens_have_no_colour_but_keep_emphasis() {
+        let coloured = |b: &ratatui::buffer::Buffer| {
+            b.content
+                .iter()
+                .filter(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+                .count()
+        };
+        let bold = |b: &ratatui::buffer::Buffer| {
+            b.content
+                .iter()
+                .filter(|c| c.modifier.contains(Modifier::BOLD))
+                .count()
+        };
+        let colour = buffer(100, 24, |_, _| {});
+        assert!(coloured(&colour) > 0);
+        let mono = buffer(100, 24, |_, view| view.monochrome = true);
+        assert_eq!(coloured(&mono), 0);
+        assert_eq!(bold(&mono), bold(&colour));
+        assert_eq!(text(&mono), text(&colour));
     }
 }
