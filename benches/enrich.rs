@@ -87,6 +87,7 @@ fn main() {
             capture: None,
             netns: None,
             listen: None,
+            traffic: None,
         })
         .collect();
     let snapshot = Snapshot {

@@ -263,8 +263,9 @@ fn missing_capability(rule: &Rule, caps: &Capabilities, snapshot: &Snapshot) -> 
     None
 }
 
-/// Whether the snapshot lacks a fact: its source said so, or (for queue sizes, which older
-/// snapshots and other systems never carry) no listener has it.
+/// Whether the snapshot lacks a fact: its source said so, or (for queue sizes and traffic
+/// counters, which older snapshots, other systems and collections that did not ask never
+/// carry) no socket has it.
 fn fact_missing(fact: Fact, snapshot: &Snapshot) -> bool {
     snapshot.coverage.missing.contains(&fact)
         || (fact == Fact::ListenQueues
@@ -272,6 +273,11 @@ fn fact_missing(fact: Fact, snapshot: &Snapshot) -> bool {
                 .sockets
                 .iter()
                 .any(|s| s.listen.as_ref().is_some_and(|l| l.backlog.is_some())))
+        || (fact == Fact::Traffic
+            && !snapshot
+                .sockets
+                .iter()
+                .any(|s| s.bytes_sent().is_some() || s.bytes_received().is_some()))
 }
 
 /// Whether a rule waits only for something the run did not ask for: the hidden-socket check
@@ -315,7 +321,13 @@ fn needed_facts(rule: &Rule) -> Vec<Fact> {
             facts
         }
         Body::Flood(b) => selector_facts(&b.selector),
-        Body::Remote(b) => selector_facts(&b.selector),
+        Body::Remote(b) => {
+            let mut facts = selector_facts(&b.selector);
+            if b.volume.is_set() {
+                facts.push(Fact::Traffic);
+            }
+            facts
+        }
         Body::Process(b) => {
             let mut facts = selector_facts(&b.selector);
             // `known` lists paths as well as names: without exe paths it would flag everything.
@@ -342,6 +354,7 @@ fn fact_phrase(fact: Fact) -> &'static str {
         Fact::StdioSockets => "which of a process's fds 0-2 are sockets",
         Fact::Cgroups => "which container or systemd unit a process runs in",
         Fact::ListenQueues => "listeners' accept-queue sizes",
+        Fact::Traffic => "how many bytes each connection sent and received",
         _ => "a fact it needs",
     }
 }

@@ -26,5 +26,7 @@ pub mod report;
 pub mod routes;
 pub mod rules;
 pub mod services;
+pub mod size;
 pub mod state;
+pub mod top;
 pub mod trust;

@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 
 pub mod deep;
 pub mod namespace;
+pub mod traffic;
 
 pub use namespace::{Container, Forward, ListenFacts, NetNamespace, ReadVia};
+pub use traffic::Traffic;
 
 /// Version of the snapshot JSON layout. Bump on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -256,6 +258,11 @@ pub struct Socket {
     /// listeners carry it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listen: Option<Box<ListenFacts>>,
+    /// Bytes, segments, round-trip time and retransmissions of a TCP socket, from the kernel's
+    /// `tcp_info` (Linux; only when asked for: `list --wide`, `top`, byte-threshold rules).
+    /// Boxed: most collections do not read them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<Box<Traffic>>,
 }
 
 /// Facts only an imported capture gives about a socket.
@@ -315,6 +322,7 @@ impl Socket {
             capture: None,
             netns: None,
             listen: None,
+            traffic: None,
         }
     }
 
@@ -324,6 +332,24 @@ impl Socket {
             Protocol::Tcp => self.state == Some(TcpState::Listen),
             Protocol::Udp => self.remote_addr.is_none(),
         }
+    }
+
+    /// Bytes sent on this connection: the live counters (acknowledged bytes), else what an
+    /// imported capture said (TCPView); `None` when the source has neither.
+    pub fn bytes_sent(&self) -> Option<u64> {
+        self.traffic
+            .as_ref()
+            .map(|t| t.bytes_acked)
+            .or_else(|| self.capture.as_ref().and_then(|c| c.sent_bytes))
+    }
+
+    /// Bytes received on this connection: the live counters, else the capture's; `None` when
+    /// the source has neither.
+    pub fn bytes_received(&self) -> Option<u64> {
+        self.traffic
+            .as_ref()
+            .map(|t| t.bytes_received)
+            .or_else(|| self.capture.as_ref().and_then(|c| c.received_bytes))
     }
 
     /// The namespace label, `host` when the source did not say.
@@ -522,11 +548,13 @@ pub enum Fact {
     Cgroups,
     /// Listeners' accept-queue length and backlog.
     ListenQueues,
+    /// Bytes sent and received per connection (live `tcp_info` counters, TCPView columns).
+    Traffic,
 }
 
 impl Fact {
     /// Every fact, in display order.
-    pub const ALL: [Fact; 13] = [
+    pub const ALL: [Fact; 14] = [
         Fact::Pids,
         Fact::ProcessNames,
         Fact::Exe,
@@ -540,6 +568,7 @@ impl Fact {
         Fact::EphemeralPorts,
         Fact::Cgroups,
         Fact::ListenQueues,
+        Fact::Traffic,
     ];
 
     /// Kebab-case name used in JSON and messages.
@@ -558,6 +587,7 @@ impl Fact {
             Fact::EphemeralPorts => "ephemeral-ports",
             Fact::Cgroups => "cgroups",
             Fact::ListenQueues => "listen-queues",
+            Fact::Traffic => "traffic",
         }
     }
 }

@@ -62,19 +62,42 @@ impl Conn {
     where
         I: NetlinkSerializable + NetlinkDeserializable + Clone,
     {
-        let mut last = Vec::new();
-        for _ in 0..DUMP_ATTEMPTS {
-            let (answers, interrupted) = self.dump_once(request.clone())?;
-            if !interrupted {
-                return Ok(answers);
-            }
-            last = answers;
-        }
-        tracing::warn!("the {what} kept changing while it was read; it may be incomplete");
-        Ok(last)
+        let mut answers = Vec::new();
+        self.dump_into(request, what, &mut answers, &mut Some)?;
+        Ok(answers)
     }
 
-    fn dump_once<I>(&mut self, request: I) -> Result<(Vec<I>, bool), DumpError>
+    /// Like [`Conn::dump`], but each answer is converted as it is read and appended to `out`
+    /// (what `convert` returns `None` for is dropped): a large table (100k sockets) is never
+    /// held twice. A retried attempt first removes what the interrupted one appended.
+    pub fn dump_into<I, T>(
+        &mut self,
+        request: I,
+        what: &str,
+        out: &mut Vec<T>,
+        convert: &mut dyn FnMut(I) -> Option<T>,
+    ) -> Result<(), DumpError>
+    where
+        I: NetlinkSerializable + NetlinkDeserializable + Clone,
+    {
+        let start = out.len();
+        for _ in 0..DUMP_ATTEMPTS {
+            out.truncate(start);
+            if !self.dump_once(request.clone(), out, convert)? {
+                return Ok(());
+            }
+        }
+        tracing::warn!("the {what} kept changing while it was read; it may be incomplete");
+        Ok(())
+    }
+
+    /// One attempt; whether the kernel marked the dump as interrupted.
+    fn dump_once<I, T>(
+        &mut self,
+        request: I,
+        out: &mut Vec<T>,
+        convert: &mut dyn FnMut(I) -> Option<T>,
+    ) -> Result<bool, DumpError>
     where
         I: NetlinkSerializable + NetlinkDeserializable,
     {
@@ -88,7 +111,6 @@ impl Conn {
         let mut buf = vec![0; message.buffer_len()];
         message.serialize(&mut buf);
         self.socket.send(&buf, 0).map_err(DumpError::Socket)?;
-        let mut answers = Vec::new();
         let mut interrupted = false;
         loop {
             let (data, _) = self.socket.recv_from_full().map_err(DumpError::Socket)?;
@@ -114,14 +136,14 @@ impl Conn {
                 }
                 interrupted |= parsed.header.flags & NLM_F_DUMP_INTR != 0;
                 match parsed.payload {
-                    NetlinkPayload::Done(_) => return Ok((answers, interrupted)),
+                    NetlinkPayload::Done(_) => return Ok(interrupted),
                     NetlinkPayload::Error(e) if e.code.is_some() => {
                         return Err(DumpError::Kernel(e.to_io()));
                     }
                     NetlinkPayload::Overrun(_) => {
                         return Err(DumpError::Decode("netlink buffer overrun".to_string()));
                     }
-                    NetlinkPayload::InnerMessage(inner) => answers.push(inner),
+                    NetlinkPayload::InnerMessage(inner) => out.extend(convert(inner)),
                     _ => {}
                 }
             }

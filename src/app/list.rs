@@ -38,6 +38,7 @@ pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> 
         args.capture.options(args.strict),
         LiveOptions {
             namespaces: args.namespaces.choice(),
+            traffic: args.wide,
             ..LiveOptions::default()
         },
     );
@@ -53,10 +54,11 @@ pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> 
             let style = AddressStyle {
                 services: services.as_ref(),
                 geo: enrichment.as_ref(),
+                wide: args.wide,
             };
             let text = match args.format {
                 ListFormat::Text => render_text(&snapshot, style, palette),
-                ListFormat::Csv => render_csv(&snapshot, enrichment.as_ref())
+                ListFormat::Csv => render_csv(&snapshot, enrichment.as_ref(), args.wide)
                     .map_err(|e| AppError::Render(e.to_string()))?,
                 ListFormat::Json => render_json(&snapshot, !repeating, enrichment.as_ref())
                     .map_err(|e| AppError::Render(e.to_string()))?,

@@ -12,6 +12,7 @@ mod scan;
 mod scan_blocks;
 mod snapshot;
 mod stats;
+mod top;
 mod watch;
 
 use std::path::Path;
@@ -76,6 +77,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, AppError> {
         Command::Rules(command) => rules::run(&command),
         Command::Baseline(command) => baseline::run(&command, color),
         Command::Watch(args) => watch::run(&args),
+        Command::Top(args) => top::run(&args, color),
         Command::Routes(args) => routes::run(&args, color),
         Command::Stats(args) => stats::run(&args, color),
         Command::Completions(args) => ops::completions(&args),

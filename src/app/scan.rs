@@ -81,6 +81,7 @@ impl Scanner {
                 namespaces: args.namespaces.choice(),
                 deep: args.deep.deep,
                 probe_ports: args.deep.probe_ports,
+                traffic: rules.needs_traffic(),
             },
         );
         let counters = super::counters::CounterPlan::for_scan(

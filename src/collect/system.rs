@@ -24,6 +24,10 @@ pub struct LiveOptions {
     pub deep: bool,
     /// With `deep`: also try `bind()` on every port of our namespace (`--probe-ports`).
     pub probe_ports: bool,
+    /// Per-connection TCP counters (bytes, segments, RTT, retransmissions; Linux): `list
+    /// --wide`, `top`, and rules with byte thresholds. Off by default: it makes the TCP dump
+    /// several times larger.
+    pub traffic: bool,
 }
 
 impl Default for LiveOptions {
@@ -33,6 +37,7 @@ impl Default for LiveOptions {
             namespaces: Namespaces::Auto,
             deep: false,
             probe_ports: false,
+            traffic: false,
         }
     }
 }
@@ -139,22 +144,30 @@ fn flags() -> (AddressFamilyFlags, ProtocolFlags) {
 
 /// A socket as netstat2 reports it, in our types; owners filled in later.
 fn convert(info: &SocketInfo) -> Socket {
-    let (proto, local_addr, local_port, remote, state) = match &info.protocol_socket_info {
-        ProtocolSocketInfo::Tcp(tcp) => {
-            let state = tcp_state(tcp.state);
-            let remote = (state != TcpState::Listen
-                && !(tcp.remote_port == 0 && tcp.remote_addr.is_unspecified()))
-            .then_some((tcp.remote_addr, tcp.remote_port));
-            (
-                Protocol::Tcp,
-                tcp.local_addr,
-                tcp.local_port,
-                remote,
-                Some(state),
-            )
+    match &info.protocol_socket_info {
+        ProtocolSocketInfo::Tcp(tcp) => new_socket(
+            Protocol::Tcp,
+            (tcp.local_addr, tcp.local_port),
+            Some((tcp.remote_addr, tcp.remote_port)),
+            Some(tcp_state(tcp.state)),
+        ),
+        ProtocolSocketInfo::Udp(udp) => {
+            new_socket(Protocol::Udp, (udp.local_addr, udp.local_port), None, None)
         }
-        ProtocolSocketInfo::Udp(udp) => (Protocol::Udp, udp.local_addr, udp.local_port, None, None),
-    };
+    }
+}
+
+/// A socket of the dump, nothing else known yet. A listener, or a remote `0.0.0.0:0`, has no
+/// remote.
+fn new_socket(
+    proto: Protocol,
+    (local_addr, local_port): (std::net::IpAddr, u16),
+    remote: Option<(std::net::IpAddr, u16)>,
+    state: Option<TcpState>,
+) -> Socket {
+    let remote = remote.filter(|(addr, port)| {
+        state != Some(TcpState::Listen) && !(*port == 0 && addr.is_unspecified())
+    });
     Socket {
         remote_addr: remote.map(|r| r.0),
         remote_port: remote.map(|r| r.1),
@@ -328,9 +341,27 @@ mod platform {
 
     /// The netlink dump of the calling thread's namespace, converted as it is read
     /// (netstat2's records are not kept: at 100k sockets that copy alone costs several MiB).
-    pub(crate) fn dump() -> Result<Vec<Socket>, CollectError> {
-        let (af, proto) = flags();
+    /// With `traffic`, TCP comes from our own dump that carries each connection's counters
+    /// (src/collect/linux/traffic.rs) instead of netstat2's, and netstat2 reads UDP only.
+    pub(crate) fn dump(traffic: bool) -> Result<Vec<Socket>, CollectError> {
+        let (af, mut proto) = flags();
         let mut sockets = Vec::new();
+        if traffic {
+            proto = ProtocolFlags::UDP;
+            crate::collect::linux::traffic::tcp_sockets(&mut sockets, &mut |record| {
+                let mut socket = new_socket(
+                    Protocol::Tcp,
+                    (record.local.ip(), record.local.port()),
+                    Some((record.remote.ip(), record.remote.port())),
+                    Some(tcp_state(netstat2::TcpState::from(record.state))),
+                );
+                socket.uid = Some(record.uid);
+                socket.inode = Some(u64::from(record.inode));
+                socket.traffic = record.traffic.map(Box::new);
+                socket
+            })
+            .map_err(|e| CollectError::Enumerate(format!("TCP socket table: {e}")))?;
+        }
         for info in netstat2::iterate_sockets_info_without_pids(af, proto)
             .map_err(|e| CollectError::Enumerate(e.to_string()))?
         {

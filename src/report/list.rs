@@ -11,13 +11,34 @@ use crate::escape::{FIELD_MAX_CHARS, for_display};
 use crate::model::{Family, Process, Protocol, Snapshot, Socket, TcpState, Unattributed};
 use crate::services::Services;
 
-/// How to print addresses.
+/// How to print addresses (and which extra columns the table has).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AddressStyle<'a> {
     /// Service names for ports, when `--resolve`.
     pub services: Option<&'a Services>,
     /// Country/ASN of remote addresses, when `--geo`.
     pub geo: Option<&'a Enrichment>,
+    /// Traffic columns: bytes sent and received, round-trip time, retransmissions (`--wide`).
+    pub wide: bool,
+}
+
+/// Sent and received bytes (live counters or a capture's), RTT in ms and retransmissions;
+/// empty cells where the source has none, and for listeners (whose own `tcp_info` counts
+/// nothing of their connections).
+fn traffic_cells(socket: &Socket) -> [String; 4] {
+    if socket.is_listener() {
+        return Default::default();
+    }
+    let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+    let traffic = socket.traffic.as_deref();
+    [
+        number(socket.bytes_sent()),
+        number(socket.bytes_received()),
+        traffic.map_or(String::new(), |t| {
+            format!("{:.1}", f64::from(t.rtt_us) / 1000.0)
+        }),
+        traffic.map_or(String::new(), |t| t.retrans.to_string()),
+    ]
 }
 
 /// Country and `AS64512 Org` of a socket's peer, when known.
@@ -134,6 +155,9 @@ pub fn render_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palett
         headers.extend(["Country", "ASN"]);
     }
     headers.extend(["State", "PID/Program", "User"]);
+    if style.wide {
+        headers.extend(["Sent", "Recv", "RTT ms", "Retrans"]);
+    }
     let rows: Vec<Vec<String>> = snapshot
         .sockets
         .iter()
@@ -156,6 +180,9 @@ pub fn render_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palett
                 owner_text(snapshot, s),
                 user_text(snapshot.process_of(s), s),
             ]);
+            if style.wide {
+                row.extend(traffic_cells(s));
+            }
             row
         })
         .collect();
@@ -196,8 +223,12 @@ fn join_row(cells: &[String], widths: &[usize]) -> String {
 }
 
 /// CSV with a header row; program names are escaped like the text table. With `geo`, the
-/// peer's country, AS number and organisation follow.
-pub fn render_csv(snapshot: &Snapshot, geo: Option<&Enrichment>) -> Result<String, csv::Error> {
+/// peer's country, AS number and organisation follow; with `wide`, the traffic counters.
+pub fn render_csv(
+    snapshot: &Snapshot,
+    geo: Option<&Enrichment>,
+    wide: bool,
+) -> Result<String, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header = vec![
         "proto",
@@ -222,6 +253,16 @@ pub fn render_csv(snapshot: &Snapshot, geo: Option<&Enrichment>) -> Result<Strin
     }
     if geo.is_some() {
         header.extend(["country", "asn", "org"]);
+    }
+    if wide {
+        header.extend([
+            "bytes_sent",
+            "bytes_received",
+            "segs_out",
+            "segs_in",
+            "rtt_us",
+            "retrans",
+        ]);
     }
     writer.write_record(&header)?;
     for s in &snapshot.sockets {
@@ -278,6 +319,18 @@ pub fn render_csv(snapshot: &Snapshot, geo: Option<&Enrichment>) -> Result<Strin
                     .map(|o: String| cell(&o).into_owned())
                     .unwrap_or_default(),
             );
+        }
+        if wide {
+            let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+            let t = s.traffic.as_deref();
+            record.extend([
+                number(s.bytes_sent()),
+                number(s.bytes_received()),
+                number(t.map(|t| u64::from(t.segs_out))),
+                number(t.map(|t| u64::from(t.segs_in))),
+                number(t.map(|t| u64::from(t.rtt_us))),
+                number(t.map(|t| u64::from(t.retrans))),
+            ]);
         }
         writer.write_record(&record)?;
     }

@@ -204,6 +204,15 @@ impl RuleSet {
             })
     }
 
+    /// Whether an enabled rule needs per-connection byte counters (`min-bytes-sent`,
+    /// `min-bytes-received`): then a live collection reads them.
+    pub fn needs_traffic(&self) -> bool {
+        self.rules
+            .iter()
+            .filter(|r| r.dormant_reason().is_none())
+            .any(|r| matches!(&r.body, Body::Remote(b) if b.volume.is_set()))
+    }
+
     /// The rule with this id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.common.id == id)

@@ -36,6 +36,8 @@ pub const KEYS: &[&str] = &[
     "allow-asn",
     "deny-asn",
     "feeds",
+    "min-bytes-sent",
+    "min-bytes-received",
 ];
 
 /// Which way a connection was opened.
@@ -116,6 +118,43 @@ impl PeerFacts {
     }
 }
 
+/// Conditions on how much a connection carried (live `tcp_info` counters, or a TCPView
+/// capture's byte columns). Every set condition must hold.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Volume {
+    /// Fires only when the connection sent at least this many bytes.
+    pub min_sent: Option<u64>,
+    /// Fires only when the connection received at least this many bytes.
+    pub min_received: Option<u64>,
+}
+
+impl Volume {
+    /// Whether a byte threshold is set (then the source must give per-connection counters).
+    pub fn is_set(&self) -> bool {
+        self.min_sent.is_some() || self.min_received.is_some()
+    }
+
+    /// Why it fires for this socket, or `None` when a threshold is not reached (or the socket
+    /// has no counters).
+    pub fn reasons(&self, socket: &crate::model::Socket) -> Option<Vec<String>> {
+        let mut reasons = Vec::new();
+        for (min, got, verb) in [
+            (self.min_sent, socket.bytes_sent(), "sent"),
+            (self.min_received, socket.bytes_received(), "received"),
+        ] {
+            if let Some(min) = min {
+                let got = got.filter(|g| *g >= min)?;
+                reasons.push(format!(
+                    "{verb} {} bytes, at least {}B",
+                    got,
+                    crate::size::human(min)
+                ));
+            }
+        }
+        Some(reasons)
+    }
+}
+
 /// Settings of a `[[remote]]` rule.
 #[derive(Debug, Clone)]
 pub struct RemoteRule {
@@ -125,6 +164,8 @@ pub struct RemoteRule {
     pub direction: Direction,
     /// Conditions on the peer's country, AS and feed membership.
     pub peer: PeerFacts,
+    /// Conditions on the bytes the connection carried.
+    pub volume: Volume,
 }
 
 /// Reads the kind's own keys.
@@ -150,10 +191,43 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
         None => Direction::Any,
     };
     let peer = read_peer_facts(reader, lists, diags);
+    let volume = Volume {
+        min_sent: read_size(reader, "min-bytes-sent", diags),
+        min_received: read_size(reader, "min-bytes-received", diags),
+    };
     RemoteRule {
         selector,
         direction,
         peer,
+        volume,
+    }
+}
+
+/// A byte count: an integer, or a string with a unit (`"100MB"`, `"1.5GiB"`).
+fn read_size(reader: &mut TableReader<'_>, key: &str, diags: &mut Vec<Diag>) -> Option<u64> {
+    let items = reader.items(key, diags)?;
+    let [item] = items.as_slice() else {
+        let loc = reader.value_loc(key)?;
+        diags.push(Diag::at(
+            loc,
+            format!("`{key}` takes one size, not a list"),
+            "expected one size",
+        ));
+        return None;
+    };
+    let parsed = match &item.value {
+        Scalar::Int(n) => u64::try_from(*n).map_err(|_| format!("`{key}` cannot be negative")),
+        Scalar::Str(s) => crate::size::parse(s),
+    };
+    match parsed {
+        Ok(bytes) => Some(bytes),
+        Err(message) => {
+            diags.push(
+                Diag::at(item.loc.clone(), message, "not a size")
+                    .help("e.g. 104857600, \"100MB\" or \"1.5GiB\" (MB = 10^6 bytes, MiB = 2^20)"),
+            );
+            None
+        }
     }
 }
 
@@ -281,9 +355,13 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &m
             continue;
         }
         let info = ctx.remote_info(remote_addr);
-        let Some(reasons) = rule.peer.reasons(&info) else {
+        let Some(mut reasons) = rule.peer.reasons(&info) else {
             continue;
         };
+        let Some(volume) = rule.volume.reasons(socket) else {
+            continue;
+        };
+        reasons.extend(volume);
         if run.allowed(socket, process) {
             continue;
         }

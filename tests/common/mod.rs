@@ -91,6 +91,11 @@ impl Holder {
         )
     }
 
+    /// Starts `exe` (a copy of this test executable) as a holder of `spec` under `wrapper`.
+    pub fn spawn_exe_in(wrapper: &[&str], exe: &Path, spec: &str) -> Holder {
+        Holder::spawn_wrapped(wrapper, exe, spec)
+    }
+
     fn spawn_wrapped(wrapper: &[&str], exe: &Path, spec: &str) -> Holder {
         let mut command = match wrapper.split_first() {
             Some((program, args)) => {
@@ -210,7 +215,9 @@ pub fn set_defer_accept(listener: &TcpListener, seconds: libc::c_int) -> std::io
 /// every connection), `connect:ADDR` (one client connection to ADDR), `bindonly` (a TCP socket
 /// bound to 127.0.0.1 that never listens), `fullqueue` (a listener whose accept queue is full),
 /// `hide:NETNS` (a listener in the named namespace,
-/// held from ours), `churn` (a thread opening and closing sockets for up to 60 s; port 0).
+/// held from ours), `churn` (a thread opening and closing sockets for up to 60 s; port 0),
+/// `drain:ADDR` (a listener on ADDR that reads and discards whatever its connections send),
+/// `send:ADDR:N` (a connection to ADDR that writes N bytes and stays open; its local port).
 fn run_holder(spec: &str) {
     let mut keep: Vec<Box<dyn std::any::Any>> = Vec::new();
     let say = |port: u16| println!("HOLDER PORT {port}");
@@ -237,6 +244,30 @@ fn run_holder(spec: &str) {
                         accepted.push(stream);
                     }
                 });
+            }
+            "drain" => {
+                let l = TcpListener::bind(arg).expect("bind drain address");
+                say(l.local_addr().unwrap().port());
+                std::thread::spawn(move || {
+                    for mut stream in l.incoming().flatten() {
+                        std::thread::spawn(move || {
+                            let mut sink = [0u8; 64 * 1024];
+                            while let Ok(n) = stream.read(&mut sink) {
+                                if n == 0 {
+                                    break;
+                                }
+                            }
+                        });
+                    }
+                });
+            }
+            "send" => {
+                let (addr, n) = arg.rsplit_once(':').expect("send:ADDR:N");
+                let n: usize = n.parse().expect("send:ADDR:N");
+                let mut stream = TcpStream::connect(addr).expect("connect");
+                stream.write_all(&vec![0x5a; n]).expect("send");
+                say(stream.local_addr().unwrap().port());
+                keep.push(Box::new(stream));
             }
             "connect" => {
                 let stream = TcpStream::connect(arg).expect("connect");

@@ -192,6 +192,7 @@ pub fn build(rows: Vec<Row>, info: &CaptureInfo, finish: &Finish<'_>) -> Snapsho
             capture: (!capture.is_empty()).then(|| Box::new(capture)),
             netns: None,
             listen: None,
+            traffic: None,
         });
     }
     attribute_requests(&mut sockets);
@@ -392,6 +393,11 @@ fn missing_facts(snapshot: &Snapshot, format: Format) -> Vec<Fact> {
             Fact::Inode => snapshot.sockets.iter().any(|s| s.inode.is_some()),
             // lsof prints the fd of every socket, so fds 0-2 are known to be sockets or not.
             Fact::StdioSockets => format == Format::Lsof && !procs.is_empty(),
+            // TCPView's byte columns.
+            Fact::Traffic => snapshot
+                .sockets
+                .iter()
+                .any(|s| s.bytes_sent().is_some() || s.bytes_received().is_some()),
             Fact::Cmdline
             | Fact::Ppid
             | Fact::StartTime

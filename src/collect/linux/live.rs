@@ -46,7 +46,7 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
                 walk
             })
         });
-        let own = read_here(Path::new("/proc/self/net"), options.deep);
+        let own = read_here(Path::new("/proc/self/net"), options.deep, options.traffic);
         tracing::debug!(
             "netlink dump: {:.1} ms",
             started.elapsed().as_secs_f64() * 1e3
@@ -118,7 +118,7 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
             (Some(ReadVia::Netlink), None)
         } else {
             let started = std::time::Instant::now();
-            let read = read_other(f, options.deep);
+            let read = read_other(f, options.deep, options.traffic);
             tracing::debug!(
                 "netns {}: {} sockets in {:.1} ms",
                 labels.get(&f.inode).map_or("?", String::as_str),
@@ -243,11 +243,12 @@ struct NsRead {
     note: Option<String>,
 }
 
-/// The calling thread's namespace: the netlink dump, connected UDP peers from `net_dir`,
-/// listener queues, and with `deep` the `/proc/net` tables as a second view. A failing queue
-/// dump only costs the queue sizes (a note).
-fn read_here(net_dir: &Path, deep: bool) -> Result<NsRead, CollectError> {
-    let mut sockets = dump()?;
+/// The calling thread's namespace: the netlink dump (with per-connection counters when
+/// `traffic`), connected UDP peers from `net_dir`, listener queues, and with `deep` the
+/// `/proc/net` tables as a second view. A failing queue dump only costs the queue sizes (a
+/// note).
+fn read_here(net_dir: &Path, deep: bool, traffic: bool) -> Result<NsRead, CollectError> {
+    let mut sockets = dump(traffic)?;
     // Read right after the dump, so the two views are as close in time as they can be.
     let proc = deep.then(|| proctables::read_all(net_dir));
     if sockets.iter().any(|s| s.proto == Protocol::Udp) {
@@ -296,11 +297,12 @@ fn read_here(net_dir: &Path, deep: bool) -> Result<NsRead, CollectError> {
     })
 }
 
-/// Another namespace, entered from a thread; else its `/proc/PID/net` tables.
-fn read_other(found: &Found, deep: bool) -> NsRead {
+/// Another namespace, entered from a thread; else its `/proc/PID/net` tables (which carry
+/// no traffic counters).
+fn read_other(found: &Found, deep: bool, traffic: bool) -> NsRead {
     let entered = found.handle(Path::new(RUN_NETNS)).map(|handle| {
         netns::within(&handle, || {
-            read_here(Path::new("/proc/thread-self/net"), deep)
+            read_here(Path::new("/proc/thread-self/net"), deep, traffic)
         })
     });
     let why = match entered {
@@ -397,11 +399,11 @@ fn deep_check(
     skipped.dedup();
     let reread = || {
         let mut again = Vec::new();
-        if let Ok(read) = read_here(Path::new("/proc/self/net"), true) {
+        if let Ok(read) = read_here(Path::new("/proc/self/net"), true, false) {
             again.push(views_of(&read, label(own_inode)));
         }
         for f in found.values().filter(|f| Some(f.inode) != own_inode) {
-            again.push(views_of(&read_other(f, true), label(Some(f.inode))));
+            again.push(views_of(&read_other(f, true, false), label(Some(f.inode))));
         }
         again
     };
@@ -466,7 +468,7 @@ fn probe_ports(own_views: &[NsViews], walk: &FdWalk, own_label: &str, check: &mu
     let mut confirmed = Vec::new();
     if !first.is_empty() {
         std::thread::sleep(hidden::RECHECK_PAUSE);
-        let again = match read_here(Path::new("/proc/self/net"), true) {
+        let again = match read_here(Path::new("/proc/self/net"), true, false) {
             Ok(read) => vec![views_of(&read, own_label.to_string())],
             Err(_) => own_views.to_vec(),
         };

@@ -17,4 +17,5 @@ pub mod netns;
 pub mod probe;
 pub mod procfs;
 pub mod proctables;
+pub mod traffic;
 pub mod udp;
