@@ -177,25 +177,16 @@ fn a_byte_threshold_rule_fires_on_the_connection_that_sent_enough() {
     both_ends_counted(port, local);
     let dir = tempfile::tempdir().unwrap();
     let rules = rule_file(&dir, BIG_UPLOAD);
-    let out = sockaudit()
-        .args([
-            "scan",
-            "--no-default-rules",
-            "--rules",
-            &rules,
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = json_of(&[
+        "scan",
+        "--no-default-rules",
+        "--rules",
+        &rules,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
     let findings: Vec<&Value> = report["findings"]
         .as_array()
         .unwrap()
