@@ -341,5 +341,10 @@ fn non_root_run_reports_coverage_instead_of_guessing() {
         stderr.contains("could not be attributed") && stderr.contains("run as root"),
         "{stderr}"
     );
+    // What it did not look at, on the same line: other network namespaces.
+    assert!(
+        stderr.contains("only this network namespace was read"),
+        "{stderr}"
+    );
     assert_eq!(stderr.lines().count(), 1, "one warning line: {stderr}");
 }

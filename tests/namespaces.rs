@@ -219,4 +219,10 @@ fn without_root_only_the_own_namespace_is_read_and_the_report_says_so() {
             .contains("only this network namespace was read (not root)")),
         "{notes:#?}"
     );
+    // And the person at the terminal is told too, not only the JSON.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("only this network namespace was read"),
+        "{stderr}"
+    );
 }

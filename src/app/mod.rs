@@ -150,14 +150,27 @@ fn report_collected(input: &Input, snapshot: &Snapshot) {
     }
 }
 
+/// What a live collection could not see, on stderr: one line, so a cron mail or a terminal
+/// is not flooded (the JSON `coverage` has the details).
 fn warn_coverage(snapshot: &Snapshot) {
     let coverage = &snapshot.coverage;
+    let own_namespace_only = coverage
+        .notes
+        .iter()
+        .any(|n| n == crate::collect::NOT_ROOT_NAMESPACES);
     if coverage.privileged == Some(false) && coverage.unattributed.permission > 0 {
+        let namespaces = if own_namespace_only {
+            ", and only this network namespace was read (sockets of containers and other namespaces are not visible)"
+        } else {
+            ""
+        };
         tracing::warn!(
-            "{} of {} sockets could not be attributed to a process: their owners' /proc/PID/fd is not readable by this user; run as root for full attribution",
+            "{} of {} sockets could not be attributed to a process: their owners' /proc/PID/fd is not readable by this user{namespaces}; run as root for full attribution",
             coverage.unattributed.permission,
             coverage.sockets
         );
+    } else if own_namespace_only {
+        tracing::warn!("{}", crate::collect::NOT_ROOT_NAMESPACES);
     } else if coverage.unattributed.permission > 0 {
         tracing::warn!(
             "{} socket(s) could not be attributed: the fd table of {} process(es) is not readable even as root (a security module, or a sandbox or container init); they are counted as coverage gaps",

@@ -23,6 +23,10 @@ use crate::model::Snapshot;
 pub use import::{Format, ImportError, ImportOptions};
 pub use system::{LiveOptions, Namespaces};
 
+/// The coverage note of a live collection that read only its own network namespace because
+/// it did not run as root (not because `--no-all-namespaces` asked for it).
+pub const NOT_ROOT_NAMESPACES: &str = "only this network namespace was read (not root): sockets of containers and other namespaces are not visible; run as root (or with --all-namespaces and CAP_SYS_ADMIN) to read them";
+
 /// Where a snapshot comes from.
 #[derive(Debug, Clone)]
 pub enum Input {

@@ -514,9 +514,11 @@ fn note_namespace_gaps(
     use crate::collect::system::Namespaces;
     let all = options.namespaces.all(euid == 0);
     if !all {
+        // Not root, the command says so on stderr too (crate::collect::NOT_ROOT_NAMESPACES,
+        // folded into its other not-root warning); asked for, it is only a detail.
         coverage.notes.push(match options.namespaces {
             Namespaces::Own => "only this network namespace was read (--no-all-namespaces): sockets of containers and other namespaces are not shown".to_string(),
-            _ => "only this network namespace was read (not root): sockets of containers and other namespaces are not visible; run as root (or with --all-namespaces and CAP_SYS_ADMIN) to read them".to_string(),
+            _ => crate::collect::NOT_ROOT_NAMESPACES.to_string(),
         });
         return;
     }
@@ -526,15 +528,19 @@ fn note_namespace_gaps(
         } else {
             "not root"
         };
-        coverage.notes.push(format!(
+        let note = format!(
             "the network namespace of {denied} process(es) could not be read ({why}): namespaces only they live in are missing"
-        ));
+        );
+        tracing::warn!("{note}");
+        coverage.notes.push(note);
     }
     let unread = namespaces.iter().filter(|n| n.read_via.is_none()).count();
     if unread > 0 {
-        coverage.notes.push(format!(
-            "{unread} network namespace(s) could not be read (see `namespaces` for why)"
-        ));
+        let note = format!(
+            "{unread} network namespace(s) could not be read (see `namespaces` in the JSON for why)"
+        );
+        tracing::warn!("{note}");
+        coverage.notes.push(note);
     }
 }
 
