@@ -21,8 +21,25 @@ fn main() -> ExitCode {
             {
                 eprint!("{}", rules.rendered);
             }
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", describe(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, each said once: most messages already quote their cause
+/// (`PATH: cannot read: {source}`), and `{:#}` would repeat it after them.
+fn describe(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }

@@ -114,6 +114,9 @@ fn bad_input_files_are_named_and_explained() {
                 "{file}: {stderr}"
             );
             assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+            // The cause is said once, not again after a message that quotes it.
+            let tail = message.rsplit(": ").next().unwrap_or(message);
+            assert_eq!(stderr.matches(tail).count(), 1, "{stderr}");
             assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"));
             assert!(out.stdout.is_empty());
         }

@@ -424,7 +424,7 @@ fn read_file_into(path: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<
         Err(err) => diags.push(file_diag(
             path,
             format!("cannot read rule file: {err}"),
-            Some("check the path given to --rules"),
+            Some("check the path given to --rules, --baseline or `baseline check`"),
         )),
     }
 }

@@ -528,11 +528,11 @@ fn note_namespace_gaps(
         } else {
             "not root"
         };
-        let note = format!(
+        // In the notes only: these are mostly the processes whose fd tables were unreadable
+        // too, already warned about as one attribution gap.
+        coverage.notes.push(format!(
             "the network namespace of {denied} process(es) could not be read ({why}): namespaces only they live in are missing"
-        );
-        tracing::warn!("{note}");
-        coverage.notes.push(note);
+        ));
     }
     let unread = namespaces.iter().filter(|n| n.read_via.is_none()).count();
     if unread > 0 {
