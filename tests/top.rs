@@ -328,6 +328,31 @@ fn sigterm_restores_the_terminal_and_narrow_screens_keep_the_essentials() {
     });
 }
 
+/// With stdin redirected, top reads keys from /dev/tty and runs as usual: the watchdog that
+/// ends top when its terminal goes away must not take a stdin that never was one for a lost
+/// terminal.
+#[test]
+fn top_with_stdin_redirected_still_runs_and_quits() {
+    let Some(tmux) = Tmux::start(80, 24) else {
+        return;
+    };
+    tmux.type_text(
+        &format!(
+            "{} top --no-all-namespaces < /dev/null; echo TOP-EXIT:$?",
+            sh_quote(&sockaudit_path())
+        ),
+        true,
+    );
+    tmux.wait_for("top", |s| s.contains("q quit"));
+    let top = tmux.top_pid();
+    // Several watchdog ticks (250 ms each).
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(alive(&top), "top ended by itself:\n{}", tmux.screen());
+    tmux.key("q");
+    let screen = tmux.wait_for("the shell after q", |s| s.contains("TOP-EXIT:"));
+    assert!(screen.contains("TOP-EXIT:0"), "{screen}");
+}
+
 /// A terminal that goes away (the SSH session or the tmux server died) ends top, with the
 /// status a shell gives a hangup, even when SIGHUP is ignored: crossterm alone would spin on
 /// the dead tty forever.

@@ -300,13 +300,17 @@ fn print_held_logs() {
 /// terminal: a hung-up tty answers `isatty` with EIO), or a stop request (a signal) has gone
 /// unserved for [`STOP_GRACE`] (the loop is stuck in crossterm's reader).
 fn watchdog(control: &Control) {
+    // Only what was a terminal at the start can go away: with stdin redirected
+    // (`top < /dev/null`) crossterm reads keys from /dev/tty and stdin never was one.
+    let stdin_was_terminal = std::io::stdin().is_terminal();
     let mut stop_seen: Option<Instant> = None;
     loop {
         std::thread::sleep(WATCHDOG_TICK);
         if control.finished.load(Ordering::SeqCst) {
             return;
         }
-        let terminal_gone = !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal();
+        let terminal_gone = !std::io::stdout().is_terminal()
+            || (stdin_was_terminal && !std::io::stdin().is_terminal());
         if control.stop.load(Ordering::SeqCst) {
             stop_seen.get_or_insert_with(Instant::now);
         }
