@@ -11,6 +11,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
+use common::netns::ip;
 use common::{is_root, sockaudit_path};
 
 /// Namespace `a` (the host under test: 198.51.100.2 on `va`, 10.9.0.2 on `va2`) and `b` (its
@@ -20,15 +21,6 @@ struct RouteLab {
     b: String,
     va: String,
     va2: String,
-}
-
-fn ip(args: &[&str]) {
-    let out = Command::new("ip").args(args).output().expect("ip runs");
-    assert!(
-        out.status.success(),
-        "ip {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 impl RouteLab {

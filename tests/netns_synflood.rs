@@ -17,6 +17,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::netns::ip;
 use common::{Holder, is_root, sockaudit_path};
 use serde_json::Value;
 
@@ -34,18 +35,6 @@ struct Pair {
     sender: String,
 }
 
-fn run(args: &[&str]) {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 impl Pair {
     fn create() -> Pair {
         let id = std::process::id() % 100_000;
@@ -55,10 +44,9 @@ impl Pair {
             sender: format!("sa-syn-s-{id}"),
         };
         let (vl, vs) = (format!("sas{id}l"), format!("sas{id}s"));
-        run(&["ip", "netns", "add", &pair.listener]);
-        run(&["ip", "netns", "add", &pair.sender]);
-        run(&[
-            "ip",
+        ip(&["netns", "add", &pair.listener]);
+        ip(&["netns", "add", &pair.sender]);
+        ip(&[
             "link",
             "add",
             &vl,
@@ -74,15 +62,14 @@ impl Pair {
         ]);
         let l = format!("{LISTENER}/24");
         let s = format!("{SENDER}/24");
-        run(&["ip", "-n", &pair.listener, "addr", "add", &l, "dev", &vl]);
-        run(&["ip", "-n", &pair.sender, "addr", "add", &s, "dev", &vs]);
+        ip(&["-n", &pair.listener, "addr", "add", &l, "dev", &vl]);
+        ip(&["-n", &pair.sender, "addr", "add", &s, "dev", &vs]);
         for (ns, dev) in [(&pair.listener, &vl), (&pair.sender, &vs)] {
-            run(&["ip", "-n", ns, "link", "set", "lo", "up"]);
-            run(&["ip", "-n", ns, "link", "set", dev, "up"]);
+            ip(&["-n", ns, "link", "set", "lo", "up"]);
+            ip(&["-n", ns, "link", "set", dev, "up"]);
         }
         // /proc/sys/net shows the namespace of the process that opens it.
-        run(&[
-            "ip",
+        ip(&[
             "netns",
             "exec",
             &pair.listener,

@@ -302,14 +302,7 @@ fn run_holder(spec: &str) {
             "fullqueue" => {
                 // A listener with a backlog of 2 and three clients it never accepts: its accept
                 // queue holds 3 (the kernel admits one beyond the backlog), i.e. it is full.
-                let sock = rustix::net::socket(
-                    rustix::net::AddressFamily::INET,
-                    rustix::net::SocketType::STREAM,
-                    None,
-                )
-                .expect("socket");
-                let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-                rustix::net::bind(&sock, &addr).expect("bind");
+                let sock = bound_loopback_tcp();
                 rustix::net::listen(&sock, 2).expect("listen");
                 let l = TcpListener::from(sock);
                 let addr = l.local_addr().unwrap();
@@ -321,14 +314,7 @@ fn run_holder(spec: &str) {
             }
             "bindonly" => {
                 // Bound, never listening nor connected: in no socket table, port taken.
-                let sock = rustix::net::socket(
-                    rustix::net::AddressFamily::INET,
-                    rustix::net::SocketType::STREAM,
-                    None,
-                )
-                .expect("socket");
-                let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-                rustix::net::bind(&sock, &addr).expect("bind");
+                let sock = bound_loopback_tcp();
                 let bound = SocketAddr::try_from(rustix::net::getsockname(&sock).unwrap()).unwrap();
                 say(bound.port());
                 keep.push(Box::new(sock));
@@ -386,6 +372,20 @@ fn run_holder(spec: &str) {
     });
     let _ = rx.recv_timeout(Duration::from_secs(300));
     drop(keep);
+}
+
+/// A TCP socket bound to 127.0.0.1 on a free port, neither listening nor connected (std
+/// cannot make one: its listener listens at once).
+fn bound_loopback_tcp() -> rustix::fd::OwnedFd {
+    let sock = rustix::net::socket(
+        rustix::net::AddressFamily::INET,
+        rustix::net::SocketType::STREAM,
+        None,
+    )
+    .expect("socket");
+    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    rustix::net::bind(&sock, &addr).expect("bind");
+    sock
 }
 
 /// Entry point of a holder run; as a plain test, checks that a holder starts, serves its

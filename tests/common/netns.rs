@@ -23,8 +23,12 @@ pub fn can_create() -> bool {
 
 /// Runs `ip ARGS`, asserting success.
 pub fn ip(args: &[&str]) {
-    let status = Command::new("ip").args(args).status().expect("ip runs");
-    assert!(status.success(), "ip {args:?} failed");
+    let out = Command::new("ip").args(args).output().expect("ip runs");
+    assert!(
+        out.status.success(),
+        "ip {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A named namespace (`ip netns add`), deleted on drop.
