@@ -33,6 +33,15 @@ fn hidden_of(report: &Value) -> &Vec<Value> {
     report["deep"]["hidden"].as_array().unwrap()
 }
 
+fn assert_nothing_hidden(report: &Value) {
+    assert_eq!(
+        hidden_of(report),
+        &Vec::<Value>::new(),
+        "{:#}",
+        report["deep"]
+    );
+}
+
 #[test]
 fn a_deep_scan_of_this_machine_reports_nothing_hidden() {
     if !is_root() {
@@ -45,12 +54,7 @@ fn a_deep_scan_of_this_machine_reports_nothing_hidden() {
     let holder = Holder::spawn("tcp;tcp6;udp;pair;bindonly");
     let (code, report) = deep_scan(&["--fail-on", "never"]);
     assert_eq!(code, 0);
-    assert_eq!(
-        hidden_of(&report),
-        &Vec::<Value>::new(),
-        "{:#}",
-        report["deep"]
-    );
+    assert_nothing_hidden(&report);
     assert!(
         report["deep"]["inactive_held"].as_u64().unwrap() >= 1,
         "the bound-only socket was asked and found inactive: {:#}",
@@ -88,12 +92,7 @@ fn sockets_churning_during_the_scan_are_not_reported_after_the_recheck() {
     for _ in 0..10 {
         let (code, report) = deep_scan(&["--fail-on", "never"]);
         assert_eq!(code, 0);
-        assert_eq!(
-            hidden_of(&report),
-            &Vec::<Value>::new(),
-            "{:#}",
-            report["deep"]
-        );
+        assert_nothing_hidden(&report);
         raced += report["deep"]["candidates"].as_u64().unwrap();
     }
     // How many disagreements the re-check resolved depends on timing; it is not asserted.
@@ -175,12 +174,7 @@ fn the_port_probe_finds_every_port_in_use_explained() {
     let probe = &report["deep"]["probe"];
     // Two protocols, two families, 65535 ports, less what the tables explain.
     assert!(probe["binds"].as_u64().unwrap() > 200_000, "{probe:#}");
-    assert_eq!(
-        hidden_of(&report),
-        &Vec::<Value>::new(),
-        "{:#}",
-        report["deep"]
-    );
+    assert_nothing_hidden(&report);
     holder.stop();
 }
 
@@ -196,12 +190,7 @@ fn sockets_of_namespaces_not_read_are_inconclusive_not_hidden() {
     // namespace's tables: it must say so, not call it hidden.
     let (code, report) = deep_scan(&["--no-all-namespaces", "--fail-on", "never"]);
     assert_eq!(code, 0);
-    assert_eq!(
-        hidden_of(&report),
-        &Vec::<Value>::new(),
-        "{:#}",
-        report["deep"]
-    );
+    assert_nothing_hidden(&report);
     assert!(
         report["deep"]["inconclusive"].as_u64().unwrap() >= 1,
         "{:#}",
