@@ -362,7 +362,7 @@ fn interactive(
         tracing::debug!("no signal handler: {err}");
     }
     let mut frame = Arc::new(first);
-    let (sender, frames) = mpsc::sync_channel::<Result<Frame, String>>(1);
+    let (sender, frames) = mpsc::sync_channel::<Result<Arc<Frame>, String>>(1);
     if source.live() || source.blocks.as_ref().is_some_and(|b| !b.is_empty()) {
         let worker_control = Arc::clone(&control);
         let worker_first = Arc::clone(&frame);
@@ -407,7 +407,7 @@ fn interactive(
                 view.refresh_ms = Some(next.timings.total());
                 view.error = None;
                 table.set_rows(next.rows.clone());
-                frame = Arc::new(next);
+                frame = next;
                 dirty = true;
             }
             Ok(Err(error)) => {
@@ -429,7 +429,7 @@ fn worker(
     first: Arc<Frame>,
     interval: Duration,
     control: &Control,
-    sender: &mpsc::SyncSender<Result<Frame, String>>,
+    sender: &mpsc::SyncSender<Result<Arc<Frame>, String>>,
 ) {
     let mut previous = first;
     loop {
@@ -445,11 +445,12 @@ fn worker(
         }
         match source.next(Some(&previous)) {
             Ok(Some(frame)) => {
-                let kept = Arc::new(frame.clone());
-                if sender.send(Ok(frame)).is_err() {
+                // Shared with the screen, not copied: the worker keeps it to diff the next.
+                let frame = Arc::new(frame);
+                if sender.send(Ok(Arc::clone(&frame))).is_err() {
                     return;
                 }
-                previous = kept;
+                previous = frame;
             }
             Ok(None) => return,
             Err(err) => {
