@@ -1,4 +1,5 @@
-//! Accept-queue sizes of TCP listeners, from a sock_diag dump of LISTEN sockets only.
+//! TCP sock_diag dumps netstat2 cannot make ([`dump_tcp`]), and the accept-queue sizes of
+//! TCP listeners from a dump of LISTEN sockets only.
 //!
 //! netstat2's records drop `idiag_rqueue`/`idiag_wqueue`, which for a listener are the accept
 //! queue length and its backlog (what `ss -lt` prints as Recv-Q and Send-Q). A dump restricted
@@ -12,11 +13,17 @@ use netlink_sys::protocols::NETLINK_SOCK_DIAG;
 
 use crate::netlink::{Conn, DumpError};
 
-/// (inode, accept queue, backlog) of every TCP listener of the caller's namespace, sorted by
-/// inode.
-pub fn listen_queues() -> Result<Vec<(u64, u32, u32)>, DumpError> {
+/// Every TCP socket in `states` of the caller's namespace, IPv4 then IPv6, with the
+/// `extensions` asked for; `convert` turns each answer it wants into an item of `out`.
+/// Shared by the listener-queue dump here and the counters dump (src/collect/linux/traffic.rs).
+pub fn dump_tcp<T>(
+    states: StateFlags,
+    extensions: ExtensionFlags,
+    what: &str,
+    out: &mut Vec<T>,
+    convert: &mut dyn FnMut(SockDiagMessage) -> Option<T>,
+) -> Result<(), DumpError> {
     let mut conn = Conn::open(NETLINK_SOCK_DIAG)?;
-    let mut queues = Vec::new();
     for (family, socket_id) in [
         (AF_INET, SocketId::new_v4()),
         (AF_INET6, SocketId::new_v6()),
@@ -24,23 +31,37 @@ pub fn listen_queues() -> Result<Vec<(u64, u32, u32)>, DumpError> {
         let request = SockDiagMessage::InetRequest(InetRequest {
             family,
             protocol: IPPROTO_TCP,
-            extensions: ExtensionFlags::empty(),
-            states: StateFlags::LISTEN,
+            extensions,
+            states,
             socket_id,
         });
-        let answers = match conn.dump(request, "listening sockets") {
-            Ok(answers) => answers,
+        match conn.dump_into(request, what, out, convert) {
+            Ok(()) => {}
             // A kernel without IPv6 has no IPv6 table to dump.
-            Err(e) if family == AF_INET6 && e.raw_os_error() == Some(EAFNOSUPPORT) => Vec::new(),
+            Err(e) if family == AF_INET6 && e.raw_os_error() == Some(EAFNOSUPPORT) => {}
             Err(e) => return Err(e),
-        };
-        for answer in answers {
-            if let SockDiagMessage::InetResponse(response) = answer {
-                let h = &response.header;
-                queues.push((u64::from(h.inode), h.recv_queue, h.send_queue));
-            }
         }
     }
+    Ok(())
+}
+
+/// (inode, accept queue, backlog) of every TCP listener of the caller's namespace, sorted by
+/// inode.
+pub fn listen_queues() -> Result<Vec<(u64, u32, u32)>, DumpError> {
+    let mut queues = Vec::new();
+    dump_tcp(
+        StateFlags::LISTEN,
+        ExtensionFlags::empty(),
+        "listening sockets",
+        &mut queues,
+        &mut |answer| match answer {
+            SockDiagMessage::InetResponse(response) => {
+                let h = &response.header;
+                Some((u64::from(h.inode), h.recv_queue, h.send_queue))
+            }
+            _ => None,
+        },
+    )?;
     queues.sort_unstable();
     Ok(queues)
 }

@@ -8,13 +8,11 @@
 use std::net::SocketAddr;
 
 use netlink_packet_sock_diag::SockDiagMessage;
-use netlink_packet_sock_diag::constants::{AF_INET, AF_INET6, IPPROTO_TCP};
 use netlink_packet_sock_diag::inet::nlas::Nla;
-use netlink_packet_sock_diag::inet::{ExtensionFlags, InetRequest, SocketId, StateFlags};
-use netlink_sys::protocols::NETLINK_SOCK_DIAG;
+use netlink_packet_sock_diag::inet::{ExtensionFlags, StateFlags};
 
 use crate::model::Traffic;
-use crate::netlink::{Conn, DumpError};
+use crate::netlink::DumpError;
 
 /// One TCP socket of the dump.
 #[derive(Debug, Clone)]
@@ -40,19 +38,12 @@ pub fn tcp_sockets<T>(
     out: &mut Vec<T>,
     convert: &mut dyn FnMut(TcpRecord) -> T,
 ) -> Result<(), DumpError> {
-    let mut conn = Conn::open(NETLINK_SOCK_DIAG)?;
-    for (family, socket_id) in [
-        (AF_INET, SocketId::new_v4()),
-        (AF_INET6, SocketId::new_v6()),
-    ] {
-        let request = SockDiagMessage::InetRequest(InetRequest {
-            family,
-            protocol: IPPROTO_TCP,
-            extensions: ExtensionFlags::INFO,
-            states: StateFlags::all(),
-            socket_id,
-        });
-        let mut each = |answer: SockDiagMessage| match answer {
+    super::diag::dump_tcp(
+        StateFlags::all(),
+        ExtensionFlags::INFO,
+        "TCP socket table",
+        out,
+        &mut |answer| match answer {
             SockDiagMessage::InetResponse(response) => {
                 let h = &response.header;
                 let id = &h.socket_id;
@@ -70,19 +61,9 @@ pub fn tcp_sockets<T>(
                 }))
             }
             _ => None,
-        };
-        match conn.dump_into(request, "TCP socket table", out, &mut each) {
-            Ok(()) => {}
-            // A kernel without IPv6 has no IPv6 table to dump.
-            Err(e) if family == AF_INET6 && e.raw_os_error() == Some(EAFNOSUPPORT) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
+        },
+    )
 }
-
-/// `EAFNOSUPPORT` on Linux (every architecture).
-const EAFNOSUPPORT: i32 = 97;
 
 /// The counters out of a raw `struct tcp_info` (native endian, offsets from
 /// `include/uapi/linux/tcp.h`).
