@@ -12,7 +12,7 @@ use std::net::IpAddr;
 
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
-use crate::enrich::scope::{Scope, canonical, classify};
+use crate::model::scope::{Scope, canonical, classify};
 use crate::model::{Process, Protocol, Snapshot, Socket};
 
 /// Where a baselined listener is bound.

@@ -265,8 +265,8 @@ pub enum FailOn {
 
 impl FailOn {
     /// The severity bar, `None` for `never`.
-    pub fn threshold(self) -> Option<crate::finding::Severity> {
-        use crate::finding::Severity;
+    pub fn threshold(self) -> Option<crate::model::finding::Severity> {
+        use crate::model::finding::Severity;
         match self {
             FailOn::Info => Some(Severity::Info),
             FailOn::Low => Some(Severity::Low),

@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::enrich::{Capabilities, Enrichment, RemoteInfo};
-use crate::finding::{Evidence, Finding, fingerprint};
+use crate::enrich::{Capabilities, Enrichment};
+use crate::model::finding::{Evidence, Finding, fingerprint};
+use crate::model::remote::RemoteInfo;
 use crate::model::{Fact, Process, Protocol, Snapshot, Socket};
 use crate::rules::{Allow, Body, Rule, RuleSet};
 

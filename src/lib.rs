@@ -6,27 +6,16 @@
 //! without doing any I/O, and reporters ([`report`]) print the result for a person or a machine.
 
 pub mod app;
-pub mod atomic;
 pub mod baseline;
 pub mod cli;
 pub mod collect;
-pub mod counters;
 pub mod engine;
 pub mod enrich;
-pub mod escape;
+pub mod files;
 pub mod filter;
-pub mod finding;
-pub mod limits;
 pub mod logging;
 pub mod model;
-#[cfg(target_os = "linux")]
-pub mod netlink;
-pub mod raw;
 pub mod report;
-pub mod routes;
 pub mod rules;
-pub mod services;
-pub mod size;
-pub mod state;
+pub mod text;
 pub mod top;
-pub mod trust;

@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 
 use common::{Holder, sockaudit, sockaudit_path};
 use sockaudit::collect::linux::counters::read_counters;
-use sockaudit::counters::{CounterSample, NamespaceCounters};
 use sockaudit::engine::{Evaluation, evaluate};
-use sockaudit::finding::{RuleKind, Severity};
 use sockaudit::model::Snapshot;
+use sockaudit::model::counters::{CounterSample, NamespaceCounters};
+use sockaudit::model::finding::{RuleKind, Severity};
 use sockaudit::rules::{RuleSources, load};
 
 const TODAY: jiff::civil::Date = jiff::civil::date(2026, 11, 28);

@@ -6,10 +6,10 @@
 
 use std::path::PathBuf;
 
-use sockaudit::escape::for_terminal;
 use sockaudit::report::junit::xml;
 use sockaudit::report::list::csv_text;
 use sockaudit::report::notify::escape_markup;
+use sockaudit::text::escape::for_terminal;
 
 fn input(target: &str, name: &str) -> Vec<u8> {
     let path: PathBuf = [

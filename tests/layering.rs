@@ -51,7 +51,10 @@ fn read_tree(root: &Path) -> BTreeMap<String, String> {
             } else if path.extension().is_some_and(|e| e == "rs") {
                 let rel = path.strip_prefix(root).expect("under root");
                 let rel = rel.to_string_lossy().replace('\\', "/");
-                out.insert(rel, std::fs::read_to_string(&path).expect("readable source"));
+                out.insert(
+                    rel,
+                    std::fs::read_to_string(&path).expect("readable source"),
+                );
             }
         }
     }
@@ -67,10 +70,8 @@ struct Edge {
     path: String,
 }
 
-/// What one file says: its module path, the paths it names, the child modules it declares and
-/// what it re-exports.
+/// What one file says: the paths it names and what it re-exports.
 struct FileFacts {
-    module: Vec<String>,
     /// (absolute path, line) of every path the file names.
     paths: Vec<(Vec<String>, usize)>,
     /// `pub use` leaf name -> the absolute path it stands for.
@@ -112,11 +113,18 @@ fn check(sources: &BTreeMap<String, String>) -> Vec<String> {
             }
         };
         let mut file_facts = FileFacts {
-            module: module.clone(),
             paths: Vec::new(),
             reexports: BTreeMap::new(),
         };
-        scan(tokens, &module, &mut file_facts, &mut module_files, file, true, None);
+        scan(
+            tokens,
+            &module,
+            &mut file_facts,
+            &mut module_files,
+            file,
+            true,
+            None,
+        );
         module_files.insert(module, file.clone());
         facts.insert(file.clone(), file_facts);
     }
@@ -155,7 +163,11 @@ fn check(sources: &BTreeMap<String, String>) -> Vec<String> {
         let mut text = format!(
             "import cycle between {} files: {}",
             cycle.len(),
-            cycle.iter().map(|f| format!("src/{f}")).collect::<Vec<_>>().join(", ")
+            cycle
+                .iter()
+                .map(|f| format!("src/{f}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let mut seen = BTreeSet::new();
         for e in edges
@@ -163,7 +175,11 @@ fn check(sources: &BTreeMap<String, String>) -> Vec<String> {
             .filter(|e| members.contains(&e.from) && members.contains(&e.to))
         {
             if seen.insert((&e.from, &e.to)) {
-                let _ = write!(text, "\n    src/{}:{} -> src/{} (`{}`)", e.from, e.line, e.to, e.path);
+                let _ = write!(
+                    text,
+                    "\n    src/{}:{} -> src/{} (`{}`)",
+                    e.from, e.line, e.to, e.path
+                );
             }
         }
         problems.push(text);
@@ -229,7 +245,9 @@ fn scan(
         None => tokens
             .windows(2)
             .filter_map(|w| match (&w[0], &w[1]) {
-                (TokenTree::Ident(k), TokenTree::Ident(name)) if k == "mod" => Some(name.to_string()),
+                (TokenTree::Ident(k), TokenTree::Ident(name)) if k == "mod" => {
+                    Some(name.to_string())
+                }
                 _ => None,
             })
             .collect(),
@@ -253,7 +271,12 @@ fn scan(
         let is_pub_use = top
             && matches!(tokens.get(i), Some(TokenTree::Ident(p)) if p == "pub")
             && {
-                let j = if matches!(tokens.get(i + 1), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis) { i + 2 } else { i + 1 };
+                let j = if matches!(tokens.get(i + 1), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
+                {
+                    i + 2
+                } else {
+                    i + 1
+                };
                 matches!(tokens.get(j), Some(TokenTree::Ident(u)) if u == "use")
             };
         if is_pub_use {
@@ -291,7 +314,10 @@ fn scan(
                     && matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == '.'))
                     || (i > 1 && is_path_sep(&tokens, i - 2));
                 !after_sep
-                    && (word == "crate" || word == "super" || word == "self" || children.contains(&word))
+                    && (word == "crate"
+                        || word == "super"
+                        || word == "self"
+                        || children.contains(&word))
                     && is_path_sep(&tokens, i + 1)
             }
             _ => false,
@@ -333,7 +359,15 @@ fn scan(
             continue;
         }
         if let TokenTree::Group(g) = &tokens[i] {
-            scan(g.stream(), module, facts, module_files, file, false, Some(&children));
+            scan(
+                g.stream(),
+                module,
+                facts,
+                module_files,
+                file,
+                false,
+                Some(&children),
+            );
         }
         i += 1;
     }
@@ -370,7 +404,8 @@ fn use_tree(tokens: &[TokenTree], prefix: &[String], out: &mut Vec<(Vec<String>,
             TokenTree::Punct(p) if p.as_char() == '*' => path.push("*".to_string()),
             TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
                 let inner: Vec<TokenTree> = g.stream().into_iter().collect();
-                for part in inner.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) {
+                for part in inner.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+                {
                     if !part.is_empty() {
                         use_tree(part, &path, out);
                     }
@@ -388,7 +423,11 @@ fn use_tree(tokens: &[TokenTree], prefix: &[String], out: &mut Vec<(Vec<String>,
 
 /// A path made absolute (from the crate root), or `None` when it names something outside the
 /// crate (`std::`, a dependency).
-fn absolute(path: &[String], module: &[String], children: &BTreeSet<String>) -> Option<Vec<String>> {
+fn absolute(
+    path: &[String],
+    module: &[String],
+    children: &BTreeSet<String>,
+) -> Option<Vec<String>> {
     let first = path.first()?;
     let mut out: Vec<String>;
     let mut rest = &path[..];
@@ -496,15 +535,24 @@ fn tree(files: &[(&str, &str)]) -> BTreeMap<String, String> {
 fn an_upward_import_is_caught_with_its_file_and_line() {
     let problems = check(&tree(&[
         ("lib.rs", "pub mod model;\npub mod report;\n"),
-        ("model/mod.rs", "//! Data.\n\nuse crate::report::render;\npub struct Socket;\n"),
-        ("report/mod.rs", "use crate::model::Socket;\npub fn render(_: &Socket) {}\n"),
+        (
+            "model/mod.rs",
+            "//! Data.\n\nuse crate::report::render;\npub struct Socket;\n",
+        ),
+        (
+            "report/mod.rs",
+            "use crate::model::Socket;\npub fn render(_: &Socket) {}\n",
+        ),
     ]));
     assert_eq!(problems.len(), 2, "{problems:#?}");
     assert!(
         problems[0].starts_with("src/model/mod.rs:3: `crate::report::render` reaches up from layer `model` into layer `report`"),
         "{problems:#?}"
     );
-    assert!(problems[1].starts_with("import cycle between 2 files"), "{problems:#?}");
+    assert!(
+        problems[1].starts_with("import cycle between 2 files"),
+        "{problems:#?}"
+    );
 }
 
 #[test]
@@ -514,9 +562,15 @@ fn downward_imports_through_facades_pass() {
         ("model/mod.rs", "mod socket;\npub use socket::Socket;\n"),
         ("model/socket.rs", "pub struct Socket;\n"),
         // A sibling names the facade; the re-export leads to socket.rs, not to a cycle.
-        ("model/finding.rs", "use crate::model::Socket;\npub struct Finding(Socket);\n"),
+        (
+            "model/finding.rs",
+            "use crate::model::Socket;\npub struct Finding(Socket);\n",
+        ),
         ("rules/mod.rs", "mod engine;\npub use engine::evaluate;\n"),
-        ("rules/engine.rs", "use super::super::model::{Socket, finding::Finding};\npub fn evaluate(_: &Socket) -> Option<Finding> { None }\n"),
+        (
+            "rules/engine.rs",
+            "use super::super::model::{Socket, finding::Finding};\npub fn evaluate(_: &Socket) -> Option<Finding> { None }\n",
+        ),
     ]));
     assert!(problems.is_empty(), "{problems:#?}");
 }
@@ -529,12 +583,22 @@ fn paths_in_macros_inline_modules_and_use_groups_count_and_comments_do_not() {
             "model/mod.rs",
             "// crate::app::run in a comment\nconst S: &str = \"crate::app::run\";\nfn f() { tracing::info!(\"{}\", crate::app::NAME); }\n#[cfg(test)]\nmod tests { use crate::{app::{self, run}}; }\n",
         ),
-        ("app/mod.rs", "pub const NAME: &str = \"x\";\npub fn run() {}\n"),
+        (
+            "app/mod.rs",
+            "pub const NAME: &str = \"x\";\npub fn run() {}\n",
+        ),
     ]));
-    let upward: Vec<&String> = problems.iter().filter(|p| p.contains("reaches up")).collect();
+    let upward: Vec<&String> = problems
+        .iter()
+        .filter(|p| p.contains("reaches up"))
+        .collect();
     assert_eq!(upward.len(), 3, "{problems:#?}");
     assert!(upward[0].starts_with("src/model/mod.rs:3:"), "{upward:#?}");
-    assert!(upward.iter().all(|p| p.starts_with("src/model/mod.rs:3:") || p.starts_with("src/model/mod.rs:5:")));
+    assert!(
+        upward
+            .iter()
+            .all(|p| p.starts_with("src/model/mod.rs:3:") || p.starts_with("src/model/mod.rs:5:"))
+    );
 }
 
 #[test]
@@ -544,11 +608,16 @@ fn a_cycle_inside_one_layer_is_caught_through_a_third_file() {
         ("rules/mod.rs", "pub mod a;\npub mod b;\npub mod c;\n"),
         ("rules/a.rs", "use super::b::B;\npub struct A;\n"),
         ("rules/b.rs", "use super::c::C;\npub struct B;\n"),
-        ("rules/c.rs", "pub struct C;\nfn f(_: crate::rules::a::A) {}\n"),
+        (
+            "rules/c.rs",
+            "pub struct C;\nfn f(_: crate::rules::a::A) {}\n",
+        ),
     ]));
     assert_eq!(problems.len(), 1, "{problems:#?}");
     assert!(
-        problems[0].starts_with("import cycle between 3 files: src/rules/a.rs, src/rules/b.rs, src/rules/c.rs"),
+        problems[0].starts_with(
+            "import cycle between 3 files: src/rules/a.rs, src/rules/b.rs, src/rules/c.rs"
+        ),
         "{problems:#?}"
     );
 }
@@ -556,7 +625,10 @@ fn a_cycle_inside_one_layer_is_caught_through_a_third_file() {
 #[test]
 fn loose_files_two_module_styles_and_unknown_folders_are_refused() {
     let problems = check(&tree(&[
-        ("lib.rs", "pub mod engine;\npub mod model;\npub mod extra;\n"),
+        (
+            "lib.rs",
+            "pub mod engine;\npub mod model;\npub mod extra;\n",
+        ),
         ("engine.rs", "pub fn evaluate() {}\n"),
         ("model/mod.rs", "pub mod socket;\n"),
         ("model/socket.rs", "pub struct Socket;\n"),
@@ -564,9 +636,18 @@ fn loose_files_two_module_styles_and_unknown_folders_are_refused() {
         ("extra/mod.rs", "pub fn f() {}\n"),
     ]));
     let text = problems.join("\n");
-    assert!(text.contains("src/engine.rs: a loose file at the top of src/"), "{text}");
-    assert!(text.contains("src/model/socket.rs: beside model/socket/mod.rs"), "{text}");
-    assert!(text.contains("src/extra/mod.rs: `extra` is not a layer"), "{text}");
+    assert!(
+        text.contains("src/engine.rs: a loose file at the top of src/"),
+        "{text}"
+    );
+    assert!(
+        text.contains("src/model/socket.rs: beside model/socket/mod.rs"),
+        "{text}"
+    );
+    assert!(
+        text.contains("src/extra/mod.rs: `extra` is not a layer"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -577,9 +658,18 @@ fn a_parent_that_calls_its_child_and_a_child_that_uses_its_parent_are_a_cycle() 
             "app/mod.rs",
             "mod scan;\npub struct AppError;\npub fn run() -> Result<(), AppError> { match 1 { _ => scan::run() } }\n",
         ),
-        ("app/scan.rs", "use super::AppError;\npub fn run() -> Result<(), AppError> { Ok(()) }\n"),
+        (
+            "app/scan.rs",
+            "use super::AppError;\npub fn run() -> Result<(), AppError> { Ok(()) }\n",
+        ),
     ]));
     assert_eq!(problems.len(), 1, "{problems:#?}");
-    assert!(problems[0].contains("src/app/mod.rs:3 -> src/app/scan.rs (`app::scan::run`)"), "{problems:#?}");
-    assert!(problems[0].contains("src/app/scan.rs:1 -> src/app/mod.rs (`app::AppError`)"), "{problems:#?}");
+    assert!(
+        problems[0].contains("src/app/mod.rs:3 -> src/app/scan.rs (`app::scan::run`)"),
+        "{problems:#?}"
+    );
+    assert!(
+        problems[0].contains("src/app/scan.rs:1 -> src/app/mod.rs (`app::AppError`)"),
+        "{problems:#?}"
+    );
 }

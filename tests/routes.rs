@@ -11,8 +11,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use common::sockaudit;
-use sockaudit::routes::import::{RouteFormat, RouteImportError, import_file};
-use sockaudit::routes::{Route, RouteTable};
+use sockaudit::collect::import::routes::{RouteFormat, RouteImportError, import_file};
+use sockaudit::model::routes::{Route, RouteTable};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/routes")
@@ -494,7 +494,7 @@ fn live_routes_read() {
 /// Truncated, shuffled and binary input never panics, whatever parser it is handed to.
 #[test]
 fn garbage_never_panics() {
-    use sockaudit::routes::import::{decode, detect, parse};
+    use sockaudit::collect::import::routes::{decode, detect, parse};
     let formats = [
         RouteFormat::RoutePrint,
         RouteFormat::NetstatLinux,

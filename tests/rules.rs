@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use common::sockaudit;
 use sockaudit::engine::{Evaluation, evaluate};
-use sockaudit::finding::Severity;
+use sockaudit::model::finding::Severity;
 use sockaudit::rules::{RuleSources, load};
 
 const TODAY: jiff::civil::Date = jiff::civil::date(2026, 11, 24);
@@ -362,7 +362,7 @@ fn namespaces_and_containers_select_and_separate_findings() {
         &["fixtures/rules/good/containers.toml"],
     );
     insta::assert_snapshot!(summary(&eval));
-    let by_rule = |rule: &str| -> Vec<&sockaudit::finding::Finding> {
+    let by_rule = |rule: &str| -> Vec<&sockaudit::model::finding::Finding> {
         eval.findings.iter().filter(|f| f.rule == rule).collect()
     };
     // The same backdoor in two containers: two findings, each naming its namespace.

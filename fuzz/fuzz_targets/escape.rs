@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sockaudit::escape::for_terminal;
+use sockaudit::text::escape::for_terminal;
 use sockaudit::report::junit::xml;
 use sockaudit::report::list::csv_text;
 use sockaudit::report::notify::escape_markup;

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use sockaudit::routes::import::{RouteFormat, decode, import_bytes, parse};
+use sockaudit::collect::import::routes::{RouteFormat, decode, import_bytes, parse};
 
 const FORMATS: [RouteFormat; 5] = [
     RouteFormat::RoutePrint,

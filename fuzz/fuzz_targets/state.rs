@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sockaudit::state::parse;
+use sockaudit::files::state::parse;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(state) = parse(data) {

@@ -2,9 +2,9 @@
 
 use super::scan::open_enricher;
 use super::{AppError, ExitStatus, collect, input_for, print};
-use crate::atomic::{NewFileMode, write_atomic};
 use crate::cli::{BaselineCommand, ScanFormat};
 use crate::collect::LiveOptions;
+use crate::files::atomic::{NewFileMode, write_atomic};
 use crate::report::scan::Summary;
 use crate::rules::RuleSources;
 
@@ -45,7 +45,7 @@ pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, 
             if !rules
                 .rules
                 .iter()
-                .any(|r| r.kind() == crate::finding::RuleKind::Baseline)
+                .any(|r| r.kind() == crate::model::finding::RuleKind::Baseline)
             {
                 return Err(AppError::Usage(format!(
                     "{}: no [baseline] table; create one with `sockaudit baseline create -o {}`",
@@ -101,7 +101,7 @@ pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, 
             // Loading first also applies the rule file size limit and trust checks.
             crate::rules::load(&RuleSources::only(vec![file.clone()], false))
                 .map_err(AppError::Rules)?;
-            let text = crate::limits::read_capped(
+            let text = crate::files::limits::read_capped(
                 file,
                 crate::rules::load::MAX_RULE_FILE_BYTES,
                 "rule file",

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use super::AppError;
 use crate::collect::Input;
-use crate::counters::{CounterSample, NamespaceCounters};
 use crate::model::Snapshot;
+use crate::model::counters::{CounterSample, NamespaceCounters};
 
 /// Whether and how a command samples this machine's counters.
 #[derive(Debug, Clone, Copy, Default)]

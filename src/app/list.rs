@@ -3,11 +3,11 @@
 use super::{AppError, ExitStatus, collect_each, input_with, print, repeat};
 use crate::cli::{ListArgs, ListFormat};
 use crate::collect::LiveOptions;
+use crate::files::services::Services;
 use crate::filter::SocketFilter;
 use crate::model::{Family, Protocol};
 use crate::report::list::{AddressStyle, render_csv, render_json, render_text};
 use crate::report::style::Palette;
-use crate::services::Services;
 
 pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> {
     let filter = filter_from(args)?;

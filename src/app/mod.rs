@@ -39,7 +39,7 @@ pub enum AppError {
     Collect(#[from] CollectError),
     /// Writing an output file failed.
     #[error(transparent)]
-    Write(#[from] crate::atomic::WriteError),
+    Write(#[from] crate::files::atomic::WriteError),
     /// Writing to stdout failed.
     #[error("cannot write to stdout: {0}")]
     Stdout(std::io::Error),
@@ -54,7 +54,7 @@ pub enum AppError {
     Enrich(#[from] crate::enrich::EnrichError),
     /// The state file could not be locked or written.
     #[error(transparent)]
-    State(#[from] crate::state::StateError),
+    State(#[from] crate::files::state::StateError),
     /// The routing table could not be read live, or a route capture could not be imported.
     #[error(transparent)]
     Routes(#[from] RoutesError),
@@ -69,7 +69,7 @@ pub enum AppError {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus, AppError> {
     let color = crate::report::style::use_color(cli.global.color);
-    crate::trust::set_insecure(cli.global.insecure_config);
+    crate::files::trust::set_insecure(cli.global.insecure_config);
     match cli.command {
         Command::List(args) => list::run(&args, color),
         Command::Snapshot(args) => snapshot::run(&args),

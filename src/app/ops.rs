@@ -9,8 +9,8 @@ use std::path::Path;
 use clap::CommandFactory;
 
 use super::{AppError, ExitStatus};
-use crate::atomic::{NewFileMode, WriteError, write_atomic};
 use crate::cli::{Cli, CompletionShell, CompletionsArgs, ManArgs};
+use crate::files::atomic::{NewFileMode, WriteError, write_atomic};
 
 /// `sockaudit completions SHELL`: the script on stdout.
 pub(super) fn completions(args: &CompletionsArgs) -> Result<ExitStatus, AppError> {

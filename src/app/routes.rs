@@ -5,11 +5,11 @@
 use super::{AppError, ExitStatus, print};
 use crate::cli::{RoutesArgs, RoutesFormat};
 use crate::collect::Input;
+use crate::collect::import::routes::{RouteImportError, import_file};
+use crate::collect::routes::{self as live, LiveError};
 use crate::model::Snapshot;
+use crate::model::routes::RouteTable;
 use crate::report::style::Palette;
-use crate::routes::RouteTable;
-use crate::routes::import::{RouteImportError, import_file};
-use crate::routes::live::{self, LiveError};
 use crate::rules::drift::RouteNeeds;
 
 /// Why `routes` could not produce its tables.
@@ -62,7 +62,7 @@ fn imported(args: &RoutesArgs) -> Result<(RouteTable, String, usize), AppError> 
                 "{}: {} row(s) could not be read and were skipped, the first at line {line}: `{}`; --strict makes this an error",
                 path.display(),
                 imported.skipped.len(),
-                crate::escape::for_terminal(text)
+                crate::text::escape::for_terminal(text)
             );
         }
         skipped_total += imported.skipped.len();

@@ -4,9 +4,9 @@ use std::fmt::Write as _;
 
 use super::{AppError, ExitStatus, load_rules, print};
 use crate::cli::{RuleArgs, RulesCommand};
-use crate::escape::for_terminal;
-use crate::finding::RuleKind;
+use crate::model::finding::RuleKind;
 use crate::rules::{RuleSources, kind_doc};
+use crate::text::escape::for_terminal;
 
 pub(super) fn run(command: &RulesCommand) -> Result<ExitStatus, AppError> {
     match command {

@@ -2,16 +2,16 @@
 //! remember (`--state`), report.
 
 use super::{AppError, ExitStatus, collect, load_rules, print};
-use crate::atomic::{NewFileMode, write_atomic};
 use crate::cli::{ScanArgs, ScanFormat};
 use crate::collect::{Input, LiveOptions};
 use crate::engine::{Evaluation, Warning};
 use crate::enrich::Enricher;
+use crate::files::atomic::{NewFileMode, write_atomic};
+use crate::files::state::StateFile;
 use crate::model::Snapshot;
 use crate::report::scan::{StateNote, Summary, render_json, render_text};
 use crate::report::style::Palette;
 use crate::rules::RuleSet;
-use crate::state::StateFile;
 
 /// Opens GeoIP databases (`--geoip` first, then `[geoip]`, else the standard directories) and
 /// feeds.
@@ -103,7 +103,7 @@ impl Scanner {
     /// `--state` or the previous `watch` scan) where the collection has no earlier one.
     pub fn scan(
         &self,
-        previous: &std::collections::BTreeMap<String, crate::counters::CounterSample>,
+        previous: &std::collections::BTreeMap<String, crate::model::counters::CounterSample>,
     ) -> Result<(Snapshot, Evaluation), AppError> {
         let mut snapshot = super::counters::collect_with(self.counters, || collect(&self.input))?;
         super::counters::attach_previous(&mut snapshot, previous);
@@ -164,7 +164,7 @@ impl Scanner {
 /// The state file path `--state` names (empty: the default place).
 pub(super) fn state_path(arg: &std::path::Path) -> std::path::PathBuf {
     if arg.as_os_str().is_empty() {
-        crate::state::default_path()
+        crate::files::state::default_path()
     } else {
         arg.to_path_buf()
     }
@@ -218,7 +218,7 @@ pub(super) fn render(
 pub(super) fn maybe_notify(
     wanted: bool,
     rules: &RuleSet,
-    findings: &[crate::finding::Finding],
+    findings: &[crate::model::finding::Finding],
     host: Option<&str>,
 ) {
     if !(wanted || rules.notify.enabled) {

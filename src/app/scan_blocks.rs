@@ -7,8 +7,8 @@
 
 use super::scan::{ReportInput, Scanner, render};
 use super::{AppError, ExitStatus, collect_each, print};
-use crate::atomic::{NewFileMode, write_atomic};
 use crate::cli::{ScanArgs, ScanFormat};
+use crate::files::atomic::{NewFileMode, write_atomic};
 use crate::report::scan::Summary;
 use crate::report::style::Palette;
 

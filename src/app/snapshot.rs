@@ -1,9 +1,9 @@
 //! `sockaudit snapshot`: write the table as snapshot JSON.
 
 use super::{AppError, ExitStatus, collect, collect_each, input_with, print};
-use crate::atomic::{NewFileMode, write_atomic};
 use crate::cli::SnapshotArgs;
 use crate::collect::LiveOptions;
+use crate::files::atomic::{NewFileMode, write_atomic};
 
 pub(super) fn run(args: &SnapshotArgs) -> Result<ExitStatus, AppError> {
     let input = input_with(

@@ -147,7 +147,7 @@ impl Source {
             let label = crate::collect::label(&self.input, snapshot);
             format!(
                 "{}, read-only",
-                crate::escape::for_display(&label, crate::escape::FIELD_MAX_CHARS)
+                crate::text::escape::for_display(&label, crate::text::escape::FIELD_MAX_CHARS)
             )
         }
     }

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use super::scan::{Scanner, state_path};
 use super::{AppError, ExitStatus, print};
 use crate::cli::{ScanFormat, WatchArgs};
-use crate::escape::{MESSAGE_MAX_CHARS, for_display};
-use crate::state::{State, StateFile};
+use crate::files::state::{State, StateFile};
+use crate::text::escape::{MESSAGE_MAX_CHARS, for_display};
 
 pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
     // Long-running: databases are copied into memory, so rewriting one in place cannot crash

@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use toml_edit::{Array, ArrayOfTables, Item, Table, value};
 
 use crate::model::Family;
-use crate::routes::{Prefix, Route, RouteTable, RouteType, next_hop};
+use crate::model::routes::{Prefix, Route, RouteTable, RouteType, next_hop};
 
 /// One expected route.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -118,8 +118,8 @@ pub fn routes_of(table: &RouteTable) -> Vec<RouteEntry> {
 
 fn table_rank(table: &str) -> (u8, Option<u32>) {
     match table {
-        crate::routes::MAIN_TABLE => (0, None),
-        crate::routes::LOCAL_TABLE => (2, None),
+        crate::model::routes::MAIN_TABLE => (0, None),
+        crate::model::routes::LOCAL_TABLE => (2, None),
         other => (1, other.parse().ok()),
     }
 }
@@ -234,7 +234,9 @@ fn entry_of(t: &Table) -> Option<RouteEntry> {
         destination,
         gateway: s("gateway").and_then(|g| g.parse().ok()),
         interface: s("interface").map(str::to_string),
-        table: s("table").unwrap_or(crate::routes::MAIN_TABLE).to_string(),
+        table: s("table")
+            .unwrap_or(crate::model::routes::MAIN_TABLE)
+            .to_string(),
         kind: s("type")
             .and_then(RouteType::parse)
             .unwrap_or(RouteType::Unicast),

@@ -5,7 +5,7 @@
 //! later copy (findings, evidence, state, JSON output) bounded per process, and the process
 //! says what was cut in `truncated`.
 
-use crate::limits::{MAX_CMDLINE_BYTES, MAX_NAME_BYTES, cut_string};
+use crate::files::limits::{MAX_CMDLINE_BYTES, MAX_NAME_BYTES, cut_string};
 use crate::model::{Fact, Process, Snapshot};
 
 /// Cuts process and host strings at their caps ([`MAX_NAME_BYTES`], [`MAX_CMDLINE_BYTES`]).
@@ -117,7 +117,7 @@ fn cut_bytes(bytes: &mut Vec<u8>, max: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::raw::RawBytes;
+    use crate::model::raw::RawBytes;
 
     fn process() -> Process {
         Process {

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::counters::CounterSample;
 use crate::model::NetNamespace;
+use crate::model::counters::CounterSample;
 
 /// Why counters could not be read.
 #[derive(Debug, thiserror::Error)]

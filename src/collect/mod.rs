@@ -8,18 +8,21 @@
 pub mod cap;
 pub mod counters;
 pub mod docker_proxy;
+pub mod error;
 pub mod file;
 mod hint;
 pub mod import;
 #[cfg(target_os = "linux")]
 pub mod linux;
 mod names;
+pub mod routes;
 pub mod system;
 
 use std::path::{Path, PathBuf};
 
 use crate::model::Snapshot;
 
+pub use error::CollectError;
 pub use import::{Format, ImportError, ImportOptions};
 pub use system::{LiveOptions, Namespaces};
 
@@ -36,36 +39,6 @@ pub enum Input {
     /// capture (`netstat`, `ss`, `lsof`, TCPView), told apart by its text unless the options
     /// name the format.
     File(PathBuf, ImportOptions),
-}
-
-/// Why a snapshot could not be produced.
-#[derive(Debug, thiserror::Error)]
-pub enum CollectError {
-    /// The kernel's socket table could not be read.
-    #[error("cannot read the socket table: {0}")]
-    Enumerate(String),
-    /// An input file could not be opened or read.
-    #[error("{path}: cannot read: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// An input file is not a valid snapshot.
-    #[error("{path}: {message}")]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong, with line and column where known.
-        message: String,
-    },
-    /// A capture could not be imported.
-    #[error(transparent)]
-    Import(#[from] ImportError),
-    /// A bug or an OS failure we could not classify.
-    #[error("internal error: {0}")]
-    Internal(String),
 }
 
 /// Produces a snapshot from the given input (the last listing of a capture that holds several).

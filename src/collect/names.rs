@@ -1,14 +1,14 @@
 //! Process names and command lines as the live collector keeps them: bytes decoded by
-//! [`crate::raw`] (exact bytes kept when not UTF-8), command lines read with a bounded buffer.
+//! [`crate::model::raw`] (exact bytes kept when not UTF-8), command lines read with a bounded buffer.
 
 /// The command line (text, exact bytes when not UTF-8, and `[cmdline]` when it was cut at
-/// [`crate::limits::MAX_CMDLINE_BYTES`]).
+/// [`crate::files::limits::MAX_CMDLINE_BYTES`]).
 pub fn command_line(
     pid: u32,
     sysinfo_cmd: &[std::ffi::OsString],
 ) -> (
     Vec<String>,
-    Option<Vec<crate::raw::RawBytes>>,
+    Option<Vec<crate::model::raw::RawBytes>>,
     Vec<crate::model::Fact>,
 ) {
     #[cfg(target_os = "linux")]
@@ -17,10 +17,10 @@ pub fn command_line(
         let cmd = super::linux::cmdline::read(
             std::path::Path::new("/proc"),
             pid,
-            crate::limits::MAX_CMDLINE_BYTES,
+            crate::files::limits::MAX_CMDLINE_BYTES,
         )
         .unwrap_or_default();
-        let (text, raw) = crate::raw::decode_all(&cmd.args);
+        let (text, raw) = crate::model::raw::decode_all(&cmd.args);
         let cut = if cmd.truncated {
             vec![crate::model::Fact::Cmdline]
         } else {
@@ -31,16 +31,16 @@ pub fn command_line(
     #[cfg(not(target_os = "linux"))]
     {
         let _ = pid;
-        let args: Vec<(String, Option<crate::raw::RawBytes>)> = sysinfo_cmd
+        let args: Vec<(String, Option<crate::model::raw::RawBytes>)> = sysinfo_cmd
             .iter()
-            .map(|a| crate::raw::decode_os(a))
+            .map(|a| crate::model::raw::decode_os(a))
             .collect();
         let any_raw = args.iter().any(|(_, r)| r.is_some());
         let raw = any_raw.then(|| {
             args.iter()
                 .map(|(t, r)| {
                     r.clone()
-                        .unwrap_or_else(|| crate::raw::RawBytes(t.clone().into_bytes()))
+                        .unwrap_or_else(|| crate::model::raw::RawBytes(t.clone().into_bytes()))
                 })
                 .collect()
         });

@@ -236,7 +236,7 @@ fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, P
                 .map(|u| u.name().to_string())
         });
         let (exe, exe_deleted, exe_raw) = exe_facts(pid, proc_.exe());
-        let (name, name_raw) = crate::raw::decode_os(proc_.name());
+        let (name, name_raw) = crate::model::raw::decode_os(proc_.name());
         let cmd = super::names::command_line(pid, proc_.cmd());
         let (container, unit) = container_facts(pid);
         processes.insert(
@@ -305,14 +305,14 @@ fn container_facts(pid: u32) -> (Option<crate::model::Container>, Option<String>
 fn exe_facts(
     pid: u32,
     sysinfo_exe: Option<&std::path::Path>,
-) -> (Option<String>, bool, Option<crate::raw::RawBytes>) {
+) -> (Option<String>, bool, Option<crate::model::raw::RawBytes>) {
     #[cfg(target_os = "linux")]
     if let Some(link) = super::linux::procfs::exe_link(pid) {
         return (Some(link.path), link.deleted, link.raw);
     }
     let _ = pid;
     let (exe, raw) = sysinfo_exe.map_or((None, None), |p| {
-        let (text, raw) = crate::raw::decode_os(p.as_os_str());
+        let (text, raw) = crate::model::raw::decode_os(p.as_os_str());
         (Some(text), raw)
     });
     (exe, false, raw)

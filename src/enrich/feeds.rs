@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use ipnet::IpNet;
 
 use super::EnrichError;
-use crate::enrich::scope::canonical;
+use crate::model::scope::canonical;
 
 /// Largest feed file read; FireHOL's biggest lists are a few MB.
 pub const MAX_FEED_BYTES: u64 = 256 * 1024 * 1024;
@@ -105,7 +105,7 @@ pub fn load(name: &str, path: &Path) -> Result<Feed, EnrichError> {
         path: path.to_path_buf(),
         message,
     };
-    crate::trust::check(path, "feed").map_err(|e| fail(e.reason()))?;
+    crate::files::trust::check(path, "feed").map_err(|e| fail(e.reason()))?;
     let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot open: {e}")))?;
     let meta = file
         .metadata()

@@ -78,7 +78,7 @@ pub fn open(path: &Path) -> Result<GeoDb, EnrichError> {
         path: path.to_path_buf(),
         message,
     };
-    crate::trust::check(path, "GeoIP database").map_err(|e| fail(e.reason()))?;
+    crate::files::trust::check(path, "GeoIP database").map_err(|e| fail(e.reason()))?;
     let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot open: {e}")))?;
     let meta = file
         .metadata()
@@ -89,19 +89,26 @@ pub fn open(path: &Path) -> Result<GeoDb, EnrichError> {
     if meta.len() == 0 {
         return Err(fail("empty file, not a MaxMind DB".to_string()));
     }
-    if meta.len() > crate::limits::MAX_GEOIP_BYTES {
+    if meta.len() > crate::files::limits::MAX_GEOIP_BYTES {
         return Err(fail(
-            crate::limits::too_large(crate::limits::MAX_GEOIP_BYTES, "GeoIP database").to_string(),
+            crate::files::limits::too_large(
+                crate::files::limits::MAX_GEOIP_BYTES,
+                "GeoIP database",
+            )
+            .to_string(),
         ));
     }
-    let mapped = crate::trust::writable_only_by_us(&meta)
+    let mapped = crate::files::trust::writable_only_by_us(&meta)
         && !NEVER_MAP.load(std::sync::atomic::Ordering::Relaxed);
     let bytes = if mapped {
         map(&file).map_err(|e| fail(format!("cannot map: {e}")))?
     } else {
-        let bytes =
-            crate::limits::read_capped(path, crate::limits::MAX_GEOIP_BYTES, "GeoIP database")
-                .map_err(|e| fail(format!("cannot read: {e}")))?;
+        let bytes = crate::files::limits::read_capped(
+            path,
+            crate::files::limits::MAX_GEOIP_BYTES,
+            "GeoIP database",
+        )
+        .map_err(|e| fail(format!("cannot read: {e}")))?;
         DbBytes::Owned(bytes)
     };
     let reader =
@@ -138,7 +145,7 @@ pub fn open(path: &Path) -> Result<GeoDb, EnrichError> {
 #[allow(unsafe_code)]
 fn map(file: &std::fs::File) -> std::io::Result<DbBytes> {
     // SAFETY: a mapping is sound while nobody modifies the file in place. We map only files
-    // that `crate::trust::writable_only_by_us` accepts: regular files owned by root or by us and not writable by
+    // that `crate::files::trust::writable_only_by_us` accepts: regular files owned by root or by us and not writable by
     // group or others, so only root or we could change them. Database updates (geoipupdate,
     // our docs) replace the file by rename, which leaves this mapping on the old inode intact.
     // An in-place truncation by root would raise SIGBUS (a crash, not silent corruption), and

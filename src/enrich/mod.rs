@@ -6,7 +6,6 @@
 
 pub mod feeds;
 pub mod geoip;
-pub mod scope;
 pub mod stamp;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -16,7 +15,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::model::Snapshot;
-use scope::{Scope, canonical, classify};
+use crate::model::remote::RemoteInfo;
+use crate::model::scope::{Scope, canonical, classify};
 
 /// Why enrichment data could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -37,46 +37,6 @@ pub enum EnrichError {
         /// What is wrong.
         message: String,
     },
-}
-
-/// What the enrichment knows about one remote address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RemoteInfo {
-    /// The address (IPv4-mapped IPv6 shown as IPv4).
-    pub ip: IpAddr,
-    /// Its scope.
-    pub scope: Scope,
-    /// ISO country code, when a country database knows it.
-    pub country: Option<String>,
-    /// AS number, when an ASN database knows it.
-    pub asn: Option<u32>,
-    /// AS organisation.
-    pub org: Option<String>,
-    /// Names of the feeds that list it, sorted.
-    pub feeds: Vec<String>,
-}
-
-impl RemoteInfo {
-    /// `[KP, AS64512 Example Org, feeds: blocklist]`, or empty when nothing is known.
-    pub fn tag(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(c) = &self.country {
-            parts.push(c.clone());
-        }
-        match (self.asn, &self.org) {
-            (Some(asn), Some(org)) => parts.push(format!("AS{asn} {org}")),
-            (Some(asn), None) => parts.push(format!("AS{asn}")),
-            _ => {}
-        }
-        if !self.feeds.is_empty() {
-            parts.push(format!("feeds: {}", self.feeds.join(", ")));
-        }
-        if parts.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", parts.join(", "))
-        }
-    }
 }
 
 /// What enrichment can answer in this run.

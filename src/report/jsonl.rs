@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::finding::Finding;
 use crate::model::Snapshot;
+use crate::model::finding::Finding;
 
 #[derive(Serialize)]
 struct Line<'a> {

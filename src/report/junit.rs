@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 
 use crate::engine::Evaluation;
-use crate::escape::{MESSAGE_MAX_CHARS, for_display};
 use crate::rules::RuleSet;
+use crate::text::escape::{MESSAGE_MAX_CHARS, for_display};
 
 /// Escapes text for XML 1.0: the five special characters, tab, newline and carriage return as
 /// character references (a parser would turn them into spaces in attributes and CR into LF in
@@ -87,7 +87,7 @@ pub fn render(rules: &RuleSet, eval: &Evaluation, hostname: Option<&str>) -> Str
     let host = hostname.map_or_else(String::new, |h| {
         format!(
             " hostname=\"{}\"",
-            xml(&for_display(h, crate::escape::FIELD_MAX_CHARS))
+            xml(&for_display(h, crate::text::escape::FIELD_MAX_CHARS))
         )
     });
     format!(

@@ -6,10 +6,12 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use super::style::Palette;
-use crate::enrich::{Enrichment, RemoteInfo};
-use crate::escape::{FIELD_MAX_CHARS, for_display};
+use crate::enrich::Enrichment;
+use crate::files::services::Services;
+use crate::model::remote::RemoteInfo;
 use crate::model::{Family, Process, Protocol, Snapshot, Socket, TcpState, Unattributed};
-use crate::services::Services;
+use crate::text::endpoint::proto_text;
+use crate::text::escape::{FIELD_MAX_CHARS, for_display};
 
 /// How to print addresses (and which extra columns the table has).
 #[derive(Debug, Clone, Copy, Default)]
@@ -55,15 +57,11 @@ fn geo_cells(geo: &Enrichment, socket: &Socket) -> (String, String) {
     (info.country.unwrap_or_default(), asn)
 }
 
-/// `127.0.0.1:22`, `[::1]:22`, `*:*`; with services, `127.0.0.1:ssh`.
-pub fn endpoint(addr: IpAddr, port: u16, proto: Protocol, style: AddressStyle<'_>) -> String {
-    let port_text = style
-        .services
-        .and_then(|s| s.name(port, proto))
-        .map_or_else(|| port.to_string(), str::to_string);
-    match addr {
-        IpAddr::V4(v4) => format!("{v4}:{port_text}"),
-        IpAddr::V6(v6) => format!("[{v6}]:{port_text}"),
+/// `127.0.0.1:22`, `[::1]:22`; with services, `127.0.0.1:ssh`.
+fn endpoint(addr: IpAddr, port: u16, proto: Protocol, style: AddressStyle<'_>) -> String {
+    match style.services.and_then(|s| s.name(port, proto)) {
+        Some(name) => crate::text::endpoint::with_port_text(addr, name),
+        None => crate::text::endpoint::endpoint(addr, port),
     }
 }
 
@@ -71,16 +69,6 @@ fn remote_text(socket: &Socket, style: AddressStyle<'_>) -> String {
     match (socket.remote_addr, socket.remote_port) {
         (Some(addr), Some(port)) => endpoint(addr, port, socket.proto, style),
         _ => "*:*".to_string(),
-    }
-}
-
-/// `tcp`, `tcp6`, `udp`, `udp6`, as netstat prints them.
-pub fn proto_text(socket: &Socket) -> &'static str {
-    match (socket.proto, socket.family) {
-        (Protocol::Tcp, Family::Ipv4) => "tcp",
-        (Protocol::Tcp, Family::Ipv6) => "tcp6",
-        (Protocol::Udp, Family::Ipv4) => "udp",
-        (Protocol::Udp, Family::Ipv6) => "udp6",
     }
 }
 
@@ -338,7 +326,7 @@ pub fn render_csv(
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// A name, path or user as shown: escaped ([`crate::escape`]) and cut at
+/// A name, path or user as shown: escaped ([`crate::text::escape`]) and cut at
 /// [`FIELD_MAX_CHARS`] with a visible marker.
 fn cell(text: &str) -> std::borrow::Cow<'_, str> {
     for_display(text, FIELD_MAX_CHARS)

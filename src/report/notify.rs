@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use crate::escape::{FIELD_MAX_CHARS, MESSAGE_MAX_CHARS, for_display};
-use crate::finding::{Finding, Severity};
+use crate::model::finding::{Finding, Severity};
+use crate::text::escape::{FIELD_MAX_CHARS, MESSAGE_MAX_CHARS, for_display};
 
 /// How long a scan waits for the notification server.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -130,7 +130,7 @@ fn show(message: &Message) -> Result<(), NotifyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Evidence, RuleKind};
+    use crate::model::finding::{Evidence, RuleKind};
 
     fn f(rule: &str, severity: Severity, message: &str) -> Finding {
         Finding {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::engine::Evaluation;
-use crate::finding::Severity;
+use crate::model::finding::Severity;
 use crate::model::{Snapshot, TcpState};
 
 /// Escapes a label value (backslash, double quote, newline), as the exposition format requires.

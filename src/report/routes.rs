@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::style::Palette;
-use crate::escape::for_terminal;
+use crate::model::routes::{Neighbour, Route, RouteTable};
 use crate::model::{Family, SCHEMA_VERSION};
-use crate::routes::{Neighbour, Route, RouteTable};
+use crate::text::escape::for_terminal;
 
 /// The JSON document of `routes --format json` (docs/routes.md).
 #[derive(Debug, Serialize)]

@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use super::style::Palette;
 use crate::engine::{Evaluation, Inactive, Warning};
-use crate::escape::{FIELD_MAX_CHARS, MESSAGE_MAX_CHARS, for_display, for_terminal};
-use crate::finding::{Finding, Severity};
+use crate::model::finding::{Finding, Severity};
 use crate::model::{Coverage, Host, SCHEMA_VERSION, Snapshot, TcpState};
+use crate::text::escape::{FIELD_MAX_CHARS, MESSAGE_MAX_CHARS, for_display, for_terminal};
 
 /// What `--state` changed about this report.
 #[derive(Debug, Clone, Serialize)]
@@ -17,7 +17,7 @@ pub struct StateNote {
     /// The state file.
     pub path: String,
     /// Findings reported before and gone now.
-    pub resolved: Vec<crate::state::Seen>,
+    pub resolved: Vec<crate::files::state::Seen>,
     /// Still present, already reported, not repeated.
     pub unchanged: usize,
     /// Reported again because `--renotify` elapsed.

@@ -7,12 +7,12 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::style::Palette;
-use crate::counters::{
+use crate::model::counters::{
     CounterEvidence, CounterSample, InterfaceCounters, delta_between, interface_rates,
     interval_between, names,
 };
-use crate::escape::for_terminal;
 use crate::rules::counter::number;
+use crate::text::escape::for_terminal;
 
 /// Version of the `stats` JSON layout.
 pub const STATS_SCHEMA_VERSION: u32 = 1;
@@ -259,7 +259,7 @@ fn counter_row(
             ("level".to_string(), change)
         }
         (false, Ok(d)) => (number(d.rate), format!("{:+}", d.current - d.previous)),
-        (false, Err(crate::counters::NoRate::WentDown { .. })) => {
+        (false, Err(crate::model::counters::NoRate::WentDown { .. })) => {
             ("reset".to_string(), "-".to_string())
         }
         (false, Err(_)) => ("-".to_string(), "-".to_string()),

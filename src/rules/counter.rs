@@ -4,10 +4,10 @@ use super::diag::{Diag, Loc};
 use super::reader::{Scalar, TableReader};
 use super::spec::{Globs, Lists};
 use super::{Body, RuleSet};
-use crate::counters::{CounterDelta, CounterEvidence, NamespaceCounters, NoRate, names};
 use crate::engine::{Context, RuleRun};
-use crate::finding::{Evidence, Finding};
 use crate::model::Snapshot;
+use crate::model::counters::{CounterDelta, CounterEvidence, NamespaceCounters, NoRate, names};
+use crate::model::finding::{Evidence, Finding};
 
 /// This kind's documentation (shown by `rules explain`).
 pub const DOC: &str = include_str!("../../docs/rules/counter.md");

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use crate::baseline::{BasePort, Baseline, Listener};
 use crate::engine::{Context, RuleRun, owner_phrase, program_identity};
-use crate::enrich::scope::classify;
-use crate::finding::{Evidence, Finding, Severity};
+use crate::model::finding::{Evidence, Finding, Severity};
+use crate::model::scope::classify;
 use crate::model::{Process, Socket};
-use crate::report::list::endpoint;
+use crate::text::endpoint::endpoint;
 
 /// This kind's documentation (shown by `rules explain`).
 pub const DOC: &str = include_str!("../../docs/rules/baseline.md");
@@ -299,12 +299,7 @@ fn listener_drift(
         // An ephemeral port only identifies a listener together with its program.
         .filter(|e| port != BasePort::Ephemeral || e.exe.is_none() || e.exe == exe)
         .collect();
-    let here = endpoint(
-        socket.local_addr,
-        socket.local_port,
-        socket.proto,
-        Default::default(),
-    );
+    let here = endpoint(socket.local_addr, socket.local_port);
     let scope = classify(socket.local_addr);
     let stable_port = ctx.stable_port(socket.local_port);
     let program = program_identity(process);

@@ -9,8 +9,8 @@ use super::diag::Diag;
 use super::reader::TableReader;
 use super::spec::{Lists, Selector, build_states};
 use crate::engine::{Context, RuleRun, program_identity};
-use crate::enrich::scope::canonical;
-use crate::finding::{Evidence, Finding};
+use crate::model::finding::{Evidence, Finding};
+use crate::model::scope::canonical;
 use crate::model::{Socket, TcpState};
 
 /// This kind's documentation (shown by `rules explain`).

@@ -4,8 +4,8 @@ use super::diag::Diag;
 use super::reader::TableReader;
 use super::spec::{Lists, Selector};
 use crate::engine::{Context, RuleRun, program_identity};
-use crate::finding::{Evidence, Finding};
 use crate::model::deep::{HiddenSocket, View};
+use crate::model::finding::{Evidence, Finding};
 
 /// This kind's documentation (shown by `rules explain`).
 pub const DOC: &str = include_str!("../../docs/rules/hidden.md");
@@ -84,26 +84,20 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &HiddenRule, ctx: &Context<'_>, out: &m
     for hidden in matching {
         let socket = &hidden.socket;
         let process = ctx.process(socket);
-        let what = crate::report::list::proto_text(socket);
+        let what = crate::text::endpoint::proto_text(socket);
         let place = if hidden.seen_by == [View::Bind] {
             format!("{what} port {}", socket.local_port)
         } else {
             let state = socket.state.map_or(String::new(), |s| format!(" {s}"));
             let peer = match (socket.remote_addr, socket.remote_port) {
-                (Some(addr), Some(port)) => format!(
-                    " to {}",
-                    crate::report::list::endpoint(addr, port, socket.proto, Default::default())
-                ),
+                (Some(addr), Some(port)) => {
+                    format!(" to {}", crate::text::endpoint::endpoint(addr, port))
+                }
                 _ => String::new(),
             };
             format!(
                 "{what} {}{peer}{state}",
-                crate::report::list::endpoint(
-                    socket.local_addr,
-                    socket.local_port,
-                    socket.proto,
-                    Default::default()
-                )
+                crate::text::endpoint::endpoint(socket.local_addr, socket.local_port)
             )
         };
         let owner = match (process, hidden.held_by) {

@@ -4,9 +4,9 @@ use super::diag::Diag;
 use super::reader::TableReader;
 use super::spec::{Lists, Selector};
 use crate::engine::{Context, RuleRun, owner_phrase, program_identity};
-use crate::enrich::scope::classify;
-use crate::finding::{Evidence, Finding};
-use crate::report::list::endpoint;
+use crate::model::finding::{Evidence, Finding};
+use crate::model::scope::classify;
+use crate::text::endpoint::endpoint;
 
 /// This kind's documentation (shown by `rules explain`).
 pub const DOC: &str = include_str!("../../docs/rules/listen.md");
@@ -104,21 +104,13 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &ListenRule, ctx: &Context<'_>, out: &m
             .as_ref()
             .and_then(|l| l.forwards_to.as_ref())
             .map_or(String::new(), |f| {
-                format!(
-                    ", forwarding to {}",
-                    endpoint(f.addr, f.port, socket.proto, Default::default())
-                )
+                format!(", forwarding to {}", endpoint(f.addr, f.port))
             });
         let queue = queue.unwrap_or_default();
         let message = format!(
             "{what}: {} {} listening ({} address) by {}{forward}{queue}",
             socket.proto,
-            endpoint(
-                socket.local_addr,
-                socket.local_port,
-                socket.proto,
-                Default::default()
-            ),
+            endpoint(socket.local_addr, socket.local_port),
             scope,
             owner_phrase(socket, process)
         );

@@ -12,7 +12,7 @@ use super::{
     ALLOW_KEYS, Body, Rule, RuleSet, builtin, counter, flood, hidden, listen, process, read_allow,
     read_common, remote,
 };
-use crate::finding::{RuleKind, Severity};
+use crate::model::finding::{RuleKind, Severity};
 
 /// Largest rule file read; rule files are hand-written, this is far above any real one.
 pub const MAX_RULE_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -372,7 +372,7 @@ fn file_diag(path: &Path, message: String, help: Option<&str>) -> Diag {
 }
 
 fn read_dir_into(dir: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<Diag>) {
-    if let Err(e) = crate::trust::check(dir, "rule directory") {
+    if let Err(e) = crate::files::trust::check(dir, "rule directory") {
         diags.push(file_diag(dir, e.reason(), None));
         return;
     }
@@ -396,7 +396,7 @@ fn read_dir_into(dir: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<Di
 }
 
 fn read_file_into(path: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<Diag>) {
-    if let Err(e) = crate::trust::check(path, "rule file") {
+    if let Err(e) = crate::files::trust::check(path, "rule file") {
         diags.push(file_diag(path, e.reason(), None));
         return;
     }

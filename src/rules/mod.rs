@@ -22,7 +22,7 @@ use diag::{Diag, Loc, Sources};
 use reader::TableReader;
 use spec::{Lists, SELECTOR_KEYS, Selector};
 
-use crate::finding::{RuleKind, Severity};
+use crate::model::finding::{RuleKind, Severity};
 
 pub use load::{RuleSources, load, load_texts};
 

@@ -4,8 +4,8 @@ use super::diag::{Diag, Loc};
 use super::reader::{RawItem, Scalar, TableReader};
 use super::spec::{Globs, Lists, Selector};
 use crate::engine::{Context, RuleRun};
-use crate::finding::Finding;
 use crate::model::Process;
+use crate::model::finding::Finding;
 
 /// This kind's documentation (shown by `rules explain`).
 pub const DOC: &str = include_str!("../../docs/rules/process.md");

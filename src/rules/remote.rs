@@ -4,10 +4,10 @@ use super::diag::Diag;
 use super::reader::{Scalar, TableReader};
 use super::spec::{Lists, Selector};
 use crate::engine::{Context, RuleRun, owner_phrase, program_identity};
-use crate::enrich::RemoteInfo;
-use crate::enrich::scope::canonical;
-use crate::finding::{Evidence, Finding};
-use crate::report::list::endpoint;
+use crate::model::finding::{Evidence, Finding};
+use crate::model::remote::RemoteInfo;
+use crate::model::scope::canonical;
+use crate::text::endpoint::endpoint;
 
 /// This kind's documentation (shown by `rules explain`).
 pub const DOC: &str = include_str!("../../docs/rules/remote.md");
@@ -147,7 +147,7 @@ impl Volume {
                 reasons.push(format!(
                     "{verb} {} bytes, at least {}B",
                     got,
-                    crate::size::human(min)
+                    crate::text::size::human(min)
                 ));
             }
         }
@@ -217,7 +217,7 @@ fn read_size(reader: &mut TableReader<'_>, key: &str, diags: &mut Vec<Diag>) -> 
     };
     let parsed = match &item.value {
         Scalar::Int(n) => u64::try_from(*n).map_err(|_| format!("`{key}` cannot be negative")),
-        Scalar::Str(s) => crate::size::parse(s),
+        Scalar::Str(s) => crate::text::size::parse(s),
     };
     match parsed {
         Ok(bytes) => Some(bytes),
@@ -365,11 +365,7 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &m
         if run.allowed(socket, process) {
             continue;
         }
-        let peer = format!(
-            "{}{}",
-            endpoint(remote_addr, remote_port, socket.proto, Default::default()),
-            info.tag()
-        );
+        let peer = format!("{}{}", endpoint(remote_addr, remote_port), info.tag());
         let scope = info.scope;
         let (direction, stable_port, phrase) = if inbound {
             (

@@ -14,8 +14,8 @@ use super::drift::DriftCheck;
 use crate::baseline::Baseline;
 use crate::baseline::routes::{RouteEntry, sharing};
 use crate::engine::RuleRun;
-use crate::finding::{Evidence, Finding};
-use crate::routes::{Route, RouteTable, captures_public};
+use crate::model::finding::{Evidence, Finding};
+use crate::model::routes::{Route, RouteTable, captures_public};
 
 /// Runs one route or gateway check.
 pub fn evaluate(

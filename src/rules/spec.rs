@@ -10,7 +10,7 @@ use ipnet::IpNet;
 
 use super::diag::{Diag, Loc};
 use super::reader::{RawItem, Scalar, TableReader};
-use crate::enrich::scope::{Scope, canonical, classify};
+use crate::model::scope::{Scope, canonical, classify};
 use crate::model::{Process, Protocol, Socket, TcpState};
 
 /// Named lists from every `[lists]` table, in load order (later files extend earlier lists).

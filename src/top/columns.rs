@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use ratatui::text::Span;
 
 use super::model::Row;
-use crate::size::{human, human_rate};
+use crate::text::size::{human, human_rate};
 
 /// A column of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

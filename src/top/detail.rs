@@ -1,17 +1,17 @@
 //! The detail pane (`Enter`): everything known about the selected socket or process, and every
 //! finding about it with its evidence. Strings a process chose are escaped and cut
-//! ([`crate::escape`]): names, paths and users at [`FIELD_MAX_CHARS`], command lines and
+//! ([`crate::text::escape`]): names, paths and users at [`FIELD_MAX_CHARS`], command lines and
 //! messages at [`MESSAGE_MAX_CHARS`].
 
 use std::fmt::Write as _;
 
 use super::model::{Frame, Row, Status, short};
 use super::table::{Group, Line};
-use crate::escape::{FIELD_MAX_CHARS, MESSAGE_MAX_CHARS, for_display};
-use crate::finding::{Finding, Severity};
+use crate::model::finding::{Finding, Severity};
 use crate::model::{Process, Socket};
-use crate::report::list::endpoint;
-use crate::size::human;
+use crate::text::endpoint::endpoint;
+use crate::text::escape::{FIELD_MAX_CHARS, MESSAGE_MAX_CHARS, for_display};
+use crate::text::size::human;
 
 /// How a line of the pane is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,11 +287,11 @@ fn finding(f: &Finding, out: &mut Vec<DetailLine>) {
             let remote = s
                 .remote_addr
                 .zip(s.remote_port)
-                .map(|(a, p)| format!(" -> {}", endpoint(a, p, s.proto, Default::default())));
+                .map(|(a, p)| format!(" -> {}", endpoint(a, p)));
             format!(
                 "{} {}{}",
                 s.proto,
-                endpoint(s.local_addr, s.local_port, s.proto, Default::default()),
+                endpoint(s.local_addr, s.local_port),
                 remote.unwrap_or_default()
             )
         })

@@ -6,10 +6,10 @@ use std::net::IpAddr;
 
 use super::diff::{RowKey, number_duplicates};
 use crate::enrich::Enrichment;
-use crate::escape::{FIELD_MAX_CHARS, for_display};
-use crate::finding::{Finding, RuleKind, Severity};
+use crate::model::finding::{Finding, RuleKind, Severity};
 use crate::model::{Snapshot, Socket, TcpState, Unattributed};
-use crate::report::list::{endpoint, proto_text};
+use crate::text::endpoint::{endpoint, proto_text};
+use crate::text::escape::{FIELD_MAX_CHARS, for_display};
 
 /// How a row changed since the previous refresh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -182,19 +182,14 @@ fn row_of(snapshot: &Snapshot, index: usize, socket: &Socket, enrichment: &Enric
     };
     let local = match capture.and_then(|c| c.local_name.as_deref()) {
         Some(name) => cell(name),
-        None => endpoint(
-            socket.local_addr,
-            socket.local_port,
-            socket.proto,
-            Default::default(),
-        ),
+        None => endpoint(socket.local_addr, socket.local_port),
     };
     let remote = match (
         capture.and_then(|c| c.remote_name.as_deref()),
         socket.remote_addr.zip(socket.remote_port),
     ) {
         (Some(name), _) => cell(name),
-        (None, Some((addr, port))) => endpoint(addr, port, socket.proto, Default::default()),
+        (None, Some((addr, port))) => endpoint(addr, port),
         (None, None) => "*:*".to_string(),
     };
     let geo = socket
@@ -237,7 +232,7 @@ fn row_of(snapshot: &Snapshot, index: usize, socket: &Socket, enrichment: &Enric
     }
 }
 
-/// Escaped and cut like the text report ([`crate::escape`]).
+/// Escaped and cut like the text report ([`crate::text::escape`]).
 fn cell(text: &str) -> String {
     for_display(text, FIELD_MAX_CHARS).into_owned()
 }

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use super::columns::{self, Column};
 use super::model::{Row, Status};
-use crate::finding::Severity;
+use crate::model::finding::Severity;
 
 /// A `/` filter: whitespace-separated terms that must all match. `:22` or `port:22` is an exact
 /// local or remote port; any other term matches a case-insensitive part of the process, PID,

@@ -13,9 +13,9 @@ use super::detail::{self, Tone};
 use super::keys::{HELP, Mode};
 use super::model::{Frame, Row, Status, short};
 use super::table::{Group, Line, Table};
-use crate::escape::{MESSAGE_MAX_CHARS, for_display};
-use crate::finding::Severity;
-use crate::size::{human, human_rate};
+use crate::model::finding::Severity;
+use crate::text::escape::{MESSAGE_MAX_CHARS, for_display};
+use crate::text::size::{human, human_rate};
 
 /// The smallest terminal the table is drawn in.
 pub const MIN_SIZE: (u16, u16) = (30, 8);

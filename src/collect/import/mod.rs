@@ -14,6 +14,7 @@ pub mod locale;
 pub mod lsof;
 pub mod netstat_linux;
 pub mod netstat_windows;
+pub mod routes;
 pub mod services;
 pub mod ss;
 pub mod tasklist;
@@ -229,10 +230,10 @@ pub fn import_file(
     let file = std::fs::File::open(path).map_err(read_err)?;
     if file
         .metadata()
-        .is_ok_and(|m| m.is_file() && m.len() > crate::limits::MAX_CAPTURE_BYTES)
+        .is_ok_and(|m| m.is_file() && m.len() > crate::files::limits::MAX_CAPTURE_BYTES)
     {
-        return Err(read_err(crate::limits::too_large(
-            crate::limits::MAX_CAPTURE_BYTES,
+        return Err(read_err(crate::files::limits::too_large(
+            crate::files::limits::MAX_CAPTURE_BYTES,
             "capture file",
         ))
         .into());
@@ -257,9 +258,9 @@ pub fn import_file(
         companion: companion.as_ref(),
     };
     run(
-        std::io::BufReader::new(crate::limits::Capped::new(
+        std::io::BufReader::new(crate::files::limits::Capped::new(
             file,
-            crate::limits::MAX_CAPTURE_BYTES,
+            crate::files::limits::MAX_CAPTURE_BYTES,
             "capture file",
         )),
         Some(format),
@@ -359,7 +360,7 @@ fn detect_lines(label: &str, lines: &[String]) -> Result<Format, ImportError> {
         path: label.to_string(),
         why: format!(
             "no line looks like netstat, ss, lsof or TCPView output; it starts with `{}`",
-            crate::escape::for_terminal(&first.chars().take(60).collect::<String>())
+            crate::text::escape::for_terminal(&first.chars().take(60).collect::<String>())
         ),
         supported: Format::supported(),
     })
@@ -689,7 +690,7 @@ fn skip(
         tracing::warn!(
             "{}:{number}: {}; line skipped",
             ctx.path,
-            crate::escape::for_terminal(why)
+            crate::text::escape::for_terminal(why)
         );
     }
     Ok(())

@@ -203,7 +203,7 @@ impl Parser {
                 self.noted_unknown_phrase = true;
                 out.info.notes.push(format!(
                     "`{}` read as \"Can not obtain ownership information\"",
-                    crate::escape::for_terminal(trimmed)
+                    crate::text::escape::for_terminal(trimmed)
                 ));
             }
             return Ok(());

@@ -28,12 +28,15 @@ fn cells(line: &str) -> Vec<String> {
 /// with `--strict`), like in captures.
 pub fn load(path: &Path, options: &ImportOptions) -> Result<BTreeMap<u32, Process>, ImportError> {
     let label = path.display().to_string();
-    let bytes =
-        crate::limits::read_capped(path, crate::limits::MAX_TASKLIST_BYTES, "tasklist file")
-            .map_err(|source| ImportError::Read {
-                path: label.clone(),
-                source,
-            })?;
+    let bytes = crate::files::limits::read_capped(
+        path,
+        crate::files::limits::MAX_TASKLIST_BYTES,
+        "tasklist file",
+    )
+    .map_err(|source| ImportError::Read {
+        path: label.clone(),
+        source,
+    })?;
     parse(&label, &bytes, options)
 }
 

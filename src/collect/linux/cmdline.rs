@@ -2,7 +2,7 @@
 //!
 //! A process chooses its argv: up to a few MiB through execve, more by rewriting its argument
 //! area, and the kernel then reads on into the environment. sysinfo reads the whole file; this
-//! reads at most [`crate::limits::MAX_CMDLINE_BYTES`] so a hostile process cannot make the
+//! reads at most [`crate::files::limits::MAX_CMDLINE_BYTES`] so a hostile process cannot make the
 //! scanner hold megabytes per socket.
 
 use std::io::Read;

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::collect::counters::CounterError;
-use crate::counters::{CounterSample, InterfaceCounters, names};
+use crate::model::counters::{CounterSample, InterfaceCounters, names};
 
 /// Largest counter file read; the real ones are a few KiB.
 const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -335,9 +335,9 @@ mod tests {
     fn the_traffic_between_the_two_samples_shows() {
         let a = read_counters(&fixture("host-a")).unwrap();
         let b = read_counters(&fixture("host-b")).unwrap();
-        let d = crate::counters::delta_between(&a, &b, "Tcp.ActiveOpens").unwrap();
+        let d = crate::model::counters::delta_between(&a, &b, "Tcp.ActiveOpens").unwrap();
         assert_eq!(d.current - d.previous, 150, "150 loopback connections");
-        let d = crate::counters::delta_between(&a, &b, "Udp.NoPorts").unwrap();
+        let d = crate::model::counters::delta_between(&a, &b, "Udp.NoPorts").unwrap();
         assert_eq!(
             d.current - d.previous,
             40,

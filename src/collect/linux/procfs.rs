@@ -20,7 +20,7 @@ pub struct ExeLink {
     /// The kernel marked the file deleted, or it is an anonymous memfd (fileless malware).
     pub deleted: bool,
     /// The path's exact bytes when they are not UTF-8 (`path` then shows `\xNN`).
-    pub raw: Option<crate::raw::RawBytes>,
+    pub raw: Option<crate::model::raw::RawBytes>,
 }
 
 /// Reads the exe link of `pid`; `None` when it cannot be read (kernel thread, permission,
@@ -37,7 +37,7 @@ pub fn classify_exe(target: &[u8]) -> ExeLink {
         None => (target, false),
     };
     let memfd = path.starts_with(b"/memfd:");
-    let (path, raw) = crate::raw::decode(path);
+    let (path, raw) = crate::model::raw::decode(path);
     ExeLink {
         path,
         deleted: deleted || memfd,

@@ -11,8 +11,8 @@ use netlink_packet_sock_diag::SockDiagMessage;
 use netlink_packet_sock_diag::inet::nlas::Nla;
 use netlink_packet_sock_diag::inet::{ExtensionFlags, StateFlags};
 
+use crate::collect::linux::netlink::DumpError;
 use crate::model::Traffic;
-use crate::netlink::DumpError;
 
 /// One TCP socket of the dump.
 #[derive(Debug, Clone)]

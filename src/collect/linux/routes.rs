@@ -19,15 +19,17 @@ use netlink_packet_route::route::{
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 
-use super::live::LiveError;
-use super::{Neighbour, Prefix, Route, RouteTable, RouteType, format_mac, table_name};
+use crate::collect::error::LiveError;
+use crate::collect::linux::netlink::DumpError;
 use crate::model::Family;
-use crate::netlink::DumpError;
+use crate::model::routes::{
+    Neighbour, Prefix, Route, RouteTable, RouteType, format_mac, table_name,
+};
 
 /// Reads every route of both families (and the neighbours when asked).
-pub(super) fn read(neighbours: bool) -> Result<RouteTable, LiveError> {
+pub fn read(neighbours: bool) -> Result<RouteTable, LiveError> {
     let mut conn = Conn {
-        conn: crate::netlink::Conn::open(NETLINK_ROUTE)
+        conn: crate::collect::linux::netlink::Conn::open(NETLINK_ROUTE)
             .map_err(|e| live_error(e, "routing table"))?,
     };
     let names = conn.interfaces()?;
@@ -78,7 +80,7 @@ const fn libc_eafnosupport() -> i32 {
 }
 
 struct Conn {
-    conn: crate::netlink::Conn,
+    conn: crate::collect::linux::netlink::Conn,
 }
 
 impl Conn {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::{Parsed, words};
-use crate::routes::{Prefix, Route, RouteType};
+use crate::model::routes::{Prefix, Route, RouteType};
 
 /// Whether the text is a `route print` capture: a `====` rule and an IPv4/IPv6 title.
 pub(super) fn looks_like(text: &str) -> bool {

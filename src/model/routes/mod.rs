@@ -5,10 +5,6 @@
 //! one address, is interception that no socket table shows (docs/routes.md). Like
 //! [`crate::model`], everything here is plain serialisable data in a deterministic order.
 
-pub mod import;
-pub mod live;
-#[cfg(target_os = "linux")]
-mod netlink;
 mod prefix;
 mod public;
 
@@ -219,10 +215,10 @@ impl Route {
         if self.protocol.as_deref() == Some("kernel") {
             return false;
         }
-        let scope = crate::enrich::scope::classify(self.destination.addr());
+        let scope = crate::model::scope::classify(self.destination.addr());
         let narrow = matches!(
             scope,
-            crate::enrich::scope::Scope::LinkLocal | crate::enrich::scope::Scope::Multicast
+            crate::model::scope::Scope::LinkLocal | crate::model::scope::Scope::Multicast
         );
         self.is_default() || !narrow
     }

@@ -10,7 +10,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::{Parsed, words};
-use crate::routes::{LOCAL_TABLE, Prefix, Route, RouteType};
+use crate::model::routes::{LOCAL_TABLE, Prefix, Route, RouteType};
 
 fn is_flags(w: &str) -> bool {
     !w.is_empty() && w.chars().all(|c| c.is_ascii_alphabetic() || c == '!')

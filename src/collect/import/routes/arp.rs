@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::{Parsed, words};
 use crate::model::Family;
-use crate::routes::{Neighbour, normalize_mac};
+use crate::model::routes::{Neighbour, normalize_mac};
 
 /// Whether a line is a row of this format (for detection).
 pub(super) fn is_row(line: &str) -> bool {

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::Prefix;
-use crate::enrich::scope::{Scope, classify};
+use crate::model::scope::{Scope, classify};
 
 /// The non-public IPv4 blocks, as [`classify`] sees them (loopback, RFC 1918, link-local,
 /// CGNAT, multicast, broadcast, documentation, unspecified).

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use super::{Parsed, words};
 use crate::model::Family;
-use crate::routes::{LOCAL_TABLE, Prefix, Route, RouteType};
+use crate::model::routes::{LOCAL_TABLE, Prefix, Route, RouteType};
 
 /// Keys followed by one value.
 const VALUE_KEYS: &[&str] = &[

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::atomic::{NewFileMode, WriteError, write_atomic};
-use crate::finding::{Finding, RuleKind, Severity};
+use crate::files::atomic::{NewFileMode, WriteError, write_atomic};
+use crate::model::finding::{Finding, RuleKind, Severity};
 
 /// Version of the state layout.
 pub const STATE_VERSION: u32 = 1;
@@ -52,7 +52,7 @@ pub struct State {
     /// to compare with next run (absent in files written before counters, and when no counter
     /// rule ran).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub counters: BTreeMap<String, crate::counters::CounterSample>,
+    pub counters: BTreeMap<String, crate::model::counters::CounterSample>,
 }
 
 /// What changed since the last run.
@@ -151,7 +151,7 @@ pub enum StateError {
     /// A privileged run refuses a state file (or directory) others can write: it decides
     /// which findings are reported (src/trust.rs).
     #[error(transparent)]
-    Untrusted(#[from] crate::trust::TrustError),
+    Untrusted(#[from] crate::files::trust::TrustError),
 }
 
 /// The default state file: `/var/lib/sockaudit/state.json` as root, else
@@ -205,7 +205,7 @@ impl StateFile {
     /// file is moved aside as `FILE.corrupt` with a warning and the run continues as a first
     /// run.
     pub fn open(path: &Path) -> Result<StateFile, StateError> {
-        crate::trust::check(path, "state file")?;
+        crate::files::trust::check(path, "state file")?;
         let lock_path = PathBuf::from(format!("{}.lock", path.display()));
         let lock_err = |source| StateError::Lock {
             path: lock_path.clone(),
@@ -222,25 +222,28 @@ impl StateFile {
             .map_err(lock_err)?;
         lock_exclusive(&lock).map_err(lock_err)?;
         let mut warnings = Vec::new();
-        let state =
-            match crate::limits::read_capped(path, crate::limits::MAX_STATE_BYTES, "state file") {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
-                // Not ours to read whole, and not ours to lose: set aside like a corrupt file.
-                Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
-                    set_aside(path, &e.to_string(), &mut warnings)
-                }
-                Err(e) => {
-                    warnings.push(format!(
-                        "{}: cannot read state ({e}); treating this as a first run",
-                        path.display()
-                    ));
-                    State::default()
-                }
-                Ok(bytes) => match parse(&bytes) {
-                    Ok(s) => s,
-                    Err(why) => set_aside(path, &why.to_string(), &mut warnings),
-                },
-            };
+        let state = match crate::files::limits::read_capped(
+            path,
+            crate::files::limits::MAX_STATE_BYTES,
+            "state file",
+        ) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+            // Not ours to read whole, and not ours to lose: set aside like a corrupt file.
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                set_aside(path, &e.to_string(), &mut warnings)
+            }
+            Err(e) => {
+                warnings.push(format!(
+                    "{}: cannot read state ({e}); treating this as a first run",
+                    path.display()
+                ));
+                State::default()
+            }
+            Ok(bytes) => match parse(&bytes) {
+                Ok(s) => s,
+                Err(why) => set_aside(path, &why.to_string(), &mut warnings),
+            },
+        };
         Ok(StateFile {
             path: path.to_path_buf(),
             _lock: lock,
@@ -289,7 +292,7 @@ fn lock_exclusive(file: &std::fs::File) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Evidence;
+    use crate::model::finding::Evidence;
 
     fn finding(rule: &str, fp: &str) -> Finding {
         Finding {

@@ -122,13 +122,13 @@ pub struct Evidence {
     pub sockets: Vec<Socket>,
     /// The routes behind a route drift finding; omitted when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub routes: Vec<crate::routes::Route>,
+    pub routes: Vec<crate::model::routes::Route>,
     /// The neighbour (ARP/NDP) entries behind a gateway MAC finding; omitted when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub neighbours: Vec<crate::routes::Neighbour>,
+    pub neighbours: Vec<crate::model::routes::Neighbour>,
     /// The counter samples behind a counter finding; omitted otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub counters: Option<crate::counters::CounterEvidence>,
+    pub counters: Option<crate::model::counters::CounterEvidence>,
 }
 
 impl Evidence {
@@ -169,7 +169,7 @@ pub struct Finding {
     /// The owning process, when known.
     pub process: Option<Process>,
     /// What is known about the main socket's peer (scope, country, AS, feeds).
-    pub remote: Option<crate::enrich::RemoteInfo>,
+    pub remote: Option<crate::model::remote::RemoteInfo>,
     /// Counts and sockets.
     pub evidence: Evidence,
 }

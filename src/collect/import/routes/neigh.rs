@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use super::{Parsed, words};
 use crate::model::Family;
-use crate::routes::{Neighbour, normalize_mac};
+use crate::model::routes::{Neighbour, normalize_mac};
 
 /// Neighbour (NUD) states as `ip neigh` prints them.
 const STATES: &[&str] = &[

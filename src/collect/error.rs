@@ -1,10 +1,37 @@
-//! This machine's routing (and neighbour) tables, now.
-//!
-//! Linux only, over rtnetlink (`src/routes/netlink.rs`): one dump per table kind gives every
-//! routing table, policy-routing tables included. Elsewhere [`read`] says it is unsupported;
-//! imported captures ([`super::import`]) work on every OS.
+//! The collect layer's errors, below every reader: a reader names the error it returns without
+//! importing the module that dispatches to it.
 
-use super::RouteTable;
+use std::path::PathBuf;
+
+/// Why a snapshot could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    /// The kernel's socket table could not be read.
+    #[error("cannot read the socket table: {0}")]
+    Enumerate(String),
+    /// An input file could not be opened or read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// An input file is not a valid snapshot.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with line and column where known.
+        message: String,
+    },
+    /// A capture could not be imported.
+    #[error(transparent)]
+    Import(#[from] crate::collect::import::ImportError),
+    /// A bug or an OS failure we could not classify.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
 
 /// Why the live tables could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -38,19 +65,4 @@ pub enum LiveError {
         /// The decoder's complaint.
         message: String,
     },
-}
-
-/// Reads every routing table, and the neighbour table when `neighbours` is set; sorted.
-pub fn read(neighbours: bool) -> Result<RouteTable, LiveError> {
-    #[cfg(target_os = "linux")]
-    {
-        let mut table = super::netlink::read(neighbours)?;
-        table.sort();
-        Ok(table)
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = neighbours;
-        Err(LiveError::Unsupported(std::env::consts::OS))
-    }
 }

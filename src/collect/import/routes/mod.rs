@@ -13,8 +13,8 @@ mod route_print;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{Neighbour, Route, RouteTable};
 use crate::collect::import::text::{self, TextEncoding};
+use crate::model::routes::{Neighbour, Route, RouteTable};
 
 /// Largest capture read: a routing table with a full BGP feed is ~100 MB as text; far beyond
 /// anything `route print` or `ip route` of a host prints, and still bounded.

@@ -6,7 +6,7 @@
 //! [`crate::rules::load::MAX_RULE_FILE_BYTES`] (16 MiB, baselines too: they load as rule files),
 //! [`crate::enrich::feeds::MAX_FEED_BYTES`] (256 MiB), [`crate::collect::import::text::MAX_LINE`]
 //! (64 KiB per capture line), `MAX_ROUTE_FILE_BYTES` (256 MiB). Text output cuts long fields at
-//! [`crate::escape::FIELD_MAX_CHARS`] and [`crate::escape::MESSAGE_MAX_CHARS`].
+//! [`crate::text::escape::FIELD_MAX_CHARS`] and [`crate::text::escape::MESSAGE_MAX_CHARS`].
 
 use std::io::Read;
 use std::path::Path;

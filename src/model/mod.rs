@@ -1,0 +1,26 @@
+//! The plain, serialisable data every stage of the pipeline shares.
+//!
+//! A [`Snapshot`] is what a collector produces (live or from a file) and what the engine and
+//! reporters consume. Its JSON form is versioned ([`SCHEMA_VERSION`]) and documented in
+//! `docs/json.md`.
+
+pub mod counters;
+pub mod deep;
+pub mod fact;
+pub mod finding;
+pub mod namespace;
+pub mod process;
+pub mod raw;
+pub mod remote;
+pub mod routes;
+pub mod scope;
+pub mod snapshot;
+pub mod socket;
+pub mod traffic;
+
+pub use fact::Fact;
+pub use namespace::{Container, Forward, ListenFacts, NetNamespace, ReadVia};
+pub use process::Process;
+pub use snapshot::{Coverage, Host, SCHEMA_VERSION, Snapshot, UnattributedCounts};
+pub use socket::{Attribution, CaptureFacts, Family, Protocol, Socket, TcpState, Unattributed};
+pub use traffic::Traffic;
