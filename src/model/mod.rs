@@ -4,6 +4,7 @@
 //! reporters consume. Its JSON form is versioned ([`SCHEMA_VERSION`]) and documented in
 //! `docs/json.md`.
 
+pub mod baseline;
 pub mod counters;
 pub mod deep;
 pub mod fact;

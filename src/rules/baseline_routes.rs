@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use super::diag::{Diag, Loc, Sources};
 use super::reader::{Scalar, TableReader};
-use crate::baseline::routes::{GatewayEntry, RouteEntry};
+use crate::model::baseline::{GatewayEntry, RouteEntry};
 use crate::model::routes::{MAIN_TABLE, Prefix, RouteType, normalize_mac};
 
 /// Keys of a `[[baseline.route]]` entry (`note` is free text for the reviewer).

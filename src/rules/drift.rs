@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::baseline::{BasePort, Baseline, Listener};
 use crate::engine::{Context, RuleRun, owner_phrase, program_identity};
+use crate::model::baseline::{BasePort, Baseline, Listener};
 use crate::model::finding::{Evidence, Finding, Severity};
 use crate::model::scope::classify;
 use crate::model::{Process, Socket};
@@ -211,7 +211,7 @@ pub fn evaluate(run: &RuleRun<'_>, rule: &DriftRule, ctx: &Context<'_>, out: &mu
                     .sockets
                     .iter()
                     .filter(|s| snapshot.in_own_namespace(s))
-                    .any(|s| crate::baseline::covers(entry, s, snapshot));
+                    .any(|s| crate::model::baseline::covers(entry, s, snapshot));
                 if present {
                     continue;
                 }
@@ -333,7 +333,7 @@ fn listener_drift(
         }),
         (DriftCheck::ScopeWidened, None) => {
             let widest = same_port.iter().map(|e| e.bind.width()).max().unwrap_or(0);
-            let now = crate::baseline::scope_width(scope);
+            let now = crate::model::baseline::scope_width(scope);
             (now > widest).then(|| {
                 let was: Vec<String> = same_port.iter().map(|e| e.bind.text()).collect();
                 (

@@ -432,7 +432,7 @@ fn read_file_into(path: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<
 /// Reads a `[baseline]` table into its drift rules: the five socket checks, plus the route and
 /// gateway checks when the baseline records routes.
 fn read_baseline(item: &Item, loc: Loc, sources: &Sources, diags: &mut Vec<Diag>) -> Vec<Rule> {
-    use crate::baseline::{BasePort, Baseline, Bind, KnownProgram, Listener};
+    use crate::model::baseline::{BasePort, Baseline, Bind, KnownProgram, Listener};
     let Some(table) = item.as_table_like() else {
         diags.push(Diag::at(
             loc,

@@ -11,9 +11,9 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use super::drift::DriftCheck;
-use crate::baseline::Baseline;
-use crate::baseline::routes::{RouteEntry, sharing};
 use crate::engine::RuleRun;
+use crate::model::baseline::Baseline;
+use crate::model::baseline::{RouteEntry, sharing};
 use crate::model::finding::{Evidence, Finding};
 use crate::model::routes::{Route, RouteTable, captures_public};
 

@@ -1,0 +1,31 @@
+//! A parsed baseline: the listeners, programs, routes and gateways recorded as normal for a
+//! host. The rule loader builds it from a `[baseline]` table; the drift rules compare a
+//! snapshot with it; `baseline create | update` (src/baseline/) write it.
+//!
+//! Nothing here is keyed by PID or by ephemeral client port: a restarted service is the same
+//! entry.
+
+mod listener;
+mod route;
+
+pub use listener::{BasePort, Bind, KnownProgram, Listener, covers, scope_width};
+pub use route::{GatewayEntry, RouteEntry, sharing};
+
+/// A parsed baseline.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Baseline {
+    /// The host it was made on.
+    pub host: Option<String>,
+    /// Expected listeners.
+    pub listeners: Vec<Listener>,
+    /// Programs expected to own sockets.
+    pub programs: Vec<KnownProgram>,
+    /// Whether routes and gateways are checked (`check-routes`; when absent, whether the file
+    /// has route or gateway entries). Off for baselines made before routes were recorded, so
+    /// they do not report every route as new.
+    pub check_routes: bool,
+    /// Expected routes (`[[baseline.route]]`).
+    pub routes: Vec<RouteEntry>,
+    /// Gateways' MAC addresses (`[[baseline.gateway]]`).
+    pub gateways: Vec<GatewayEntry>,
+}
