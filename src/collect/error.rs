@@ -27,7 +27,7 @@ pub enum CollectError {
     },
     /// A capture could not be imported.
     #[error(transparent)]
-    Import(#[from] crate::collect::import::ImportError),
+    Import(#[from] ImportError),
     /// A bug or an OS failure we could not classify.
     #[error("internal error: {0}")]
     Internal(String),
@@ -64,5 +64,60 @@ pub enum LiveError {
         what: &'static str,
         /// The decoder's complaint.
         message: String,
+    },
+}
+
+/// Why a capture could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The format could not be told from the text.
+    #[error(
+        "{path}: cannot tell the capture format ({why}); pass --input-format with one of: {supported}"
+    )]
+    Undetected {
+        /// The file.
+        path: String,
+        /// What was seen.
+        why: String,
+        /// The supported formats.
+        supported: String,
+    },
+    /// The file is output of another command.
+    #[error("{path}: this is {what}, not a socket table; {hint}")]
+    NotSockets {
+        /// The file.
+        path: String,
+        /// What it is.
+        what: String,
+        /// What to capture instead.
+        hint: String,
+    },
+    /// Recognised as a capture, but without a column header or any row.
+    #[error(
+        "{path}: looks like {format} output but holds no column header and no socket row (cut short?)"
+    )]
+    NoRows {
+        /// The file.
+        path: String,
+        /// The format it resembles.
+        format: crate::collect::import::Format,
+    },
+    /// `--strict` and a line could not be read.
+    #[error("{path}:{line}: {reason} (--strict: a skipped line is an error)")]
+    Strict {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: u64,
+        /// Why.
+        reason: String,
     },
 }

@@ -1,0 +1,140 @@
+//! Which format a capture holds, from its first bytes: the format whose line shapes match the
+//! most lines, or a clear refusal (an empty file, a routing table, a process list).
+
+use std::io::Read;
+use std::path::Path;
+
+use super::text::{self, Chosen, LineReader, Next};
+use super::{
+    Format, ImportOptions, locale, lsof, netstat_linux, netstat_windows, ss, tasklist, tcpvcon,
+    tcpview,
+};
+use crate::collect::error::{CollectError, ImportError};
+
+/// Which format a file holds: JSON snapshot or one of the captures. Reads only the start.
+pub fn detect_file(path: &Path, options: &ImportOptions) -> Result<Format, CollectError> {
+    if let Some(f) = options.format {
+        return Ok(f);
+    }
+    let label = path.display().to_string();
+    let mut file = std::fs::File::open(path).map_err(|source| ImportError::Read {
+        path: label.clone(),
+        source,
+    })?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        // Let the snapshot loader say "is a directory".
+        return Ok(Format::Snapshot);
+    }
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    (&mut file)
+        .take(HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|source| ImportError::Read {
+            path: label.clone(),
+            source,
+        })?;
+    Ok(detect_bytes(&label, &head, options)?)
+}
+
+/// Bytes of a file looked at to choose its encoding and format.
+pub(super) const HEAD_BYTES: usize = 64 * 1024;
+
+/// The format of a capture from its first bytes.
+pub fn detect_bytes(
+    label: &str,
+    head: &[u8],
+    options: &ImportOptions,
+) -> Result<Format, ImportError> {
+    let vocabulary = locale::vocabulary();
+    let (encoding, _, bom) = match options.encoding {
+        Some(e) => (e, Chosen::Forced, 0),
+        None => text::detect(head, vocabulary),
+    };
+    let mut reader = LineReader::new(&head[bom.min(head.len())..], encoding);
+    let mut lines = Vec::new();
+    while let Ok(Next::Line(line)) = reader.next_line() {
+        lines.push(line.text);
+        if lines.len() >= 400 {
+            break;
+        }
+    }
+    detect_lines(label, &lines)
+}
+
+/// Picks the format whose line shapes match the most lines.
+fn detect_lines(label: &str, lines: &[String]) -> Result<Format, ImportError> {
+    let first = lines.iter().map(|l| l.trim()).find(|l| !l.is_empty());
+    let Some(first) = first else {
+        return Err(ImportError::Undetected {
+            path: label.to_string(),
+            why: "the file is empty".to_string(),
+            supported: Format::supported(),
+        });
+    };
+    if first.starts_with('{') {
+        return Ok(Format::Snapshot);
+    }
+    if let Some((what, hint)) = not_sockets(lines) {
+        return Err(ImportError::NotSockets {
+            path: label.to_string(),
+            what: what.to_string(),
+            hint: hint.to_string(),
+        });
+    }
+    type Scorer = fn(&str) -> u32;
+    let scorers: [(Format, Scorer); 6] = [
+        (Format::NetstatWindows, netstat_windows::score),
+        (Format::NetstatLinux, netstat_linux::score),
+        (Format::Ss, ss::score),
+        (Format::Lsof, lsof::score),
+        (Format::Tcpview, tcpview::score),
+        (Format::Tcpvcon, tcpvcon::score),
+    ];
+    let mut best = (0u32, None);
+    for (format, score) in scorers {
+        let total: u32 = lines.iter().map(|l| score(l)).sum();
+        if total > best.0 {
+            best = (total, Some(format));
+        }
+    }
+    best.1.ok_or_else(|| ImportError::Undetected {
+        path: label.to_string(),
+        why: format!(
+            "no line looks like netstat, ss, lsof or TCPView output; it starts with `{}`",
+            crate::text::escape::for_terminal(&first.chars().take(60).collect::<String>())
+        ),
+        supported: Format::supported(),
+    })
+}
+
+/// Command outputs people save by mistake next to the socket table.
+fn not_sockets(lines: &[String]) -> Option<(&'static str, &'static str)> {
+    const ROUTES: &[&str] = &[
+        "Kernel IP routing table",
+        "IPv4 Route Table",
+        "Active Routes:",
+        "Aktive Routen:",
+        "Interface List",
+        "Schnittstellenliste",
+        "Route Table",
+    ];
+    let routes = lines
+        .iter()
+        .any(|l| ROUTES.iter().any(|r| l.trim_start().starts_with(r)));
+    let has_rows = lines.iter().any(|l| {
+        netstat_windows::score(l) + netstat_linux::score(l) + ss::score(l) + lsof::score(l) > 0
+    });
+    if routes && !has_rows {
+        return Some((
+            "a routing table (route print / netstat -r)",
+            "capture the socket table with `netstat -ano` (Windows) or `ss -tunape` (Linux)",
+        ));
+    }
+    if lines.iter().take(5).any(|l| tasklist::is_header(l)) && !has_rows {
+        return Some((
+            "a tasklist process list",
+            "pass it with --processes next to the netstat capture (--input)",
+        ));
+    }
+    None
+}
