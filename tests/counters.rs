@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{Holder, sockaudit, sockaudit_path};
-use sockaudit::collect::linux::counters::read_counters;
+use sockaudit::collect::live::linux::counters::read_counters;
 use sockaudit::engine::{Evaluation, evaluate};
 use sockaudit::model::Snapshot;
 use sockaudit::model::counters::{CounterSample, NamespaceCounters};

@@ -49,7 +49,7 @@ impl CounterPlan {
 fn read_all(snapshot: &Snapshot) -> BTreeMap<String, CounterSample> {
     let started = Instant::now();
     let mut samples = BTreeMap::new();
-    for (label, sample) in crate::collect::counters::sample_namespaces(&snapshot.namespaces) {
+    for (label, sample) in crate::collect::live::counters::sample_namespaces(&snapshot.namespaces) {
         match sample {
             Ok(sample) => {
                 samples.insert(label, sample);

@@ -60,7 +60,7 @@ pub enum AppError {
     Routes(#[from] RoutesError),
     /// Kernel counters could not be read (`stats`).
     #[error(transparent)]
-    Counters(#[from] crate::collect::counters::CounterError),
+    Counters(#[from] crate::collect::live::counters::CounterError),
     /// A command-line value is wrong in a way clap cannot check.
     #[error("{0}")]
     Usage(String),
@@ -157,7 +157,7 @@ fn warn_coverage(snapshot: &Snapshot) {
     let own_namespace_only = coverage
         .notes
         .iter()
-        .any(|n| n == crate::collect::NOT_ROOT_NAMESPACES);
+        .any(|n| n == crate::collect::live::NOT_ROOT_NAMESPACES);
     if coverage.privileged == Some(false) && coverage.unattributed.permission > 0 {
         let namespaces = if own_namespace_only {
             ", and only this network namespace was read (sockets of containers and other namespaces are not visible)"
@@ -170,7 +170,7 @@ fn warn_coverage(snapshot: &Snapshot) {
             coverage.sockets
         );
     } else if own_namespace_only {
-        tracing::warn!("{}", crate::collect::NOT_ROOT_NAMESPACES);
+        tracing::warn!("{}", crate::collect::live::NOT_ROOT_NAMESPACES);
     } else if coverage.unattributed.permission > 0 {
         tracing::warn!(
             "{} socket(s) could not be attributed: the fd table of {} process(es) is not readable even as root (a security module, or a sandbox or container init); they are counted as coverage gaps",

@@ -6,7 +6,7 @@ use super::{AppError, ExitStatus, print};
 use crate::cli::{RoutesArgs, RoutesFormat};
 use crate::collect::Input;
 use crate::collect::import::routes::{RouteImportError, import_file};
-use crate::collect::routes::{self as live, LiveError};
+use crate::collect::live::routes::{self as live, LiveError};
 use crate::model::Snapshot;
 use crate::model::routes::RouteTable;
 use crate::report::style::Palette;

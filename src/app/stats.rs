@@ -2,7 +2,7 @@
 
 use super::{AppError, ExitStatus, print, repeat};
 use crate::cli::{StatsArgs, StatsFormat};
-use crate::collect::counters::{CounterError, read_dir, sample_own_namespace};
+use crate::collect::live::counters::{CounterError, read_dir, sample_own_namespace};
 use crate::model::counters::{CounterSample, HOST_NAMESPACE};
 use crate::report::stats::{StatsView, render_json, render_text};
 use crate::report::style::Palette;

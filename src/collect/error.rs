@@ -121,3 +121,29 @@ pub enum ImportError {
         reason: String,
     },
 }
+
+/// Why counters could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CounterError {
+    /// A file could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A file is not in the kernel's format.
+    #[error("{}:{line}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// This system has no `/proc/net` counters.
+    #[error("kernel network counters are read from /proc/net, which only Linux has")]
+    Unsupported,
+}

@@ -1,22 +1,15 @@
 //! Collectors: everything that produces a [`Snapshot`].
 //!
-//! [`system`] reads the live machine (the only module that touches netstat2 and sysinfo);
+//! [`live`] reads the live machine (the only module that touches netstat2 and sysinfo);
 //! [`mod@file`] reads a saved snapshot; [`import`] reads `netstat`, `ss`, `lsof` and TCPView
 //! captures from another machine. All return the same plain data, so the rest of the pipeline
 //! never knows where it came from.
 
 pub mod cap;
-pub mod counters;
-pub mod docker_proxy;
 pub mod error;
 pub mod file;
-mod hint;
 pub mod import;
-#[cfg(target_os = "linux")]
-pub mod linux;
-mod names;
-pub mod routes;
-pub mod system;
+pub mod live;
 
 use std::path::{Path, PathBuf};
 
@@ -24,11 +17,7 @@ use crate::model::Snapshot;
 
 pub use error::CollectError;
 pub use import::{Format, ImportError, ImportOptions};
-pub use system::{LiveOptions, Namespaces};
-
-/// The coverage note of a live collection that read only its own network namespace because
-/// it did not run as root (not because `--no-all-namespaces` asked for it).
-pub const NOT_ROOT_NAMESPACES: &str = "only this network namespace was read (not root): sockets of containers and other namespaces are not visible; run as root (or with --all-namespaces and CAP_SYS_ADMIN) to read them";
+pub use live::{LiveOptions, Namespaces};
 
 /// Where a snapshot comes from.
 #[derive(Debug, Clone)]
@@ -64,7 +53,7 @@ pub fn for_each_block<E: From<CollectError>>(
         each(snapshot)
     };
     match input {
-        Input::Live(options) => each(system::collect_live(options).map_err(hint::explain)?),
+        Input::Live(options) => each(live::collect_live(options).map_err(live::hint::explain)?),
         Input::File(path, options) => match import::detect_file(path, options)? {
             Format::Snapshot => each(file::load(path)?),
             format => {

@@ -4,7 +4,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::{Parsed, words};
+use super::parsed::{Parsed, words};
 use crate::model::Family;
 use crate::model::routes::{Neighbour, normalize_mac};
 

@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use super::{Parsed, words};
+use super::parsed::{Parsed, words};
 use crate::model::Family;
 use crate::model::routes::{LOCAL_TABLE, Prefix, Route, RouteType};
 

@@ -8,13 +8,16 @@ mod arp;
 mod iproute;
 mod neigh;
 mod netstat;
+mod parsed;
 mod route_print;
+
+pub use parsed::Parsed;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::collect::import::text::{self, TextEncoding};
-use crate::model::routes::{Neighbour, Route, RouteTable};
+use crate::model::routes::RouteTable;
 
 /// Largest capture read: a routing table with a full BGP feed is ~100 MB as text; far beyond
 /// anything `route print` or `ip route` of a host prints, and still bounded.
@@ -118,17 +121,6 @@ pub enum RouteImportError {
         /// The file.
         path: PathBuf,
     },
-}
-
-/// What a parser found in one text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Parsed {
-    /// Routes, in file order.
-    pub routes: Vec<Route>,
-    /// Neighbours, in file order.
-    pub neighbours: Vec<Neighbour>,
-    /// Lines that looked like rows but could not be read: (1-based line, text).
-    pub skipped: Vec<(usize, String)>,
 }
 
 /// One imported file.
@@ -268,11 +260,6 @@ pub fn detect(text: &str) -> Option<RouteFormat> {
         .zip(counts)
         .max_by_key(|(_, count)| *count)?;
     (count > 0).then_some(best)
-}
-
-/// Whitespace-separated words of a line.
-fn words(line: &str) -> Vec<&str> {
-    line.split_whitespace().collect()
 }
 
 #[cfg(test)]

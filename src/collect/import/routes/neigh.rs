@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use super::{Parsed, words};
+use super::parsed::{Parsed, words};
 use crate::model::Family;
 use crate::model::routes::{Neighbour, normalize_mac};
 

@@ -9,7 +9,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::{Parsed, words};
+use super::parsed::{Parsed, words};
 use crate::model::routes::{LOCAL_TABLE, Prefix, Route, RouteType};
 
 fn is_flags(w: &str) -> bool {

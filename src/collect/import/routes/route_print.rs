@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::{Parsed, words};
+use super::parsed::{Parsed, words};
 use crate::model::routes::{Prefix, Route, RouteType};
 
 /// Whether the text is a `route print` capture: a `====` rule and an IPv4/IPv6 title.

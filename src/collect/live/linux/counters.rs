@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::collect::counters::CounterError;
+use crate::collect::error::CounterError;
 use crate::model::counters::{CounterSample, InterfaceCounters, names};
 
 /// Largest counter file read; the real ones are a few KiB.
@@ -243,7 +243,7 @@ pub fn own_namespace_dir() -> PathBuf {
     PathBuf::from("/proc/self/net")
 }
 
-/// See [`crate::collect::counters::sample_namespaces`].
+/// See [`crate::collect::live::counters::sample_namespaces`].
 pub fn sample_namespaces(
     namespaces: &[crate::model::NetNamespace],
 ) -> Vec<(String, Result<CounterSample, CounterError>)> {

@@ -11,7 +11,7 @@ use netlink_packet_sock_diag::constants::{AF_INET, AF_INET6, IPPROTO_TCP};
 use netlink_packet_sock_diag::inet::{ExtensionFlags, InetRequest, SocketId, StateFlags};
 use netlink_sys::protocols::NETLINK_SOCK_DIAG;
 
-use crate::collect::linux::netlink::{Conn, DumpError};
+use crate::collect::live::linux::netlink::{Conn, DumpError};
 
 /// Every TCP socket in `states` of the caller's namespace, IPv4 then IPv6, with the
 /// `extensions` asked for; `convert` turns each answer it wants into an item of `out`.

@@ -4,7 +4,7 @@
 //! routing table, policy-routing tables included. Elsewhere [`read`] says it is unsupported;
 //! imported captures ([`super::import`]) work on every OS.
 
-pub use super::error::LiveError;
+pub use crate::collect::error::LiveError;
 use crate::model::routes::RouteTable;
 
 /// Reads every routing table, and the neighbour table when `neighbours` is set; sorted.

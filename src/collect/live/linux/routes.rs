@@ -20,7 +20,7 @@ use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 
 use crate::collect::error::LiveError;
-use crate::collect::linux::netlink::DumpError;
+use crate::collect::live::linux::netlink::DumpError;
 use crate::model::Family;
 use crate::model::routes::{
     Neighbour, Prefix, Route, RouteTable, RouteType, format_mac, table_name,
@@ -29,7 +29,7 @@ use crate::model::routes::{
 /// Reads every route of both families (and the neighbours when asked).
 pub fn read(neighbours: bool) -> Result<RouteTable, LiveError> {
     let mut conn = Conn {
-        conn: crate::collect::linux::netlink::Conn::open(NETLINK_ROUTE)
+        conn: crate::collect::live::linux::netlink::Conn::open(NETLINK_ROUTE)
             .map_err(|e| live_error(e, "routing table"))?,
     };
     let names = conn.interfaces()?;
@@ -80,7 +80,7 @@ const fn libc_eafnosupport() -> i32 {
 }
 
 struct Conn {
-    conn: crate::collect::linux::netlink::Conn,
+    conn: crate::collect::live::linux::netlink::Conn,
 }
 
 impl Conn {

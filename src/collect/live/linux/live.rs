@@ -17,7 +17,8 @@ use super::netns::{self, Found};
 use super::proctables::Row;
 use super::{cgroup, diag, probe, proctables, udp};
 use crate::collect::CollectError;
-use crate::collect::system::{LiveOptions, PlatformSockets, dump};
+use crate::collect::live::LiveOptions;
+use crate::collect::live::sockets::{PlatformSockets, dump};
 use crate::model::deep::{DeepCheck, HiddenSocket, PortProbe, View};
 use crate::model::{
     Attribution, Container, Coverage, ListenFacts, NetNamespace, Protocol, ReadVia, Socket,
@@ -511,14 +512,14 @@ fn note_namespace_gaps(
     namespaces: &[NetNamespace],
     coverage: &mut Coverage,
 ) {
-    use crate::collect::system::Namespaces;
+    use crate::collect::live::Namespaces;
     let all = options.namespaces.all(euid == 0);
     if !all {
-        // Not root, the command says so on stderr too (crate::collect::NOT_ROOT_NAMESPACES,
+        // Not root, the command says so on stderr too (crate::collect::live::NOT_ROOT_NAMESPACES,
         // folded into its other not-root warning); asked for, it is only a detail.
         coverage.notes.push(match options.namespaces {
             Namespaces::Own => "only this network namespace was read (--no-all-namespaces): sockets of containers and other namespaces are not shown".to_string(),
-            _ => crate::collect::NOT_ROOT_NAMESPACES.to_string(),
+            _ => crate::collect::live::NOT_ROOT_NAMESPACES.to_string(),
         });
         return;
     }

@@ -11,7 +11,7 @@ use netlink_packet_sock_diag::SockDiagMessage;
 use netlink_packet_sock_diag::inet::nlas::Nla;
 use netlink_packet_sock_diag::inet::{ExtensionFlags, StateFlags};
 
-use crate::collect::linux::netlink::DumpError;
+use crate::collect::live::linux::netlink::DumpError;
 use crate::model::Traffic;
 
 /// One TCP socket of the dump.

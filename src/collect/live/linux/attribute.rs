@@ -89,7 +89,7 @@ mod tests {
     use std::net::IpAddr;
 
     use super::*;
-    use crate::collect::linux::fds::FdWalk;
+    use crate::collect::live::linux::fds::FdWalk;
     use crate::model::Protocol;
 
     fn tcp(local: [u8; 4], port: u16, state: TcpState, uid: u32) -> Socket {

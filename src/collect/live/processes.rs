@@ -1,0 +1,128 @@
+//! Process facts through `sysinfo`, for the PIDs that own sockets only (sysinfo's full refresh
+//! costs hundreds of ms on a busy host; FIELD-NOTES.md).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Users};
+
+use crate::model::{Coverage, Process, Socket};
+
+/// Process facts for every PID that owns a socket, and only those.
+pub fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, Process> {
+    let pids: BTreeSet<u32> = sockets
+        .iter()
+        .flat_map(|s| s.pids.iter().copied())
+        .collect();
+    if pids.is_empty() {
+        return BTreeMap::new();
+    }
+    let sys_pids: Vec<Pid> = pids.iter().map(|&p| Pid::from_u32(p)).collect();
+    let mut system = match System::new() {
+        Ok(system) => system,
+        Err(err) => {
+            tracing::warn!("cannot read process facts ({err}); sockets keep their PIDs only");
+            coverage
+                .notes
+                .push(format!("process facts unavailable: {err}"));
+            return BTreeMap::new();
+        }
+    };
+    system.refresh_processes_specifics(ProcessesToUpdate::Some(&sys_pids), true, refresh_kind());
+    let users = Users::new_with_refreshed_list().ok();
+    let mut processes = BTreeMap::new();
+    let mut missing = 0usize;
+    for pid in pids {
+        let Some(proc_) = system.process(Pid::from_u32(pid)) else {
+            missing += 1;
+            continue;
+        };
+        // Numeric uids exist on Unix only (Windows has SIDs; the user name still resolves).
+        #[cfg(unix)]
+        let uid = proc_.user_id().map(|u| **u);
+        #[cfg(not(unix))]
+        let uid = None;
+        let user = proc_.user_id().and_then(|uid| {
+            users
+                .as_ref()
+                .and_then(|users| users.get_user_by_id(uid))
+                .map(|u| u.name().to_string())
+        });
+        let (exe, exe_deleted, exe_raw) = exe_facts(pid, proc_.exe());
+        let (name, name_raw) = crate::model::raw::decode_os(proc_.name());
+        let cmd = super::names::command_line(pid, proc_.cmd());
+        let (container, unit) = container_facts(pid);
+        processes.insert(
+            pid,
+            Process {
+                pid,
+                ppid: proc_.parent().map(|p| p.as_u32()),
+                name,
+                exe_replaced: exe_deleted
+                    && exe
+                        .as_deref()
+                        .is_some_and(|e| std::path::Path::new(e).is_file()),
+                exe,
+                exe_deleted,
+                cmdline: cmd.0,
+                name_raw,
+                exe_raw,
+                cmdline_raw: cmd.1,
+                truncated: cmd.2,
+                user,
+                uid,
+                start_time: i64::try_from(proc_.start_time())
+                    .ok()
+                    .and_then(|secs| jiff::Timestamp::from_second(secs).ok()),
+                stdio_sockets: Vec::new(),
+                services: Vec::new(),
+                container,
+                unit,
+            },
+        );
+    }
+    if missing > 0 {
+        coverage.notes.push(format!(
+            "{missing} owning process(es) exited before their facts could be read"
+        ));
+    }
+    processes
+}
+
+/// The container and systemd unit of a process, from its cgroup (Linux).
+fn container_facts(pid: u32) -> (Option<crate::model::Container>, Option<String>) {
+    #[cfg(target_os = "linux")]
+    if let Some(path) = super::linux::cgroup::read(pid) {
+        return super::linux::cgroup::classify(&path);
+    }
+    let _ = pid;
+    (None, None)
+}
+
+/// The exe path, whether it was deleted, and its bytes when not UTF-8. sysinfo strips the
+/// kernel's ` (deleted)` marker, so on Linux the link is read again here.
+fn exe_facts(
+    pid: u32,
+    sysinfo_exe: Option<&std::path::Path>,
+) -> (Option<String>, bool, Option<crate::model::raw::RawBytes>) {
+    #[cfg(target_os = "linux")]
+    if let Some(link) = super::linux::procfs::exe_link(pid) {
+        return (Some(link.path), link.deleted, link.raw);
+    }
+    let _ = pid;
+    let (exe, raw) = sysinfo_exe.map_or((None, None), |p| {
+        let (text, raw) = crate::model::raw::decode_os(p.as_os_str());
+        (Some(text), raw)
+    });
+    (exe, false, raw)
+}
+
+/// What sysinfo reads per process. Not the command line on Linux: sysinfo reads it whole, and a
+/// process chooses its length (`names::command_line` reads it with a bounded buffer instead).
+fn refresh_kind() -> ProcessRefreshKind {
+    let kind = ProcessRefreshKind::nothing()
+        .with_exe(UpdateKind::Always)
+        .with_user(UpdateKind::Always);
+    #[cfg(not(target_os = "linux"))]
+    let kind = kind.with_cmd(UpdateKind::Always);
+    kind
+}
