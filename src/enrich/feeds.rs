@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use ipnet::IpNet;
 
-use super::EnrichError;
+use super::error::EnrichError;
 use crate::model::scope::canonical;
 
 /// Largest feed file read; FireHOL's biggest lists are a few MB.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use maxminddb::{Reader, geoip2};
 use serde::Serialize;
 
-use super::EnrichError;
+use super::error::EnrichError;
 
 /// What a database answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -4,6 +4,7 @@
 //! Opening databases and feeds is I/O and happens here; the result ([`Enrichment`]) is plain
 //! data the pure engine reads.
 
+mod error;
 pub mod feeds;
 pub mod geoip;
 pub mod stamp;
@@ -17,27 +18,7 @@ use serde::Serialize;
 use crate::model::Snapshot;
 use crate::model::remote::RemoteInfo;
 use crate::model::scope::{Scope, canonical, classify};
-
-/// Why enrichment data could not be opened.
-#[derive(Debug, thiserror::Error)]
-pub enum EnrichError {
-    /// A GeoIP database is missing, corrupt, truncated or of an unsupported type.
-    #[error("{}: GeoIP database: {message}", path.display())]
-    GeoIp {
-        /// The file.
-        path: PathBuf,
-        /// The reader's complaint.
-        message: String,
-    },
-    /// A feed file is unreadable (or, with `--strict`, has bad lines).
-    #[error("{}: feed: {message}", path.display())]
-    Feed {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
-}
+pub use error::EnrichError;
 
 /// What enrichment can answer in this run.
 #[derive(Debug, Clone, Default, Serialize)]

@@ -7,67 +7,9 @@
 //! `SO_REUSEPORT`) are told apart by their order.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Arc;
 
+use super::key::RowKey;
 use super::model::{Row, Status};
-use crate::model::{Protocol, Socket};
-
-/// The identity of a row across refreshes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RowKey {
-    /// The namespace label; `None` for the host's (or a source that does not say).
-    pub netns: Option<Arc<str>>,
-    /// `tcp` or `udp`.
-    pub proto: Protocol,
-    /// Local address and port.
-    pub local: (IpAddr, u16),
-    /// Remote address and port, when connected.
-    pub remote: Option<(IpAddr, u16)>,
-    /// 0 for the first socket on these endpoints, 1 for the second...
-    pub nth: u32,
-}
-
-impl RowKey {
-    /// The key of a socket, as the first on its endpoints.
-    pub fn of(socket: &Socket) -> RowKey {
-        RowKey {
-            netns: socket.netns.clone().filter(|_| !socket.in_host_netns()),
-            proto: socket.proto,
-            local: (socket.local_addr, socket.local_port),
-            remote: socket.remote_addr.zip(socket.remote_port),
-            nth: 0,
-        }
-    }
-}
-
-/// Numbers the keys of sockets on the same endpoints (0, 1, 2...), in row order. Rows of a
-/// sorted snapshot have such sockets next to each other; other orders take a map.
-pub fn number_duplicates(rows: &mut [Row]) {
-    if rows.is_sorted_by(|a, b| a.key <= b.key) {
-        for i in 1..rows.len() {
-            let (before, after) = rows.split_at_mut(i);
-            let (prev, row) = (&before[i - 1].key, &mut after[0].key);
-            row.nth = if prev.netns == row.netns
-                && prev.proto == row.proto
-                && prev.local == row.local
-                && prev.remote == row.remote
-            {
-                prev.nth + 1
-            } else {
-                0
-            };
-        }
-        return;
-    }
-    let mut seen: HashMap<RowKey, u32> = HashMap::new();
-    for row in rows {
-        let count = seen.entry(row.key.clone()).or_insert(0);
-        row.key.nth = *count;
-        *count += 1;
-    }
-}
 
 /// Row indices in key order (a sorted snapshot's rows already are).
 fn in_key_order<'r>(rows: impl Iterator<Item = (usize, &'r Row)>) -> Vec<(usize, &'r RowKey)> {
@@ -148,8 +90,8 @@ fn rate(before: Option<u64>, now: Option<u64>, seconds: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::top::model::rows;
     use crate::top::model::tests::{row, snapshot_fixture};
+    use crate::top::model::{number_duplicates, rows};
 
     #[test]
     fn new_closed_and_rates_between_two_snapshots() {

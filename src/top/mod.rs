@@ -12,6 +12,7 @@
 pub mod columns;
 pub mod detail;
 pub mod diff;
+pub mod key;
 pub mod keys;
 pub mod model;
 pub mod table;

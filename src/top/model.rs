@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::diff::{RowKey, number_duplicates};
+use super::key::RowKey;
 use crate::enrich::Enrichment;
 use crate::model::finding::{Finding, RuleKind, Severity};
 use crate::model::{Snapshot, Socket, TcpState, Unattributed};
@@ -293,6 +293,33 @@ fn attach_findings(snapshot: &Snapshot, findings: &[Finding], rows: &mut [Row]) 
             .first()
             .and_then(|&f| findings.get(f))
             .map(|f| (f.severity, f.rule.clone()));
+    }
+}
+
+/// Numbers the keys of sockets on the same endpoints (0, 1, 2...), in row order. Rows of a
+/// sorted snapshot have such sockets next to each other; other orders take a map.
+pub fn number_duplicates(rows: &mut [Row]) {
+    if rows.is_sorted_by(|a, b| a.key <= b.key) {
+        for i in 1..rows.len() {
+            let (before, after) = rows.split_at_mut(i);
+            let (prev, row) = (&before[i - 1].key, &mut after[0].key);
+            row.nth = if prev.netns == row.netns
+                && prev.proto == row.proto
+                && prev.local == row.local
+                && prev.remote == row.remote
+            {
+                prev.nth + 1
+            } else {
+                0
+            };
+        }
+        return;
+    }
+    let mut seen: HashMap<RowKey, u32> = HashMap::new();
+    for row in rows {
+        let count = seen.entry(row.key.clone()).or_insert(0);
+        row.key.nth = *count;
+        *count += 1;
     }
 }
 

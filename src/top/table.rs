@@ -106,7 +106,7 @@ pub enum Line {
 /// What is selected, found again after a refresh.
 #[derive(Debug, Clone, PartialEq)]
 enum Selected {
-    Row(super::diff::RowKey),
+    Row(super::key::RowKey),
     Group(Option<u32>, String),
 }
 
