@@ -122,8 +122,12 @@ fn main() {
         let enrichment = enricher.enrich(&snap);
         let enrich_ms = t.elapsed().as_secs_f64() * 1e3;
         let t = Instant::now();
-        let eval =
-            sockaudit::engine::evaluate(&set, &snap, &enrichment, jiff::civil::date(2026, 11, 24));
+        let eval = sockaudit::rules::engine::evaluate(
+            &set,
+            &snap,
+            &enrichment,
+            jiff::civil::date(2026, 11, 24),
+        );
         let eval_ms = t.elapsed().as_secs_f64() * 1e3;
         println!(
             "round {round}: enrich {} distinct peers {enrich_ms:.1} ms | evaluate 100,000 sockets x {} rules {eval_ms:.1} ms ({} findings)",

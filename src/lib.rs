@@ -9,7 +9,6 @@ pub mod app;
 pub mod baseline;
 pub mod cli;
 pub mod collect;
-pub mod engine;
 pub mod enrich;
 pub mod files;
 pub mod filter;

@@ -12,10 +12,11 @@ use std::time::{Duration, Instant};
 
 use common::{Holder, sockaudit, sockaudit_path};
 use sockaudit::collect::live::linux::counters::read_counters;
-use sockaudit::engine::{Evaluation, evaluate};
 use sockaudit::model::Snapshot;
 use sockaudit::model::counters::{CounterSample, NamespaceCounters};
-use sockaudit::model::finding::{RuleKind, Severity};
+use sockaudit::model::finding::Severity;
+use sockaudit::rules::engine::{Evaluation, evaluate};
+use sockaudit::rules::kinds::counter;
 use sockaudit::rules::{RuleSources, load};
 
 const TODAY: jiff::civil::Date = jiff::civil::date(2026, 11, 28);
@@ -53,7 +54,7 @@ fn eval(snap: &Snapshot, builtin: bool, extra: &[&str]) -> Evaluation {
 /// The counter findings with their evidence, one block each: a stable, reviewable snapshot.
 fn summary(eval: &Evaluation) -> String {
     let mut out = String::new();
-    for f in eval.findings.iter().filter(|f| f.kind == RuleKind::Counter) {
+    for f in eval.findings.iter().filter(|f| f.kind == counter::KIND) {
         let e = f.evidence.counters.as_ref().unwrap();
         out.push_str(&format!(
             "{:<6} {} fp={}\n  {}\n  namespace={} interval={:.3}s rate={:.3}",
@@ -93,7 +94,7 @@ fn a_real_syn_flood_fires_the_syn_cookie_rule_of_the_default_pack() {
     let counter: Vec<&str> = eval
         .findings
         .iter()
-        .filter(|f| f.kind == RuleKind::Counter)
+        .filter(|f| f.kind == counter::KIND)
         .map(|f| f.rule.as_str())
         .collect();
     assert_eq!(counter, ["syn-cookies-sent"], "only the cookies rose");

@@ -8,8 +8,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::sockaudit;
-use sockaudit::engine::{Evaluation, evaluate};
 use sockaudit::model::finding::Severity;
+use sockaudit::rules::engine::{Evaluation, evaluate};
 use sockaudit::rules::{RuleSources, load};
 
 const TODAY: jiff::civil::Date = jiff::civil::date(2026, 11, 24);

@@ -45,7 +45,7 @@ pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, 
             if !rules
                 .rules
                 .iter()
-                .any(|r| r.kind() == crate::model::finding::RuleKind::Baseline)
+                .any(|r| r.kind() == crate::rules::kinds::drift::KIND)
             {
                 return Err(AppError::Usage(format!(
                     "{}: no [baseline] table; create one with `sockaudit baseline create -o {}`",
@@ -58,12 +58,12 @@ pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, 
             super::routes::attach(
                 &mut snapshot,
                 &input,
-                crate::rules::drift::route_needs(&rules),
+                crate::rules::kinds::drift::route_needs(&rules),
             );
             let now = jiff::Zoned::now();
             let enricher = open_enricher(&Default::default(), &[], false, now.timestamp())?;
             let enrichment = enricher.enrich(&snapshot);
-            let eval = crate::engine::evaluate(&rules, &snapshot, &enrichment, now.date());
+            let eval = crate::rules::engine::evaluate(&rules, &snapshot, &enrichment, now.date());
             let summary = Summary::new(&snapshot, &eval, fail_on.threshold());
             let label = crate::collect::describe(&input);
             let text = match format {

@@ -10,7 +10,7 @@ use crate::collect::live::routes::{self as live, LiveError};
 use crate::model::Snapshot;
 use crate::model::routes::RouteTable;
 use crate::report::style::Palette;
-use crate::rules::drift::RouteNeeds;
+use crate::rules::kinds::drift::RouteNeeds;
 
 /// Why `routes` could not produce its tables.
 #[derive(Debug, thiserror::Error)]

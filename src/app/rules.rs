@@ -4,8 +4,7 @@ use std::fmt::Write as _;
 
 use super::{AppError, ExitStatus, load_rules, print};
 use crate::cli::{RuleArgs, RulesCommand};
-use crate::model::finding::RuleKind;
-use crate::rules::{RuleSources, kind_doc};
+use crate::rules::{RuleSources, registry};
 use crate::text::escape::for_terminal;
 
 pub(super) fn run(command: &RulesCommand) -> Result<ExitStatus, AppError> {
@@ -68,14 +67,14 @@ fn list(args: &RuleArgs) -> Result<ExitStatus, AppError> {
 }
 
 fn explain(id: &str, args: &RuleArgs) -> Result<ExitStatus, AppError> {
-    if let Some(kind) = RuleKind::ALL.into_iter().find(|k| k.as_str() == id) {
-        print(&format!("{}\n", kind_doc(kind)))?;
+    if let Some(kind) = registry::find(id) {
+        print(&format!("{}\n", kind.doc()))?;
         return Ok(ExitStatus::Clean);
     }
     let set = load_rules(args)?;
     let Some(rule) = set.get(id) else {
         let ids: Vec<&str> = set.rules.iter().map(|r| r.common.id.as_str()).collect();
-        let hint = crate::rules::diag::did_you_mean(id, &ids).map_or_else(
+        let hint = crate::rules::load::diag::did_you_mean(id, &ids).map_or_else(
             || "`sockaudit rules list` shows every rule".to_string(),
             |s| format!("did you mean `{s}`?"),
         );
@@ -116,7 +115,8 @@ fn explain(id: &str, args: &RuleArgs) -> Result<ExitStatus, AppError> {
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "---\n{}", kind_doc(rule.kind()));
+    let doc = registry::find(rule.kind().as_str()).map_or("", |k| k.doc());
+    let _ = writeln!(out, "---\n{doc}");
     print(&out)?;
     Ok(ExitStatus::Clean)
 }

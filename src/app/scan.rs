@@ -4,7 +4,6 @@
 use super::{AppError, ExitStatus, collect, load_rules, print};
 use crate::cli::{ScanArgs, ScanFormat};
 use crate::collect::{Input, LiveOptions};
-use crate::engine::{Evaluation, Warning};
 use crate::enrich::Enricher;
 use crate::files::atomic::{NewFileMode, write_atomic};
 use crate::files::state::StateFile;
@@ -12,6 +11,7 @@ use crate::model::Snapshot;
 use crate::report::scan::{StateNote, Summary, render_json, render_text};
 use crate::report::style::Palette;
 use crate::rules::RuleSet;
+use crate::rules::engine::{Evaluation, Warning};
 
 /// Opens GeoIP databases (`--geoip` first, then `[geoip]`, else the standard directories) and
 /// feeds.
@@ -86,7 +86,7 @@ impl Scanner {
         );
         let counters = super::counters::CounterPlan::for_scan(
             &input,
-            crate::rules::counter::needed(&rules),
+            crate::rules::kinds::counter::needed(&rules),
             args.sample,
             args.state.is_some(),
         );
@@ -108,7 +108,7 @@ impl Scanner {
         let mut snapshot = super::counters::collect_with(self.counters, || collect(&self.input))?;
         super::counters::attach_previous(&mut snapshot, previous);
         // A baseline that records routes needs the live routing table too (docs/routes.md).
-        let needs = crate::rules::drift::route_needs(&self.rules);
+        let needs = crate::rules::kinds::drift::route_needs(&self.rules);
         super::routes::attach(&mut snapshot, &self.input, needs);
         self.evaluate(snapshot)
     }
@@ -117,7 +117,8 @@ impl Scanner {
     pub fn evaluate(&self, snapshot: Snapshot) -> Result<(Snapshot, Evaluation), AppError> {
         let now = jiff::Zoned::now();
         let enrichment = self.enricher.enrich(&snapshot);
-        let mut eval = crate::engine::evaluate(&self.rules, &snapshot, &enrichment, now.date());
+        let mut eval =
+            crate::rules::engine::evaluate(&self.rules, &snapshot, &enrichment, now.date());
         for w in &eval.warnings {
             tracing::warn!("{}", w.message);
         }

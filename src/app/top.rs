@@ -24,10 +24,10 @@ use ratatui::crossterm::event::{self, Event};
 use super::{AppError, ExitStatus, load_rules, print};
 use crate::cli::TopArgs;
 use crate::collect::{Input, LiveOptions};
-use crate::engine::Evaluation;
 use crate::enrich::Enricher;
 use crate::model::Snapshot;
 use crate::rules::RuleSet;
+use crate::rules::engine::Evaluation;
 use crate::top::keys::{self, Action, Mode};
 use crate::top::model::Timings;
 use crate::top::view::{self, View};
@@ -165,7 +165,7 @@ impl Source {
         let collected = started.elapsed();
         let enrichment = self.enricher.enrich(&snapshot);
         let today = jiff::Zoned::now().date();
-        let eval = crate::engine::evaluate(&self.rules, &snapshot, &enrichment, today);
+        let eval = crate::rules::engine::evaluate(&self.rules, &snapshot, &enrichment, today);
         if self.first {
             self.first = false;
             note_once(&eval);

@@ -16,7 +16,7 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
     crate::enrich::geoip::never_map();
     let mut scanner = Scanner::new(&args.scan)?;
     // Each scan's counters are the next one's previous sample (kept in memory, or in --state).
-    if crate::rules::counter::needed(&scanner.rules)
+    if crate::rules::kinds::counter::needed(&scanner.rules)
         && matches!(scanner.input, crate::collect::Input::Live(_))
     {
         scanner.counters.read = true;

@@ -115,7 +115,7 @@ impl State {
                 k,
                 Seen {
                     rule: f.rule.clone(),
-                    kind: f.kind,
+                    kind: f.kind.clone(),
                     severity: f.severity,
                     fingerprint: f.fingerprint.clone(),
                     message: f.message.clone(),
@@ -297,7 +297,7 @@ mod tests {
     fn finding(rule: &str, fp: &str) -> Finding {
         Finding {
             rule: rule.into(),
-            kind: RuleKind::Listen,
+            kind: RuleKind::new("listen"),
             severity: Severity::High,
             message: format!("{rule} {fp}"),
             fingerprint: fp.into(),

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::scan::Summary;
 use super::style::Palette;
-use crate::engine::Evaluation;
+use crate::rules::engine::Evaluation;
 use crate::text::escape::{MESSAGE_MAX_CHARS, for_display, for_terminal};
 
 /// `+` new, `-` missing, `~` changed, then a one-line verdict.

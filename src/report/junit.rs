@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::Evaluation;
 use crate::rules::RuleSet;
+use crate::rules::engine::Evaluation;
 use crate::text::escape::{MESSAGE_MAX_CHARS, for_display};
 
 /// Escapes text for XML 1.0: the five special characters, tab, newline and carriage return as

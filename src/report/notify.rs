@@ -135,7 +135,7 @@ mod tests {
     fn f(rule: &str, severity: Severity, message: &str) -> Finding {
         Finding {
             rule: rule.into(),
-            kind: RuleKind::Listen,
+            kind: RuleKind::new("listen"),
             severity,
             message: message.into(),
             fingerprint: "0".into(),

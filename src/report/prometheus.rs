@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::engine::Evaluation;
 use crate::model::finding::Severity;
 use crate::model::{Snapshot, TcpState};
+use crate::rules::engine::Evaluation;
 
 /// Escapes a label value (backslash, double quote, newline), as the exposition format requires.
 fn label(value: &str) -> String {

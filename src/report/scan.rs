@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::style::Palette;
-use crate::engine::{Evaluation, Inactive, Warning};
 use crate::model::finding::{Finding, Severity};
 use crate::model::{Coverage, Host, SCHEMA_VERSION, Snapshot, TcpState};
+use crate::rules::engine::{Evaluation, Inactive, Warning};
 use crate::text::escape::{FIELD_MAX_CHARS, MESSAGE_MAX_CHARS, for_display, for_terminal};
 
 /// What `--state` changed about this report.

@@ -11,7 +11,7 @@ use crate::model::counters::{
     CounterEvidence, CounterSample, InterfaceCounters, delta_between, interface_rates,
     interval_between, names,
 };
-use crate::rules::counter::number;
+use crate::rules::kinds::counter::number;
 use crate::text::escape::for_terminal;
 
 /// Version of the `stats` JSON layout.

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use super::key::RowKey;
 use crate::enrich::Enrichment;
-use crate::model::finding::{Finding, RuleKind, Severity};
+use crate::model::finding::{Finding, Severity};
 use crate::model::{Snapshot, Socket, TcpState, Unattributed};
 use crate::text::endpoint::{endpoint, proto_text};
 use crate::text::escape::{FIELD_MAX_CHARS, for_display};
@@ -256,7 +256,10 @@ fn attach_findings(snapshot: &Snapshot, findings: &[Finding], rows: &mut [Row]) 
         }
     };
     let mut by_pid: HashMap<u32, Vec<usize>> = HashMap::new();
-    if findings.iter().any(|f| f.kind == RuleKind::Process) {
+    if findings
+        .iter()
+        .any(|f| f.kind == crate::rules::kinds::process::KIND)
+    {
         for (i, row) in rows.iter().enumerate() {
             if let Some(pid) = row.pid {
                 by_pid.entry(pid).or_default().push(i);
@@ -271,7 +274,7 @@ fn attach_findings(snapshot: &Snapshot, findings: &[Finding], rows: &mut [Row]) 
             .chain(&finding.evidence.sockets)
             .filter_map(&position)
             .collect();
-        if finding.kind == RuleKind::Process
+        if finding.kind == crate::rules::kinds::process::KIND
             && let Some(process) = &finding.process
         {
             targets.extend(by_pid.get(&process.pid).into_iter().flatten().copied());
@@ -346,7 +349,7 @@ pub(crate) mod tests {
         let sources = crate::rules::RuleSources::only(Vec::new(), true);
         let rules = crate::rules::load(&sources).unwrap();
         let today = jiff::civil::date(2026, 11, 24);
-        crate::engine::evaluate(&rules, snapshot, &Enrichment::default(), today).findings
+        crate::rules::engine::evaluate(&rules, snapshot, &Enrichment::default(), today).findings
     }
 
     /// A bare row for table tests.

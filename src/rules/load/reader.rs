@@ -33,19 +33,14 @@ pub struct RawItem {
 pub struct TableReader<'a> {
     table: &'a dyn TableLike,
     file: usize,
-    known: &'static [&'static str],
+    known: &'a [&'a str],
     what: &'a str,
     used: BTreeSet<String>,
 }
 
 impl<'a> TableReader<'a> {
     /// A reader for `table` (a `[[kind]]` entry, an allow entry...) whose valid keys are `known`.
-    pub fn new(
-        table: &'a dyn TableLike,
-        file: usize,
-        known: &'static [&'static str],
-        what: &'a str,
-    ) -> Self {
+    pub fn new(table: &'a dyn TableLike, file: usize, known: &'a [&'a str], what: &'a str) -> Self {
         TableReader {
             table,
             file,

@@ -1,32 +1,82 @@
-#![doc = include_str!("../../docs/rules/counter.md")]
+#![doc = include_str!("../../../docs/rules/counter.md")]
 
-use super::diag::{Diag, Loc};
-use super::reader::{Scalar, TableReader};
-use super::spec::{Globs, Lists};
-use super::{Body, RuleSet};
-use crate::engine::{Context, RuleRun};
+use crate::enrich::Capabilities;
 use crate::model::Snapshot;
 use crate::model::counters::{CounterDelta, CounterEvidence, NamespaceCounters, NoRate, names};
+use crate::model::finding::RuleKind;
 use crate::model::finding::{Evidence, Finding};
+use crate::rules::RuleSet;
+use crate::rules::context::{Context, RuleRun};
+use crate::rules::kind::{Body, Kind};
+use crate::rules::load::diag::{Diag, Loc};
+use crate::rules::load::reader::{Scalar, TableReader};
+use crate::rules::spec::{Globs, Lists};
 
-/// This kind's documentation (shown by `rules explain`).
-pub const DOC: &str = include_str!("../../docs/rules/counter.md");
+/// The `[[counter]]` kind.
+pub struct Counter;
 
-/// Keys of a `[[counter]]` table.
-pub const KEYS: &[&str] = &[
-    "id",
-    "severity",
-    "description",
-    "enabled",
-    // Read like every rule's, to be refused with a reason (a counter has no sockets to allow).
-    "allow",
-    "counter",
-    "min-rate",
-    "relative-to",
-    "min-ratio",
-    "min-base-rate",
-    "namespace",
-];
+/// Its name in rule files and findings.
+pub const KIND: RuleKind = RuleKind::new("counter");
+
+impl Kind for Counter {
+    fn name(&self) -> RuleKind {
+        KIND
+    }
+
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/rules/counter.md")
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        &[
+            "counter",
+            "min-rate",
+            "relative-to",
+            "min-ratio",
+            "min-base-rate",
+            "namespace",
+        ]
+    }
+
+    fn read(
+        &self,
+        reader: &mut TableReader<'_>,
+        lists: &Lists,
+        diags: &mut Vec<Diag>,
+    ) -> Option<Box<dyn Body>> {
+        read(reader, lists, diags).map(|r| Box::new(r) as Box<dyn Body>)
+    }
+}
+
+impl Body for CounterRule {
+    fn kind(&self) -> RuleKind {
+        KIND
+    }
+
+    fn evaluate(&self, run: &RuleRun<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+        evaluate(run, self, ctx, out);
+    }
+
+    fn needs_process_facts(&self) -> bool {
+        false
+    }
+
+    fn unavailable(&self, _capabilities: &Capabilities, snapshot: &Snapshot) -> Option<String> {
+        missing_data(self, snapshot)
+    }
+
+    fn waits_for_opt_in(&self, snapshot: &Snapshot) -> bool {
+        snapshot
+            .counters
+            .iter()
+            .filter(|ns| self.applies_to(&ns.namespace))
+            .all(|ns| ns.previous.is_none())
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
 
 /// Settings of a `[[counter]]` rule.
 #[derive(Debug, Clone)]
@@ -68,7 +118,7 @@ pub fn needed(rules: &RuleSet) -> bool {
     rules
         .rules
         .iter()
-        .any(|r| r.dormant_reason().is_none() && matches!(r.body, Body::Counter(_)))
+        .any(|r| r.dormant_reason().is_none() && r.kind() == KIND)
 }
 
 /// Reads the kind's own keys.
@@ -397,7 +447,7 @@ pub fn missing_data(rule: &CounterRule, snapshot: &Snapshot) -> Option<String> {
 }
 
 /// One finding per namespace whose rate (or ratio) reaches the thresholds.
-pub fn evaluate(run: &RuleRun<'_>, rule: &CounterRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+fn evaluate(run: &RuleRun<'_>, rule: &CounterRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let what = run
         .rule
         .common

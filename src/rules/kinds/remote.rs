@@ -1,44 +1,102 @@
-#![doc = include_str!("../../docs/rules/remote.md")]
+#![doc = include_str!("../../../docs/rules/remote.md")]
 
-use super::diag::Diag;
-use super::reader::{Scalar, TableReader};
-use super::spec::{Lists, Selector};
-use crate::engine::{Context, RuleRun, owner_phrase, program_identity};
+use crate::enrich::Capabilities;
+use crate::model::finding::RuleKind;
 use crate::model::finding::{Evidence, Finding};
 use crate::model::remote::RemoteInfo;
 use crate::model::scope::canonical;
+use crate::model::{Fact, Snapshot};
+use crate::rules::context::{Context, RuleRun, owner_phrase, program_identity};
+use crate::rules::facts::missing_fact;
+use crate::rules::kind::{Body, Kind};
+use crate::rules::load::diag::Diag;
+use crate::rules::load::reader::{Scalar, TableReader};
+use crate::rules::spec::{Lists, Selector};
 use crate::text::endpoint::endpoint;
 
-/// This kind's documentation (shown by `rules explain`).
-pub const DOC: &str = include_str!("../../docs/rules/remote.md");
+/// The `[[remote]]` kind.
+pub struct Remote;
 
-/// Keys of a `[[remote]]` table.
-pub const KEYS: &[&str] = &[
-    "id",
-    "severity",
-    "description",
-    "enabled",
-    "allow",
-    "direction",
-    "remote",
-    "remote-port",
-    "port",
-    "proto",
-    "bind",
-    "process",
-    "exe",
-    "user",
-    "namespace",
-    "container",
-    "unit",
-    "allow-countries",
-    "deny-countries",
-    "allow-asn",
-    "deny-asn",
-    "feeds",
-    "min-bytes-sent",
-    "min-bytes-received",
-];
+/// Its name in rule files and findings.
+pub const KIND: RuleKind = RuleKind::new("remote");
+
+impl Kind for Remote {
+    fn name(&self) -> RuleKind {
+        KIND
+    }
+
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/rules/remote.md")
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        &[
+            "direction",
+            "remote",
+            "remote-port",
+            "port",
+            "proto",
+            "bind",
+            "process",
+            "exe",
+            "user",
+            "namespace",
+            "container",
+            "unit",
+            "allow-countries",
+            "deny-countries",
+            "allow-asn",
+            "deny-asn",
+            "feeds",
+            "min-bytes-sent",
+            "min-bytes-received",
+        ]
+    }
+
+    fn read(
+        &self,
+        reader: &mut TableReader<'_>,
+        lists: &Lists,
+        diags: &mut Vec<Diag>,
+    ) -> Option<Box<dyn Body>> {
+        Some(Box::new(read(reader, lists, diags)))
+    }
+}
+
+impl Body for RemoteRule {
+    fn kind(&self) -> RuleKind {
+        KIND
+    }
+
+    fn evaluate(&self, run: &RuleRun<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+        evaluate(run, self, ctx, out);
+    }
+
+    fn needed_facts(&self) -> Vec<Fact> {
+        let mut facts = self.selector.needed_facts();
+        if self.volume.is_set() {
+            facts.push(Fact::Traffic);
+        }
+        facts
+    }
+
+    fn needs_process_facts(&self) -> bool {
+        self.selector.needs_process()
+    }
+
+    fn needs_traffic(&self) -> bool {
+        self.volume.is_set()
+    }
+
+    fn unavailable(&self, capabilities: &Capabilities, snapshot: &Snapshot) -> Option<String> {
+        missing_fact(&self.needed_facts(), snapshot)
+            .or_else(|| missing_enrichment(&self.peer, capabilities))
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
 
 /// Which way a connection was opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +224,34 @@ pub struct RemoteRule {
     pub peer: PeerFacts,
     /// Conditions on the bytes the connection carried.
     pub volume: Volume,
+}
+
+/// What the peer conditions need that this run's enrichment lacks (a GeoIP database, a feed).
+fn missing_enrichment(peer: &PeerFacts, caps: &Capabilities) -> Option<String> {
+    if peer.needs_country() && !caps.country {
+        return Some(
+            "needs a GeoIP country database: pass --geoip FILE or add [geoip] databases = [...] (docs/geoip.md)".to_string(),
+        );
+    }
+    if peer.needs_asn() && !caps.asn {
+        return Some(
+            "needs a GeoIP ASN database: pass --geoip FILE or add [geoip] databases = [...] (docs/geoip.md)".to_string(),
+        );
+    }
+    let missing: Vec<&str> = peer
+        .feeds
+        .iter()
+        .filter(|f| !caps.feeds.contains(*f))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Some(format!(
+            "feed(s) {} not configured: add [feeds] {} = \"/path/to/list\" (docs/geoip.md)",
+            missing.join(", "),
+            missing[0]
+        ));
+    }
+    None
 }
 
 /// Reads the kind's own keys.
@@ -323,7 +409,7 @@ fn read_asns(
 }
 
 /// One finding per connection (merged by peer and program) that matches and is not allowed.
-pub fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let what = run
         .rule
         .common

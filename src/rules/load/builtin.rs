@@ -4,5 +4,5 @@
 /// (display name, text) of each built-in rule file, in load order.
 pub const FILES: &[(&str, &str)] = &[(
     "builtin:rules/default.toml",
-    include_str!("../../rules/default.toml"),
+    include_str!("../../../rules/default.toml"),
 )];

@@ -1,35 +1,88 @@
-#![doc = include_str!("../../docs/rules/listen.md")]
+#![doc = include_str!("../../../docs/rules/listen.md")]
 
-use super::diag::Diag;
-use super::reader::TableReader;
-use super::spec::{Lists, Selector};
-use crate::engine::{Context, RuleRun, owner_phrase, program_identity};
+use crate::model::Fact;
+use crate::model::finding::RuleKind;
 use crate::model::finding::{Evidence, Finding};
 use crate::model::scope::classify;
+use crate::rules::context::{Context, RuleRun, owner_phrase, program_identity};
+use crate::rules::kind::{Body, Kind};
+use crate::rules::load::diag::Diag;
+use crate::rules::load::reader::TableReader;
+use crate::rules::set::Common;
+use crate::rules::spec::{Lists, Selector};
 use crate::text::endpoint::endpoint;
 
-/// This kind's documentation (shown by `rules explain`).
-pub const DOC: &str = include_str!("../../docs/rules/listen.md");
+/// The `[[listen]]` kind.
+pub struct Listen;
 
-/// Keys of a `[[listen]]` table.
-pub const KEYS: &[&str] = &[
-    "id",
-    "severity",
-    "description",
-    "enabled",
-    "allow",
-    "port",
-    "proto",
-    "bind",
-    "process",
-    "exe",
-    "user",
-    "namespace",
-    "container",
-    "unit",
-    "require-allow",
-    "accept-queue-percent",
-];
+/// Its name in rule files and findings.
+pub const KIND: RuleKind = RuleKind::new("listen");
+
+impl Kind for Listen {
+    fn name(&self) -> RuleKind {
+        KIND
+    }
+
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/rules/listen.md")
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        &[
+            "port",
+            "proto",
+            "bind",
+            "process",
+            "exe",
+            "user",
+            "namespace",
+            "container",
+            "unit",
+            "require-allow",
+            "accept-queue-percent",
+        ]
+    }
+
+    fn read(
+        &self,
+        reader: &mut TableReader<'_>,
+        lists: &Lists,
+        diags: &mut Vec<Diag>,
+    ) -> Option<Box<dyn Body>> {
+        Some(Box::new(read(reader, lists, diags)))
+    }
+}
+
+impl Body for ListenRule {
+    fn kind(&self) -> RuleKind {
+        KIND
+    }
+
+    fn evaluate(&self, run: &RuleRun<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+        evaluate(run, self, ctx, out);
+    }
+
+    fn needed_facts(&self) -> Vec<Fact> {
+        let mut facts = self.selector.needed_facts();
+        if self.accept_queue_percent.is_some() {
+            facts.push(Fact::ListenQueues);
+        }
+        facts
+    }
+
+    fn needs_process_facts(&self) -> bool {
+        self.selector.needs_process()
+    }
+
+    fn dormant(&self, common: &Common) -> Option<&'static str> {
+        (self.require_allow && common.allow.is_empty())
+            .then_some("waiting for allow entries (require-allow)")
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
 
 /// Settings of a `[[listen]]` rule.
 #[derive(Debug, Clone)]
@@ -82,7 +135,7 @@ fn queue_condition(rule: &ListenRule, socket: &crate::model::Socket) -> Option<O
 }
 
 /// One finding per listener that matches and is not allowed.
-pub fn evaluate(run: &RuleRun<'_>, rule: &ListenRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+fn evaluate(run: &RuleRun<'_>, rule: &ListenRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let what = run
         .rule
         .common

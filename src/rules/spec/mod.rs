@@ -8,10 +8,10 @@ use std::ops::RangeInclusive;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use ipnet::IpNet;
 
-use super::diag::{Diag, Loc};
-use super::reader::{RawItem, Scalar, TableReader};
 use crate::model::scope::{Scope, canonical, classify};
-use crate::model::{Process, Protocol, Socket, TcpState};
+use crate::model::{Fact, Process, Protocol, Socket, TcpState};
+use crate::rules::load::diag::{Diag, Loc};
+use crate::rules::load::reader::{RawItem, Scalar, TableReader};
 
 /// Named lists from every `[lists]` table, in load order (later files extend earlier lists).
 #[derive(Debug, Default)]
@@ -66,7 +66,7 @@ impl Lists {
                                 format!("unknown list `@{name}`"),
                                 "no [lists] entry has this name",
                             );
-                            diag = match super::diag::did_you_mean(name, &known) {
+                            diag = match crate::rules::load::diag::did_you_mean(name, &known) {
                                 Some(s) => diag.help(format!("did you mean `@{s}`?")),
                                 None if known.is_empty() => diag.help("define it under [lists]"),
                                 None => diag.help(format!("known lists: {}", known.join(", "))),
@@ -462,6 +462,24 @@ pub const SELECTOR_KEYS: [&str; 11] = [
 ];
 
 impl Selector {
+    /// The process facts its conditions read: a snapshot without them cannot be judged.
+    pub fn needed_facts(&self) -> Vec<Fact> {
+        let mut facts = Vec::new();
+        if self.process.is_some() {
+            facts.push(Fact::ProcessNames);
+        }
+        if self.exe.is_some() {
+            facts.push(Fact::Exe);
+        }
+        if self.user.is_some() {
+            facts.push(Fact::User);
+        }
+        if self.container.is_some() || self.unit.is_some() {
+            facts.push(Fact::Cgroups);
+        }
+        facts
+    }
+
     /// Reads the selector keys present in a table.
     pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) -> Selector {
         let mut items = |key: &str, diags: &mut Vec<Diag>| {

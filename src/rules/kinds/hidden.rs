@@ -1,35 +1,93 @@
-#![doc = include_str!("../../docs/rules/hidden.md")]
+#![doc = include_str!("../../../docs/rules/hidden.md")]
 
-use super::diag::Diag;
-use super::reader::TableReader;
-use super::spec::{Lists, Selector};
-use crate::engine::{Context, RuleRun, program_identity};
+use crate::enrich::Capabilities;
 use crate::model::deep::{HiddenSocket, View};
+use crate::model::finding::RuleKind;
 use crate::model::finding::{Evidence, Finding};
+use crate::model::{Fact, Snapshot};
+use crate::rules::context::{Context, RuleRun, program_identity};
+use crate::rules::facts::missing_fact;
+use crate::rules::kind::{Body, Kind};
+use crate::rules::load::diag::Diag;
+use crate::rules::load::reader::TableReader;
+use crate::rules::spec::{Lists, Selector};
 
-/// This kind's documentation (shown by `rules explain`).
-pub const DOC: &str = include_str!("../../docs/rules/hidden.md");
+/// The `[[hidden]]` kind.
+pub struct Hidden;
 
-/// Keys of a `[[hidden]]` table.
-pub const KEYS: &[&str] = &[
-    "id",
-    "severity",
-    "description",
-    "enabled",
-    "allow",
-    "max-listed",
-    "port",
-    "proto",
-    "bind",
-    "remote",
-    "remote-port",
-    "process",
-    "exe",
-    "user",
-    "namespace",
-    "container",
-    "unit",
-];
+/// Its name in rule files and findings.
+pub const KIND: RuleKind = RuleKind::new("hidden");
+
+impl Kind for Hidden {
+    fn name(&self) -> RuleKind {
+        KIND
+    }
+
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/rules/hidden.md")
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        &[
+            "max-listed",
+            "port",
+            "proto",
+            "bind",
+            "remote",
+            "remote-port",
+            "process",
+            "exe",
+            "user",
+            "namespace",
+            "container",
+            "unit",
+        ]
+    }
+
+    fn read(
+        &self,
+        reader: &mut TableReader<'_>,
+        lists: &Lists,
+        diags: &mut Vec<Diag>,
+    ) -> Option<Box<dyn Body>> {
+        Some(Box::new(read(reader, lists, diags)))
+    }
+}
+
+impl Body for HiddenRule {
+    fn kind(&self) -> RuleKind {
+        KIND
+    }
+
+    fn evaluate(&self, run: &RuleRun<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+        evaluate(run, self, ctx, out);
+    }
+
+    fn needed_facts(&self) -> Vec<Fact> {
+        self.selector.needed_facts()
+    }
+
+    fn needs_process_facts(&self) -> bool {
+        self.selector.needs_process()
+    }
+
+    fn unavailable(&self, _capabilities: &Capabilities, snapshot: &Snapshot) -> Option<String> {
+        if snapshot.deep.is_none() {
+            return Some(
+                "needs the hidden-socket check: run `sockaudit scan --deep` as root on the machine itself (docs/deep.md)".to_string(),
+            );
+        }
+        missing_fact(&self.needed_facts(), snapshot)
+    }
+
+    fn waits_for_opt_in(&self, snapshot: &Snapshot) -> bool {
+        snapshot.deep.is_none()
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
 
 /// Disagreements listed one by one up to this many; more are one finding with the count.
 pub const DEFAULT_MAX_LISTED: usize = 20;
@@ -65,7 +123,7 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
 }
 
 /// One finding per socket the views still disagree about (or one with the count).
-pub fn evaluate(run: &RuleRun<'_>, rule: &HiddenRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+fn evaluate(run: &RuleRun<'_>, rule: &HiddenRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(deep) = &ctx.snapshot.deep else {
         return;
     };

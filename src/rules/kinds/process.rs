@@ -1,33 +1,85 @@
-#![doc = include_str!("../../docs/rules/process.md")]
+#![doc = include_str!("../../../docs/rules/process.md")]
 
-use super::diag::{Diag, Loc};
-use super::reader::{RawItem, Scalar, TableReader};
-use super::spec::{Globs, Lists, Selector};
-use crate::engine::{Context, RuleRun};
+use crate::model::Fact;
 use crate::model::Process;
 use crate::model::finding::Finding;
+use crate::model::finding::RuleKind;
+use crate::rules::context::{Context, RuleRun};
+use crate::rules::kind::{Body, Kind};
+use crate::rules::load::diag::{Diag, Loc};
+use crate::rules::load::reader::{RawItem, Scalar, TableReader};
+use crate::rules::spec::{Globs, Lists, Selector};
 
-/// This kind's documentation (shown by `rules explain`).
-pub const DOC: &str = include_str!("../../docs/rules/process.md");
+/// The `[[process]]` kind.
+pub struct ProcessKind;
 
-/// Keys of a `[[process]]` table.
-pub const KEYS: &[&str] = &[
-    "id",
-    "severity",
-    "description",
-    "enabled",
-    "allow",
-    "known",
-    "exe",
-    "exe-deleted",
-    "masquerade",
-    "stdio-socket",
-    "process",
-    "user",
-    "container",
-    "unit",
-    "interpreters",
-];
+/// Its name in rule files and findings.
+pub const KIND: RuleKind = RuleKind::new("process");
+
+impl Kind for ProcessKind {
+    fn name(&self) -> RuleKind {
+        KIND
+    }
+
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/rules/process.md")
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        &[
+            "known",
+            "exe",
+            "exe-deleted",
+            "masquerade",
+            "stdio-socket",
+            "process",
+            "user",
+            "container",
+            "unit",
+            "interpreters",
+        ]
+    }
+
+    fn read(
+        &self,
+        reader: &mut TableReader<'_>,
+        lists: &Lists,
+        diags: &mut Vec<Diag>,
+    ) -> Option<Box<dyn Body>> {
+        Some(Box::new(read(reader, lists, diags)))
+    }
+}
+
+impl Body for ProcessRule {
+    fn kind(&self) -> RuleKind {
+        KIND
+    }
+
+    fn evaluate(&self, run: &RuleRun<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+        evaluate(run, self, ctx, out);
+    }
+
+    fn needed_facts(&self) -> Vec<Fact> {
+        let mut facts = self.selector.needed_facts();
+        // `known` lists paths as well as names: without exe paths it would flag everything.
+        if self.known.is_some() || self.exe_deleted || self.masquerade {
+            facts.push(Fact::Exe);
+        }
+        if self.stdio_socket {
+            facts.push(Fact::StdioSockets);
+        }
+        facts.push(Fact::Pids);
+        facts
+    }
+
+    fn needs_process_facts(&self) -> bool {
+        true
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
 
 /// Exe file names whose processes legitimately carry a script's name.
 pub const DEFAULT_INTERPRETERS: &[&str] = &[
@@ -98,7 +150,7 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
 }
 
 /// One finding per program (exe and user) for which every condition holds.
-pub fn evaluate(run: &RuleRun<'_>, rule: &ProcessRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+fn evaluate(run: &RuleRun<'_>, rule: &ProcessRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for (process, sockets) in ctx.processes_with_sockets() {
         let Some(reasons) = conditions_hold(rule, process) else {
             continue;

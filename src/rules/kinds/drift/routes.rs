@@ -10,15 +10,15 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use super::drift::DriftCheck;
-use crate::engine::RuleRun;
+use super::check::DriftCheck;
 use crate::model::baseline::Baseline;
 use crate::model::baseline::{RouteEntry, sharing};
 use crate::model::finding::{Evidence, Finding};
 use crate::model::routes::{Route, RouteTable, captures_public};
+use crate::rules::context::RuleRun;
 
 /// Runs one route or gateway check.
-pub fn evaluate(
+pub(super) fn evaluate(
     run: &RuleRun<'_>,
     check: DriftCheck,
     base: &Baseline,

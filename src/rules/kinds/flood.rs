@@ -1,45 +1,89 @@
-#![doc = include_str!("../../docs/rules/flood.md")]
+#![doc = include_str!("../../../docs/rules/flood.md")]
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::diag::Diag;
-use super::reader::TableReader;
-use super::spec::{Lists, Selector, build_states};
-use crate::engine::{Context, RuleRun, program_identity};
+use crate::model::Fact;
+use crate::model::finding::RuleKind;
 use crate::model::finding::{Evidence, Finding};
 use crate::model::scope::canonical;
 use crate::model::{Socket, TcpState};
+use crate::rules::context::{Context, RuleRun, program_identity};
+use crate::rules::kind::{Body, Kind};
+use crate::rules::load::diag::Diag;
+use crate::rules::load::reader::TableReader;
+use crate::rules::spec::{Lists, Selector, build_states};
 
-/// This kind's documentation (shown by `rules explain`).
-pub const DOC: &str = include_str!("../../docs/rules/flood.md");
+/// The `[[flood]]` kind.
+pub struct Flood;
 
-/// Keys of a `[[flood]]` table.
-pub const KEYS: &[&str] = &[
-    "id",
-    "severity",
-    "description",
-    "enabled",
-    "allow",
-    "state",
-    "group-by",
-    "threshold",
-    "prefix-v4",
-    "prefix-v6",
-    "port",
-    "proto",
-    "bind",
-    "process",
-    "exe",
-    "user",
-    "remote",
-    "remote-port",
-    "namespace",
-    "container",
-    "unit",
-];
+/// Its name in rule files and findings.
+pub const KIND: RuleKind = RuleKind::new("flood");
+
+impl Kind for Flood {
+    fn name(&self) -> RuleKind {
+        KIND
+    }
+
+    fn doc(&self) -> &'static str {
+        include_str!("../../../docs/rules/flood.md")
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        &[
+            "state",
+            "group-by",
+            "threshold",
+            "prefix-v4",
+            "prefix-v6",
+            "port",
+            "proto",
+            "bind",
+            "process",
+            "exe",
+            "user",
+            "remote",
+            "remote-port",
+            "namespace",
+            "container",
+            "unit",
+        ]
+    }
+
+    fn read(
+        &self,
+        reader: &mut TableReader<'_>,
+        lists: &Lists,
+        diags: &mut Vec<Diag>,
+    ) -> Option<Box<dyn Body>> {
+        read(reader, lists, diags).map(|r| Box::new(r) as Box<dyn Body>)
+    }
+}
+
+impl Body for FloodRule {
+    fn kind(&self) -> RuleKind {
+        KIND
+    }
+
+    fn evaluate(&self, run: &RuleRun<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+        evaluate(run, self, ctx, out);
+    }
+
+    fn needed_facts(&self) -> Vec<Fact> {
+        self.selector.needed_facts()
+    }
+
+    fn needs_process_facts(&self) -> bool {
+        self.selector.needs_process()
+            || matches!(self.group_by, GroupBy::Listener | GroupBy::Process)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
 
 /// How sockets are grouped before counting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,7 +209,7 @@ pub fn read(
 }
 
 /// Counts sockets per group and reports groups at or over the threshold.
-pub fn evaluate(run: &RuleRun<'_>, rule: &FloodRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+fn evaluate(run: &RuleRun<'_>, rule: &FloodRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     // Keyed by namespace too for listener and process groups: two containers listening on
     // the same port are two listeners (the finding names the namespace).
     let mut groups: BTreeMap<(&str, String), Vec<&Socket>> = BTreeMap::new();

@@ -1,182 +1,14 @@
-#![doc = include_str!("../../docs/rules/baseline.md")]
+//! The socket drift checks: new and missing listeners, changed owners, wider binds, new
+//! programs.
 
-use std::sync::Arc;
-
-use crate::engine::{Context, RuleRun, owner_phrase, program_identity};
+use super::DriftRule;
+use super::check::DriftCheck;
 use crate::model::baseline::{BasePort, Baseline, Listener};
-use crate::model::finding::{Evidence, Finding, Severity};
+use crate::model::finding::{Evidence, Finding};
 use crate::model::scope::classify;
 use crate::model::{Process, Socket};
+use crate::rules::context::{Context, RuleRun, owner_phrase, program_identity};
 use crate::text::endpoint::endpoint;
-
-/// This kind's documentation (shown by `rules explain`).
-pub const DOC: &str = include_str!("../../docs/rules/baseline.md");
-
-/// The drift checks: five about sockets, four about routes, two about gateway MACs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DriftCheck {
-    /// A listener the baseline does not have.
-    NewListener,
-    /// A baselined listener that is gone.
-    ExpectedListenerMissing,
-    /// Same port, different executable or user.
-    OwnerChanged,
-    /// Same port, wider bind.
-    ScopeWidened,
-    /// A program with sockets that the baseline does not list.
-    NewProcess,
-    /// A default route's gateway changed (or a default route appeared).
-    DefaultRouteChanged,
-    /// A new route sends public destinations somewhere more specific than the default route.
-    RouteCapturesPublic,
-    /// A default route out of an interface that carried none in the baseline.
-    DefaultRouteNewInterface,
-    /// A baselined route is gone.
-    ExpectedRouteMissing,
-    /// A baselined gateway answers with another MAC address.
-    GatewayMacChanged,
-    /// A gateway's MAC address also answers for another neighbour.
-    GatewayMacShared,
-}
-
-impl DriftCheck {
-    /// Every check with its rule id, default severity and description.
-    pub const ALL: [(DriftCheck, &'static str, Severity, &'static str); 11] = [
-        (
-            DriftCheck::NewListener,
-            "new-listener",
-            Severity::Medium,
-            "Listener not in the baseline",
-        ),
-        (
-            DriftCheck::ExpectedListenerMissing,
-            "expected-listener-missing",
-            Severity::Medium,
-            "Baselined listener is not listening",
-        ),
-        (
-            DriftCheck::OwnerChanged,
-            "owner-changed",
-            Severity::High,
-            "Baselined port owned by a different program or user",
-        ),
-        (
-            DriftCheck::ScopeWidened,
-            "scope-widened",
-            Severity::High,
-            "Baselined listener now binds more widely",
-        ),
-        (
-            DriftCheck::NewProcess,
-            "new-process",
-            Severity::Low,
-            "Program with sockets not in the baseline",
-        ),
-        (
-            DriftCheck::DefaultRouteChanged,
-            "default-route-changed",
-            Severity::High,
-            "Default route now via another gateway than the baseline's",
-        ),
-        (
-            DriftCheck::RouteCapturesPublic,
-            "route-captures-public",
-            Severity::Medium,
-            "New route captures public destinations more specifically than the default route",
-        ),
-        (
-            DriftCheck::DefaultRouteNewInterface,
-            "default-route-new-interface",
-            Severity::Medium,
-            "Default route out of an interface that had none in the baseline",
-        ),
-        (
-            DriftCheck::ExpectedRouteMissing,
-            "expected-route-missing",
-            Severity::Low,
-            "Baselined route is gone",
-        ),
-        (
-            DriftCheck::GatewayMacChanged,
-            "gateway-mac-changed",
-            Severity::High,
-            "Gateway answers with another MAC address than in the baseline (ARP/NDP spoofing)",
-        ),
-        (
-            DriftCheck::GatewayMacShared,
-            "gateway-mac-shared",
-            Severity::Medium,
-            "Gateway's MAC address also answers for another neighbour (ARP spoofing)",
-        ),
-    ];
-
-    /// Whether the check compares routes or gateways (and so needs the routing table).
-    pub fn is_route_check(self) -> bool {
-        !matches!(
-            self,
-            DriftCheck::NewListener
-                | DriftCheck::ExpectedListenerMissing
-                | DriftCheck::OwnerChanged
-                | DriftCheck::ScopeWidened
-                | DriftCheck::NewProcess
-        )
-    }
-
-    /// Whether the check needs the neighbour (ARP/NDP) table too.
-    pub fn needs_neighbours(self) -> bool {
-        matches!(
-            self,
-            DriftCheck::GatewayMacChanged | DriftCheck::GatewayMacShared
-        )
-    }
-}
-
-/// What a rule set needs read beyond the socket table.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RouteNeeds {
-    /// The routing table.
-    pub routes: bool,
-    /// The neighbour table as well.
-    pub neighbours: bool,
-}
-
-/// The tables the enabled drift rules of `rules` need.
-pub fn route_needs(rules: &crate::rules::RuleSet) -> RouteNeeds {
-    let mut needs = RouteNeeds::default();
-    for rule in rules.rules.iter().filter(|r| r.dormant_reason().is_none()) {
-        if let super::Body::Drift(d) = &rule.body
-            && d.check.is_route_check()
-        {
-            needs.routes = true;
-            needs.neighbours |= d.check.needs_neighbours();
-        }
-    }
-    needs
-}
-
-/// Why a drift rule cannot run on this snapshot (its data is missing), if it cannot.
-pub fn missing_data(rule: &DriftRule, snapshot: &crate::model::Snapshot) -> Option<String> {
-    if !rule.check.is_route_check() {
-        return None;
-    }
-    let Some(table) = &snapshot.routes else {
-        return Some(
-            "needs the routing table, which this input lacks: it is read live on Linux only, and socket captures carry none (docs/routes.md)".to_string(),
-        );
-    };
-    (rule.check.needs_neighbours() && table.neighbours.is_none()).then(|| {
-        "needs the neighbour (ARP/NDP) table, which this input lacks (docs/routes.md)".to_string()
-    })
-}
-
-/// A drift rule: one check against one baseline.
-#[derive(Debug, Clone)]
-pub struct DriftRule {
-    /// Which check.
-    pub check: DriftCheck,
-    /// The baseline (shared by the five rules).
-    pub baseline: Arc<Baseline>,
-}
 
 fn owner_differs(entry: &Listener, process: Option<&Process>) -> Option<String> {
     let p = process?;
@@ -194,16 +26,15 @@ fn owner_differs(entry: &Listener, process: Option<&Process>) -> Option<String> 
     (!changes.is_empty()).then(|| changes.join(", "))
 }
 
-/// Runs one drift check.
-pub fn evaluate(run: &RuleRun<'_>, rule: &DriftRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+/// Runs one socket drift check.
+pub(super) fn evaluate(
+    run: &RuleRun<'_>,
+    rule: &DriftRule,
+    ctx: &Context<'_>,
+    out: &mut Vec<Finding>,
+) {
     let base = &rule.baseline;
     let snapshot = ctx.snapshot;
-    if rule.check.is_route_check() {
-        if let Some(table) = &snapshot.routes {
-            super::route_drift::evaluate(run, rule.check, base, table, out);
-        }
-        return;
-    }
     match rule.check {
         DriftCheck::ExpectedListenerMissing => {
             for entry in base.listeners.iter().filter(|e| !e.optional) {

@@ -1,0 +1,105 @@
+//! Finding and reading rule files: the built-in pack, the system and user directories, the
+//! paths the user named; each checked for trust and size.
+
+use std::path::{Path, PathBuf};
+
+use super::builtin;
+use super::diag::Diag;
+use super::sources::RuleSources;
+
+/// Largest rule file read; rule files are hand-written, this is far above any real one.
+pub const MAX_RULE_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// (display name, text) of every file to read, in order; unreadable named paths are
+/// diagnostics.
+pub(super) fn gather(sources: &RuleSources, diags: &mut Vec<Diag>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    if sources.builtin {
+        out.extend(
+            builtin::FILES
+                .iter()
+                .map(|(n, t)| ((*n).to_string(), (*t).to_string())),
+        );
+    }
+    for dir in &sources.optional_dirs {
+        if dir.is_dir() {
+            read_dir_into(dir, &mut out, diags);
+        }
+    }
+    for path in &sources.paths {
+        if path.is_dir() {
+            read_dir_into(path, &mut out, diags);
+        } else {
+            read_file_into(path, &mut out, diags);
+        }
+    }
+    out
+}
+
+fn file_diag(path: &Path, message: String, help: Option<&str>) -> Diag {
+    Diag {
+        loc: None,
+        message,
+        label: String::new(),
+        help: help.map(str::to_string),
+        path: Some(path.display().to_string()),
+    }
+}
+
+fn read_dir_into(dir: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<Diag>) {
+    if let Err(e) = crate::files::trust::check(dir, "rule directory") {
+        diags.push(file_diag(dir, e.reason(), None));
+        return;
+    }
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+                .collect();
+            files.sort();
+            for f in files {
+                read_file_into(&f, out, diags);
+            }
+        }
+        Err(err) => diags.push(file_diag(
+            dir,
+            format!("cannot read rule directory: {err}"),
+            None,
+        )),
+    }
+}
+
+fn read_file_into(path: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<Diag>) {
+    if let Err(e) = crate::files::trust::check(path, "rule file") {
+        diags.push(file_diag(path, e.reason(), None));
+        return;
+    }
+    let too_big = std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_RULE_FILE_BYTES);
+    if too_big {
+        diags.push(file_diag(
+            path,
+            format!(
+                "larger than the {} MiB rule file limit",
+                MAX_RULE_FILE_BYTES >> 20
+            ),
+            None,
+        ));
+        return;
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => out.push((path.display().to_string(), text)),
+            Err(_) => diags.push(file_diag(
+                path,
+                "not UTF-8 text, so not a TOML rule file".to_string(),
+                None,
+            )),
+        },
+        Err(err) => diags.push(file_diag(
+            path,
+            format!("cannot read rule file: {err}"),
+            Some("check the path given to --rules, --baseline or `baseline check`"),
+        )),
+    }
+}

@@ -1,0 +1,54 @@
+//! Where rules come from, in load order.
+
+use std::path::PathBuf;
+
+/// Where rules come from, in load order: the built-in pack, `/etc/sockaudit/rules.d`,
+/// `$XDG_CONFIG_HOME/sockaudit/rules.d`, then each explicit path (file or directory).
+#[derive(Debug, Clone, Default)]
+pub struct RuleSources {
+    /// Load the embedded default pack.
+    pub builtin: bool,
+    /// Directories read when they exist (missing ones are skipped silently).
+    pub optional_dirs: Vec<PathBuf>,
+    /// Files or directories the user named; they must exist.
+    pub paths: Vec<PathBuf>,
+}
+
+impl RuleSources {
+    /// The standard order: built-in pack (unless `no_default`), system and user directories,
+    /// then `paths`.
+    pub fn standard(no_default: bool, paths: Vec<PathBuf>) -> RuleSources {
+        let mut optional_dirs = vec![PathBuf::from("/etc/sockaudit/rules.d")];
+        let xdg = std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+        if let Some(config) = xdg {
+            optional_dirs.push(config.join("sockaudit").join("rules.d"));
+        }
+        RuleSources {
+            builtin: !no_default,
+            optional_dirs,
+            paths,
+        }
+    }
+
+    /// Only the given files, no built-in pack and no system directories (`rules check`).
+    pub fn only(paths: Vec<PathBuf>, with_builtin: bool) -> RuleSources {
+        RuleSources {
+            builtin: with_builtin,
+            optional_dirs: Vec::new(),
+            paths,
+        }
+    }
+}
+
+/// Rule files that could not be loaded; nothing may run with half the rules.
+#[derive(Debug, thiserror::Error)]
+#[error("{count} problem(s) in rule files; nothing was scanned")]
+pub struct RuleErrors {
+    /// Every diagnostic, rendered with file:line:column and a caret.
+    pub rendered: String,
+    /// How many.
+    pub count: usize,
+}
