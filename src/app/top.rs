@@ -28,8 +28,8 @@ use crate::enrich::Enricher;
 use crate::model::Snapshot;
 use crate::rules::RuleSet;
 use crate::rules::engine::Evaluation;
+use crate::top::frame::Timings;
 use crate::top::keys::{self, Action, Mode};
-use crate::top::model::Timings;
 use crate::top::view::{self, View};
 use crate::top::{Frame, Table};
 

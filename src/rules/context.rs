@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::set::{Allow, Rule};
+use super::common::{Allow, Common};
 use crate::enrich::Enrichment;
-use crate::model::finding::{Evidence, Finding, fingerprint};
+use crate::model::finding::{Evidence, Finding, RuleKind, fingerprint};
 use crate::model::remote::RemoteInfo;
 use crate::model::{Process, Protocol, Snapshot, Socket};
 
@@ -77,8 +77,10 @@ impl<'a> Context<'a> {
 
 /// A rule being evaluated, with its still-valid allow entries.
 pub struct RuleRun<'r> {
-    /// The rule.
-    pub rule: &'r Rule,
+    /// The rule's shared fields.
+    pub common: &'r Common,
+    /// The rule's kind.
+    pub kind: RuleKind,
     /// Its allow entries that have not expired.
     pub(super) allows: Vec<&'r Allow>,
 }
@@ -153,12 +155,12 @@ impl<'r> RuleRun<'r> {
         process: Option<&Process>,
         evidence: Evidence,
     ) -> Finding {
-        let common = &self.rule.common;
+        let common = self.common;
         let mut parts = vec![common.id.as_str()];
         parts.extend_from_slice(identity);
         Finding {
             rule: common.id.clone(),
-            kind: self.rule.kind(),
+            kind: self.kind.clone(),
             severity: common.severity,
             message,
             fingerprint: fingerprint(&parts),

@@ -90,7 +90,11 @@ pub fn evaluate(
                 _ => allows.push(allow),
             }
         }
-        let run = RuleRun { rule, allows };
+        let run = RuleRun {
+            common: &rule.common,
+            kind: rule.kind(),
+            allows,
+        };
         rules_run += 1;
         rule.body.evaluate(&run, &ctx, &mut findings);
     }

@@ -6,11 +6,11 @@
 use std::any::Any;
 use std::fmt::Debug;
 
+use super::common::Common;
 use super::context::{Context, RuleRun};
 use super::facts::missing_fact;
 use super::load::diag::Diag;
 use super::load::reader::TableReader;
-use super::set::Common;
 use super::spec::Lists;
 use crate::enrich::Capabilities;
 use crate::model::finding::{Finding, RuleKind};

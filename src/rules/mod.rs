@@ -5,6 +5,7 @@
 //! A kind implements [`kind::Kind`] and [`kind::Body`] and is listed once in
 //! [`registry::KINDS`]; the loader and the engine iterate that list.
 
+pub mod common;
 pub mod context;
 pub mod engine;
 pub mod facts;
@@ -15,5 +16,6 @@ pub mod registry;
 pub mod set;
 pub mod spec;
 
+pub use common::{Allow, Common};
 pub use load::{RuleSources, load, load_texts};
-pub use set::{Allow, Common, EnrichSettings, NotifySettings, Rule, RuleSet};
+pub use set::{EnrichSettings, NotifySettings, Rule, RuleSet};

@@ -2,42 +2,10 @@
 
 use std::sync::Arc;
 
+use super::common::Common;
 use super::kind::Body;
-use super::load::diag::{Loc, Sources};
-use super::spec::Selector;
-use crate::model::finding::{RuleKind, Severity};
-
-/// A suppression: sockets/processes matching `selector` do not produce findings.
-#[derive(Debug, Clone)]
-pub struct Allow {
-    /// What it allows.
-    pub selector: Selector,
-    /// Why (required: the next reader must know).
-    pub reason: String,
-    /// After this date the entry warns and stops suppressing.
-    pub expires: Option<jiff::civil::Date>,
-    /// `FILE:LINE` where it is written.
-    pub origin: String,
-}
-
-/// Fields every rule has.
-#[derive(Debug, Clone)]
-pub struct Common {
-    /// Unique kebab-case id.
-    pub id: String,
-    /// Severity of its findings.
-    pub severity: Severity,
-    /// What it is about, for people.
-    pub description: Option<String>,
-    /// Disabled rules are loaded and listed but not evaluated.
-    pub enabled: bool,
-    /// Suppressions (inline and from `[[allow]]` tables that name this rule).
-    pub allow: Vec<Allow>,
-    /// `FILE:LINE` of its definition.
-    pub origin: String,
-    /// Where the definition is, for quoting it (`rules explain`).
-    pub loc: Loc,
-}
+use super::load::diag::Sources;
+use crate::model::finding::RuleKind;
 
 /// One rule instance.
 #[derive(Debug, Clone)]

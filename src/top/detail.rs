@@ -5,7 +5,8 @@
 
 use std::fmt::Write as _;
 
-use super::model::{Frame, Row, Status, short};
+use super::frame::Frame;
+use super::model::{Row, Status, short};
 use super::table::{Group, Line};
 use crate::model::finding::{Finding, Severity};
 use crate::model::{Process, Socket};

@@ -12,11 +12,13 @@
 pub mod columns;
 pub mod detail;
 pub mod diff;
+pub mod frame;
 pub mod key;
 pub mod keys;
 pub mod model;
 pub mod table;
 pub mod view;
 
-pub use model::{Frame, Row, Status};
+pub use frame::{Frame, Timings};
+pub use model::{Row, Status};
 pub use table::Table;

@@ -10,8 +10,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::columns::{self, Column};
 use super::detail::{self, Tone};
+use super::frame::Frame;
 use super::keys::{HELP, Mode};
-use super::model::{Frame, Row, Status, short};
+use super::model::{Row, Status, short};
 use super::table::{Group, Line, Table};
 use crate::model::finding::Severity;
 use crate::text::escape::{MESSAGE_MAX_CHARS, for_display};

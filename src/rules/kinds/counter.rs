@@ -449,11 +449,10 @@ pub fn missing_data(rule: &CounterRule, snapshot: &Snapshot) -> Option<String> {
 /// One finding per namespace whose rate (or ratio) reaches the thresholds.
 fn evaluate(run: &RuleRun<'_>, rule: &CounterRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let what = run
-        .rule
         .common
         .description
         .clone()
-        .unwrap_or_else(|| format!("counter rate ({})", run.rule.common.id));
+        .unwrap_or_else(|| format!("counter rate ({})", run.common.id));
     for ns in &ctx.snapshot.counters {
         if !rule.applies_to(&ns.namespace) {
             continue;

@@ -243,7 +243,6 @@ fn evaluate(run: &RuleRun<'_>, rule: &FloodRule, ctx: &Context<'_>, out: &mut Ve
             continue;
         }
         let what = run
-            .rule
             .common
             .description
             .clone()

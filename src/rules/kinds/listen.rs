@@ -4,11 +4,11 @@ use crate::model::Fact;
 use crate::model::finding::RuleKind;
 use crate::model::finding::{Evidence, Finding};
 use crate::model::scope::classify;
+use crate::rules::common::Common;
 use crate::rules::context::{Context, RuleRun, owner_phrase, program_identity};
 use crate::rules::kind::{Body, Kind};
 use crate::rules::load::diag::Diag;
 use crate::rules::load::reader::TableReader;
-use crate::rules::set::Common;
 use crate::rules::spec::{Lists, Selector};
 use crate::text::endpoint::endpoint;
 
@@ -137,11 +137,10 @@ fn queue_condition(rule: &ListenRule, socket: &crate::model::Socket) -> Option<O
 /// One finding per listener that matches and is not allowed.
 fn evaluate(run: &RuleRun<'_>, rule: &ListenRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let what = run
-        .rule
         .common
         .description
         .clone()
-        .unwrap_or_else(|| format!("unexpected listener ({})", run.rule.common.id));
+        .unwrap_or_else(|| format!("unexpected listener ({})", run.common.id));
     for socket in ctx.snapshot.sockets.iter().filter(|s| s.is_listener()) {
         let process = ctx.process(socket);
         if !rule.selector.matches(socket, process) || run.allowed(socket, process) {

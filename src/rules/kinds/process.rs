@@ -159,11 +159,10 @@ fn evaluate(run: &RuleRun<'_>, rule: &ProcessRule, ctx: &Context<'_>, out: &mut 
             continue;
         }
         let what = run
-            .rule
             .common
             .description
             .clone()
-            .unwrap_or_else(|| format!("suspicious process ({})", run.rule.common.id));
+            .unwrap_or_else(|| format!("suspicious process ({})", run.common.id));
         let exe = process.exe.as_deref().unwrap_or("exe unknown");
         let message = format!(
             "{what}: {} (pid {}, {exe}{}) owns {} socket(s): {}",

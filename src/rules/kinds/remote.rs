@@ -411,11 +411,10 @@ fn read_asns(
 /// One finding per connection (merged by peer and program) that matches and is not allowed.
 fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let what = run
-        .rule
         .common
         .description
         .clone()
-        .unwrap_or_else(|| format!("odd foreign address ({})", run.rule.common.id));
+        .unwrap_or_else(|| format!("odd foreign address ({})", run.common.id));
     for socket in &ctx.snapshot.sockets {
         let (Some(remote_addr), Some(remote_port)) = (socket.remote_addr, socket.remote_port)
         else {

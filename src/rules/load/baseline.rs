@@ -8,8 +8,9 @@ use toml_edit::Item;
 use super::diag::{Diag, Loc, Sources};
 use super::reader::{Scalar, TableReader};
 use crate::model::baseline::{BasePort, Baseline, Bind, KnownProgram, Listener};
+use crate::rules::common::Common;
 use crate::rules::kinds::drift::{DriftCheck, DriftRule};
-use crate::rules::set::{Common, Rule};
+use crate::rules::set::Rule;
 
 /// Keys of the `[baseline]` table.
 const BASELINE_KEYS: &[&str] = &[

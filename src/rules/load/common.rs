@@ -4,7 +4,7 @@
 use super::diag::{Diag, Loc, Sources};
 use super::reader::TableReader;
 use crate::model::finding::Severity;
-use crate::rules::set::{Allow, Common};
+use crate::rules::common::{Allow, Common};
 use crate::rules::spec::{Lists, SELECTOR_KEYS, Selector};
 
 /// Keys of every rule table, before the kind's own ([`crate::rules::kind::Kind::keys`]).

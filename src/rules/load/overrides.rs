@@ -7,7 +7,8 @@ use super::common::{ALLOW_KEYS, read_allow};
 use super::diag::{Diag, Loc, Sources, did_you_mean};
 use super::reader::{Scalar, TableReader};
 use crate::model::finding::Severity;
-use crate::rules::set::{Allow, Rule, RuleSet};
+use crate::rules::common::Allow;
+use crate::rules::set::{Rule, RuleSet};
 use crate::rules::spec::Lists;
 
 /// Keys of a top-level `[[allow]]` entry: an allow entry's keys plus the `rule` it names.

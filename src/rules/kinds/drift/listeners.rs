@@ -1,7 +1,6 @@
 //! The socket drift checks: new and missing listeners, changed owners, wider binds, new
 //! programs.
 
-use super::DriftRule;
 use super::check::DriftCheck;
 use crate::model::baseline::{BasePort, Baseline, Listener};
 use crate::model::finding::{Evidence, Finding};
@@ -29,13 +28,13 @@ fn owner_differs(entry: &Listener, process: Option<&Process>) -> Option<String> 
 /// Runs one socket drift check.
 pub(super) fn evaluate(
     run: &RuleRun<'_>,
-    rule: &DriftRule,
+    check: DriftCheck,
+    base: &Baseline,
     ctx: &Context<'_>,
     out: &mut Vec<Finding>,
 ) {
-    let base = &rule.baseline;
     let snapshot = ctx.snapshot;
-    match rule.check {
+    match check {
         DriftCheck::ExpectedListenerMissing => {
             for entry in base.listeners.iter().filter(|e| !e.optional) {
                 let present = snapshot

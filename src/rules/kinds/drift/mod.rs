@@ -73,7 +73,7 @@ impl Body for DriftRule {
             }
             return;
         }
-        listeners::evaluate(run, self, ctx, out);
+        listeners::evaluate(run, self.check, &self.baseline, ctx, out);
     }
 
     fn needs_process_facts(&self) -> bool {
