@@ -5,14 +5,15 @@
 //! into one plain [`model::Snapshot`]. The rule engine evaluates rules against that snapshot
 //! without doing any I/O, and reporters ([`report`]) print the result for a person or a machine.
 
+// One folder per layer. Lowest first: model < text < files < collect < enrich < rules <
+// baseline < report < top < cli < app; a layer imports only itself and the layers below it
+// (tests/layering.rs checks it; docs/architecture.md explains it).
 pub mod app;
 pub mod baseline;
 pub mod cli;
 pub mod collect;
 pub mod enrich;
 pub mod files;
-pub mod filter;
-pub mod logging;
 pub mod model;
 pub mod report;
 pub mod rules;

@@ -7,11 +7,8 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = sockaudit::cli::Cli::parse();
-    let stderr_color = matches!(cli.global.color, sockaudit::cli::ColorChoice::Always)
-        || (matches!(cli.global.color, sockaudit::cli::ColorChoice::Auto)
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    sockaudit::logging::init(cli.global.verbose, cli.global.quiet, stderr_color);
+    let stderr_color = sockaudit::cli::color::stderr(cli.global.color);
+    sockaudit::cli::logging::init(cli.global.verbose, cli.global.quiet, stderr_color);
     match sockaudit::app::run(cli).map_err(anyhow::Error::from) {
         Ok(status) => ExitCode::from(status as u8),
         Err(err) => {

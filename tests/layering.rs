@@ -25,7 +25,6 @@ pub const LAYERS: &[&str] = &[
 ];
 
 #[test]
-#[ignore = "turned on when the layout of issue 17 has landed"]
 fn src_follows_the_layer_order_and_has_no_import_cycles() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let sources = read_tree(&root);

@@ -1,7 +1,8 @@
 //! `sockaudit baseline create | check | update`.
 
-use super::scan::open_enricher;
-use super::{AppError, ExitStatus, collect, input_for, print};
+use super::error::{AppError, ExitStatus};
+use super::inputs::{collect, input_for, print};
+use super::pipeline::open_enricher;
 use crate::cli::{BaselineCommand, ScanFormat};
 use crate::collect::LiveOptions;
 use crate::files::atomic::{NewFileMode, write_atomic};
@@ -74,9 +75,9 @@ pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, 
                     &summary,
                     crate::report::style::Palette::new(color),
                 ),
-                other => super::scan::render(
+                other => super::pipeline::render(
                     *other,
-                    &super::scan::ReportInput {
+                    &super::pipeline::ReportInput {
                         snapshot: &snapshot,
                         eval: &eval,
                         all: &eval,

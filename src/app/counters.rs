@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use super::AppError;
+use super::error::AppError;
 use crate::collect::Input;
 use crate::model::Snapshot;
 use crate::model::counters::{CounterSample, NamespaceCounters};

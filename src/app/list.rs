@@ -1,10 +1,11 @@
 //! `sockaudit list`: the netstat / TCPView view.
 
-use super::{AppError, ExitStatus, collect_each, input_with, print, repeat};
+use super::error::{AppError, ExitStatus};
+use super::inputs::{collect_each, input_with, print, repeat};
 use crate::cli::{ListArgs, ListFormat};
 use crate::collect::LiveOptions;
 use crate::files::services::Services;
-use crate::filter::SocketFilter;
+use crate::model::filter::SocketFilter;
 use crate::model::{Family, Protocol};
 use crate::report::list::{AddressStyle, render_csv, render_json, render_text};
 use crate::report::style::Palette;
@@ -14,7 +15,7 @@ pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> 
     let services = args.resolve.then(Services::load_system);
     let enricher = if args.geo {
         let settings = crate::rules::EnrichSettings::default();
-        Some(super::scan::open_enricher(
+        Some(super::pipeline::open_enricher(
             &settings,
             &args.geoip,
             false,

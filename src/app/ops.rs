@@ -8,7 +8,7 @@ use std::path::Path;
 
 use clap::CommandFactory;
 
-use super::{AppError, ExitStatus};
+use super::error::{AppError, ExitStatus};
 use crate::cli::{Cli, CompletionShell, CompletionsArgs, ManArgs};
 use crate::files::atomic::{NewFileMode, WriteError, write_atomic};
 

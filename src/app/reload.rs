@@ -2,7 +2,7 @@
 //! databases and feeds when one changed, keeping the old ones when the new ones cannot be opened
 //! yet (a copy still being written) so one bad interval never stops the watch.
 
-use super::scan::{Scanner, open_enricher};
+use super::pipeline::{Scanner, open_enricher};
 use crate::cli::ScanArgs;
 
 /// Reopens the enrichment when a file it loaded was replaced or rewritten.

@@ -2,26 +2,16 @@
 //! records routes (`baseline check`, `scan --baseline`, `watch`), when one is being written
 //! (`baseline create`/`update`), or when asked for.
 
-use super::{AppError, ExitStatus, print};
+use super::error::{AppError, ExitStatus, RoutesError};
+use super::inputs::print;
 use crate::cli::{RoutesArgs, RoutesFormat};
 use crate::collect::Input;
-use crate::collect::import::routes::{RouteImportError, import_file};
-use crate::collect::live::routes::{self as live, LiveError};
+use crate::collect::import::routes::import_file;
+use crate::collect::live::routes as live;
 use crate::model::Snapshot;
 use crate::model::routes::RouteTable;
 use crate::report::style::Palette;
 use crate::rules::kinds::drift::RouteNeeds;
-
-/// Why `routes` could not produce its tables.
-#[derive(Debug, thiserror::Error)]
-pub enum RoutesError {
-    /// Reading this machine's tables failed (or is unsupported here).
-    #[error(transparent)]
-    Live(#[from] LiveError),
-    /// An `--input` capture could not be imported.
-    #[error(transparent)]
-    Import(#[from] RouteImportError),
-}
 
 pub(super) fn run(args: &RoutesArgs, color: bool) -> Result<ExitStatus, AppError> {
     let (table, source, skipped) = if args.input.is_empty() {

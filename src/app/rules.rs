@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::{AppError, ExitStatus, load_rules, print};
+use super::error::{AppError, ExitStatus};
+use super::inputs::print;
+use super::pipeline::load_rules;
 use crate::cli::{RuleArgs, RulesCommand};
 use crate::rules::{RuleSources, registry};
 use crate::text::escape::for_terminal;

@@ -5,8 +5,9 @@
 //! when any listing has findings at or above `--fail-on`. `--state` and `--notify` apply to
 //! single scans only and are refused here.
 
-use super::scan::{ReportInput, Scanner, render};
-use super::{AppError, ExitStatus, collect_each, print};
+use super::error::{AppError, ExitStatus};
+use super::inputs::{collect_each, print};
+use super::pipeline::{ReportInput, Scanner, render};
 use crate::cli::{ScanArgs, ScanFormat};
 use crate::files::atomic::{NewFileMode, write_atomic};
 use crate::report::scan::Summary;

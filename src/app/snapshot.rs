@@ -1,6 +1,7 @@
 //! `sockaudit snapshot`: write the table as snapshot JSON.
 
-use super::{AppError, ExitStatus, collect, collect_each, input_with, print};
+use super::error::{AppError, ExitStatus};
+use super::inputs::{collect, collect_each, input_with, print};
 use crate::cli::SnapshotArgs;
 use crate::collect::LiveOptions;
 use crate::files::atomic::{NewFileMode, write_atomic};

@@ -1,6 +1,7 @@
 //! `sockaudit stats`: the kernel's network counters, totals or per-second rates.
 
-use super::{AppError, ExitStatus, print, repeat};
+use super::error::{AppError, ExitStatus};
+use super::inputs::{print, repeat};
 use crate::cli::{StatsArgs, StatsFormat};
 use crate::collect::live::counters::{CounterError, read_dir, sample_own_namespace};
 use crate::model::counters::{CounterSample, HOST_NAMESPACE};

@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{self, Event};
 
-use super::{AppError, ExitStatus, load_rules, print};
+use super::error::{AppError, ExitStatus};
+use super::inputs::print;
+use super::pipeline::load_rules;
 use crate::cli::TopArgs;
 use crate::collect::{Input, LiveOptions};
 use crate::enrich::Enricher;
@@ -52,11 +54,11 @@ pub(super) fn run(args: &TopArgs, color: bool) -> Result<ExitStatus, AppError> {
     let _held = (!args.batch && std::io::stdout().is_terminal()).then(HeldLogs::start);
     let rules = load_rules(&args.rules)?;
     let enricher =
-        super::scan::open_enricher(&rules.enrich, &args.geoip, false, jiff::Timestamp::now())?;
+        super::pipeline::open_enricher(&rules.enrich, &args.geoip, false, jiff::Timestamp::now())?;
     for note in &enricher.warnings {
         tracing::warn!("{note}");
     }
-    let input = super::input_with(
+    let input = super::inputs::input_with(
         args.input.as_deref(),
         args.capture.options(false),
         LiveOptions {
@@ -114,7 +116,7 @@ impl Source {
             Input::Live(_) => None,
             Input::File(..) => {
                 let mut blocks = VecDeque::new();
-                super::collect_each(&input, &mut |snapshot| {
+                super::inputs::collect_each(&input, &mut |snapshot| {
                     blocks.push_back(snapshot);
                     Ok(())
                 })?;
@@ -160,7 +162,7 @@ impl Source {
                 Some(s) => s,
                 None => return Ok(None),
             },
-            None => super::collect(&self.input)?,
+            None => super::inputs::collect(&self.input)?,
         };
         let collected = started.elapsed();
         let enrichment = self.enricher.enrich(&snapshot);
@@ -273,7 +275,7 @@ struct HeldLogs;
 
 impl HeldLogs {
     fn start() -> HeldLogs {
-        crate::logging::hold();
+        crate::cli::logging::hold();
         HeldLogs
     }
 }
@@ -289,7 +291,7 @@ impl Drop for HeldLogs {
 fn print_held_logs() {
     use std::io::Write;
     let mut stderr = std::io::stderr().lock();
-    for line in crate::logging::release() {
+    for line in crate::cli::logging::release() {
         if writeln!(stderr, "{line}").is_err() {
             break;
         }
@@ -382,7 +384,7 @@ fn interactive(
             break;
         }
         if dirty {
-            view.warnings = crate::logging::held_count();
+            view.warnings = crate::cli::logging::held_count();
             terminal
                 .draw(|canvas| view::draw(canvas, &frame, &mut table, &mut view))
                 .map_err(AppError::Stdout)?;

@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use super::scan::{Scanner, state_path};
-use super::{AppError, ExitStatus, print};
+use super::error::{AppError, ExitStatus};
+use super::inputs::print;
+use super::pipeline::{Scanner, state_path};
 use crate::cli::{ScanFormat, WatchArgs};
 use crate::files::state::{State, StateFile};
 use crate::text::escape::{MESSAGE_MAX_CHARS, for_display};
@@ -103,7 +104,7 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
         if let Some((file, next)) = pending {
             file.save(&next)?;
         }
-        super::scan::maybe_notify(
+        super::pipeline::maybe_notify(
             args.scan.notify,
             &scanner.rules,
             &delta.report,

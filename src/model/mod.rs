@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod counters;
 pub mod deep;
 pub mod fact;
+pub mod filter;
 pub mod finding;
 pub mod namespace;
 pub mod process;

@@ -1,20 +1,4 @@
-//! Colour decisions: `--color`, `NO_COLOR`, and whether stdout is a terminal.
-
-use std::io::IsTerminal;
-
-use crate::cli::ColorChoice;
-
-/// Whether to emit ANSI colour on stdout.
-pub fn use_color(choice: ColorChoice) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
-    }
-}
+//! Colour for reports: the ANSI palette for the decision made once in `cli::color`.
 
 /// ANSI styles; empty strings when colour is off.
 #[derive(Debug, Clone, Copy)]

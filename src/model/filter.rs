@@ -1,4 +1,4 @@
-//! `list` filters, combinable like `netstat -tlnp`.
+//! `list` filters, combinable like `netstat -tlnp`: a selection of a snapshot's sockets.
 
 use std::collections::BTreeSet;
 use std::path::Path;

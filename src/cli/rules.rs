@@ -1,0 +1,28 @@
+//! `sockaudit rules list | explain | check`.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::scan::RuleArgs;
+
+/// `rules` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Every loaded rule: id, kind, severity, state, origin.
+    List(RuleArgs),
+    /// A rule's documentation and settings (or a kind's: listen, flood, remote, process).
+    Explain {
+        /// Rule id or kind name.
+        id: String,
+        /// Rule sources.
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Validate rule files without scanning; exit 0, or 2 with every problem.
+    Check {
+        /// Files or directories to check (with the built-in pack's lists available).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+}
