@@ -32,7 +32,8 @@ use crate::rules::RuleSet;
 use crate::rules::engine::Evaluation;
 use crate::top::frame::Timings;
 use crate::top::keys::{self, Action, Mode};
-use crate::top::view::{self, View};
+use crate::top::screen::View;
+use crate::top::view;
 use crate::top::{Frame, Table};
 
 /// How long the loop waits for a key before looking at the worker and the signals again.

@@ -6,8 +6,8 @@
 use std::fmt::Write as _;
 
 use super::frame::Frame;
+use super::group::{Group, Line};
 use super::model::{Row, Status, short};
-use super::table::{Group, Line};
 use crate::model::finding::{Finding, Severity};
 use crate::model::{Process, Socket};
 use crate::text::endpoint::endpoint;

@@ -9,13 +9,19 @@
 //!
 //! `top` only reads: it never kills a process or closes a connection.
 
+mod bars;
 pub mod columns;
 pub mod detail;
 pub mod diff;
+pub mod filter;
 pub mod frame;
+pub mod group;
 pub mod key;
 pub mod keys;
 pub mod model;
+pub mod order;
+mod panes;
+pub mod screen;
 pub mod table;
 pub mod view;
 

@@ -1,107 +1,12 @@
 //! The table's state: sort order, filter, listeners-only and findings-only toggles, grouping by
 //! process, and the selected line, kept across refreshes.
 
-use std::cmp::Ordering;
+use super::filter::Filter;
+use super::group::{Line, group};
+use super::order::{compare, natural_widths};
 
-use super::columns::{self, Column};
-use super::model::{Row, Status};
-use crate::model::finding::Severity;
-
-/// A `/` filter: whitespace-separated terms that must all match. `:22` or `port:22` is an exact
-/// local or remote port; any other term matches a case-insensitive part of the process, PID,
-/// protocol, addresses, country/AS, state, namespace or finding.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filter {
-    terms: Vec<Term>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Term {
-    Port(u16),
-    Text(String),
-}
-
-impl Filter {
-    /// Parses what was typed after `/`.
-    pub fn parse(text: &str) -> Filter {
-        let terms = text
-            .split_whitespace()
-            .map(|t| {
-                let port = t.strip_prefix("port:").or_else(|| t.strip_prefix(':'));
-                match port.and_then(|p| p.parse::<u16>().ok()) {
-                    Some(port) => Term::Port(port),
-                    None => Term::Text(t.to_lowercase()),
-                }
-            })
-            .collect();
-        Filter { terms }
-    }
-
-    /// Whether nothing is filtered.
-    pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
-    }
-
-    /// Whether a row matches every term.
-    pub fn matches(&self, row: &Row) -> bool {
-        self.terms.iter().all(|term| match term {
-            Term::Port(port) => {
-                row.key.local.1 == *port || row.key.remote.is_some_and(|(_, p)| p == *port)
-            }
-            Term::Text(text) => {
-                let pid = row.pid.map(|p| p.to_string()).unwrap_or_default();
-                [
-                    row.process.as_str(),
-                    pid.as_str(),
-                    row.proto,
-                    row.local.as_str(),
-                    row.remote.as_str(),
-                    row.geo.as_str(),
-                    row.state,
-                    row.netns.as_str(),
-                    row.finding_text().as_str(),
-                ]
-                .iter()
-                .any(|field| contains_ignore_case(field, text))
-            }
-        })
-    }
-}
-
-/// `needle` is already lower case.
-fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
-    haystack.to_lowercase().contains(needle)
-}
-
-/// A process's rows, summed, as the header of its group (`g`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Group {
-    /// The process name (as its rows show it).
-    pub process: String,
-    /// Its PID.
-    pub pid: Option<u32>,
-    /// Its rows (shown under the header).
-    pub rows: Vec<usize>,
-    /// Bytes sent by all its sockets that have counters.
-    pub sent: Option<u64>,
-    /// Bytes received.
-    pub received: Option<u64>,
-    /// Summed rates.
-    pub sent_rate: Option<f64>,
-    /// Summed rates.
-    pub received_rate: Option<f64>,
-    /// The worst finding among its rows.
-    pub worst: Option<(Severity, String)>,
-}
-
-/// One line of the table as shown: a socket, or a process header when grouped.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Line {
-    /// The row at this index of [`Table::rows`].
-    Row(usize),
-    /// A process header; its rows follow.
-    Group(Group),
-}
+use super::columns::Column;
+use super::model::Row;
 
 /// What is selected, found again after a refresh.
 #[derive(Debug, Clone, PartialEq)]
@@ -328,133 +233,11 @@ impl Table {
     }
 }
 
-/// Orders two rows by a column.
-fn compare(column: Column, a: &Row, b: &Row) -> Ordering {
-    match column {
-        Column::Process => a
-            .process
-            .chars()
-            .flat_map(char::to_lowercase)
-            .cmp(b.process.chars().flat_map(char::to_lowercase))
-            .then(a.pid.cmp(&b.pid)),
-        Column::Pid => a.pid.cmp(&b.pid),
-        Column::Proto => a.proto.cmp(b.proto),
-        Column::Local => a.key.local.cmp(&b.key.local),
-        Column::Remote => a.key.remote.cmp(&b.key.remote),
-        Column::State => a.tcp_state.cmp(&b.tcp_state),
-        Column::Sent => a.sent.cmp(&b.sent),
-        Column::Received => a.received.cmp(&b.received),
-        Column::SentRate => a.sent_rate.total_cmp_opt(b.sent_rate),
-        Column::ReceivedRate => a.received_rate.total_cmp_opt(b.received_rate),
-        Column::Finding => a.worst.cmp(&b.worst),
-        Column::Netns => a.netns.cmp(&b.netns),
-    }
-}
-
-/// `Option<f64>` ordered with `None` first.
-trait TotalCmpOpt {
-    fn total_cmp_opt(&self, other: Option<f64>) -> Ordering;
-}
-
-impl TotalCmpOpt for Option<f64> {
-    fn total_cmp_opt(&self, other: Option<f64>) -> Ordering {
-        match (self, other) {
-            (None, None) => Ordering::Equal,
-            (None, Some(_)) => Ordering::Less,
-            (Some(_), None) => Ordering::Greater,
-            (Some(a), Some(b)) => a.total_cmp(&b),
-        }
-    }
-}
-
-/// The widest cell of each column over the shown rows (headers included).
-fn natural_widths(rows: &[Row], shown: &[usize]) -> Vec<(Column, usize)> {
-    let any = |f: &dyn Fn(&Row) -> bool| shown.iter().any(|&i| f(&rows[i]));
-    Column::ALL
-        .iter()
-        .copied()
-        .filter(|c| match c {
-            // Columns with nothing to show are left out (captures without counters, a host
-            // without containers, the first refresh's rates).
-            Column::Sent | Column::Received => any(&|r| r.sent.is_some() || r.received.is_some()),
-            Column::SentRate | Column::ReceivedRate => {
-                any(&|r| r.sent_rate.is_some() || r.received_rate.is_some())
-            }
-            Column::Netns => any(&|r| !r.netns.is_empty()),
-            _ => true,
-        })
-        .map(|c| {
-            let widest = shown
-                .iter()
-                .map(|&i| columns::width(&c.text(&rows[i])))
-                .max()
-                .unwrap_or(0);
-            (c, widest.max(c.header().len()))
-        })
-        .collect()
-}
-
-/// The shown rows under one header per process, in the order each process first appears.
-fn group(rows: &[Row], shown: &[usize]) -> Vec<Line> {
-    let mut groups: Vec<Group> = Vec::new();
-    let mut index: std::collections::HashMap<(Option<u32>, &str), usize> =
-        std::collections::HashMap::new();
-    for &i in shown {
-        let row = &rows[i];
-        let at = *index
-            .entry((row.pid, row.process.as_str()))
-            .or_insert_with(|| {
-                groups.push(Group {
-                    process: row.process.clone(),
-                    pid: row.pid,
-                    rows: Vec::new(),
-                    sent: None,
-                    received: None,
-                    sent_rate: None,
-                    received_rate: None,
-                    worst: None,
-                });
-                groups.len() - 1
-            });
-        let g = &mut groups[at];
-        g.rows.push(i);
-        if row.status != Status::Closed {
-            g.sent = add(g.sent, row.sent);
-            g.received = add(g.received, row.received);
-            g.sent_rate = add_f(g.sent_rate, row.sent_rate);
-            g.received_rate = add_f(g.received_rate, row.received_rate);
-        }
-        if row.worst > g.worst {
-            g.worst.clone_from(&row.worst);
-        }
-    }
-    let mut lines = Vec::with_capacity(shown.len() + groups.len());
-    for g in groups {
-        let members: Vec<usize> = g.rows.clone();
-        lines.push(Line::Group(g));
-        lines.extend(members.into_iter().map(Line::Row));
-    }
-    lines
-}
-
-fn add(a: Option<u64>, b: Option<u64>) -> Option<u64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.saturating_add(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-fn add_f(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a + b),
-        (a, b) => a.or(b),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::enrich::Enrichment;
+    use crate::model::finding::Severity;
     use crate::top::model::rows;
     use crate::top::model::tests::{findings_of, row, snapshot_fixture};
 

@@ -2,52 +2,25 @@
 //! detail and help panes over the table. Everything drawn comes from [`Frame`] and [`Table`];
 //! this module decides only where and in which colour.
 
+use super::bars::{footer_line, status_line, title_line};
+use super::panes::{draw_detail, draw_help};
+use super::screen::{View, severity_style};
 use ratatui::Frame as Canvas;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line as TextLine, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::columns::{self, Column};
-use super::detail::{self, Tone};
 use super::frame::Frame;
-use super::keys::{HELP, Mode};
+use super::group::{Group, Line};
+use super::keys::Mode;
 use super::model::{Row, Status, short};
-use super::table::{Group, Line, Table};
-use crate::model::finding::Severity;
-use crate::text::escape::{MESSAGE_MAX_CHARS, for_display};
+use super::table::Table;
 use crate::text::size::{human, human_rate};
 
 /// The smallest terminal the table is drawn in.
 pub const MIN_SIZE: (u16, u16) = (30, 8);
-
-/// What the screen shows besides the data: mode, filter being typed, pane scroll, and the
-/// title's facts.
-#[derive(Debug, Clone, Default)]
-pub struct View {
-    /// Table, filter prompt, detail pane or help.
-    pub mode: Mode,
-    /// The filter as it is being typed.
-    pub filter_input: String,
-    /// Lines the detail pane is scrolled by.
-    pub detail_scroll: u16,
-    /// Refreshing is paused (`p`).
-    pub paused: bool,
-    /// `live, every 1s` or `fixtures/x.json (snapshot), read-only`.
-    pub source: String,
-    /// Milliseconds the last refresh took.
-    pub refresh_ms: Option<f64>,
-    /// Warnings held until exit.
-    pub warnings: usize,
-    /// Why the last refresh failed, if it did (the previous data stays).
-    pub error: Option<String>,
-    /// The columns drawn last (what `s` cycles through).
-    pub columns: Vec<Column>,
-    /// Table lines that fit the screen (what a page is).
-    pub page: usize,
-    /// No colours (`--color never`, `NO_COLOR`): only bold, reverse and dim tell things apart.
-    pub monochrome: bool,
-}
 
 /// Draws everything.
 pub fn draw(canvas: &mut Canvas<'_>, frame: &Frame, table: &mut Table, view: &mut View) {
@@ -84,161 +57,6 @@ pub fn draw(canvas: &mut Canvas<'_>, frame: &Frame, table: &mut Table, view: &mu
         for cell in canvas.buffer_mut().content.iter_mut() {
             cell.set_fg(Color::Reset).set_bg(Color::Reset);
         }
-    }
-}
-
-fn title_line(frame: &Frame, view: &View, width: u16) -> TextLine<'static> {
-    let host = frame
-        .snapshot
-        .host
-        .hostname
-        .as_deref()
-        .map(|h| for_display(h, 64).into_owned())
-        .unwrap_or_default();
-    let time = frame
-        .snapshot
-        .collected_at
-        .to_zoned(jiff::tz::TimeZone::system())
-        .strftime("%H:%M:%S")
-        .to_string();
-    let mut spans = vec![
-        Span::styled(" sockaudit top ", Style::new().reversed().bold()),
-        Span::raw(format!(" {host}  {}  {time}", view.source)),
-    ];
-    if let Some(ms) = view.refresh_ms {
-        spans.push(Span::raw(format!("  refresh {ms:.0} ms")));
-    }
-    if view.paused {
-        spans.push(Span::raw("  "));
-        spans.push(Span::styled(
-            " PAUSED ",
-            Style::new().fg(Color::Black).bg(Color::Yellow),
-        ));
-    }
-    if view.warnings > 0 {
-        spans.push(Span::styled(
-            format!("  {} warning(s), shown on exit", view.warnings),
-            Style::new().fg(Color::Yellow),
-        ));
-    }
-    if let Some(error) = &view.error {
-        spans.push(Span::styled(
-            format!(
-                "  refresh failed: {}",
-                for_display(error, MESSAGE_MAX_CHARS)
-            ),
-            Style::new().fg(Color::Red),
-        ));
-    }
-    let _ = width;
-    TextLine::from(spans)
-}
-
-/// The state counts, as `list` prints them when they fit, else shorter; then new, closed
-/// and findings when there is room.
-fn footer_line(frame: &Frame, width: u16) -> String {
-    use crate::model::TcpState as T;
-    let s = &frame.snapshot;
-    let count = |state| s.sockets.iter().filter(|x| x.state == Some(state)).count();
-    let listening = s.sockets.iter().filter(|x| x.is_listener()).count();
-    let new = frame
-        .rows
-        .iter()
-        .filter(|r| r.status == Status::New)
-        .count();
-    let closed = frame
-        .rows
-        .iter()
-        .filter(|r| r.status == Status::Closed)
-        .count();
-    let findings = frame.findings.len();
-    let (est, tw, cw, sr) = (
-        count(T::Established),
-        count(T::TimeWait),
-        count(T::CloseWait),
-        count(T::SynRecv),
-    );
-    let total = s.sockets.len();
-    let full = crate::report::list::footer(s);
-    let medium = format!(
-        "Endpoints: {total}  Estab: {est}  Listen: {listening}  TimeWait: {tw}  CloseWait: {cw}  SynRecv: {sr}"
-    );
-    let short = format!("End {total} Est {est} Lis {listening} TW {tw} CW {cw} SR {sr}");
-    let extras = [
-        format!(" | New: {new} | Closed: {closed} | Findings: {findings}"),
-        format!("  New: {new}  Closed: {closed}  Findings: {findings}"),
-        format!(" New {new} Cls {closed} Fnd {findings}"),
-    ];
-    let fits = |text: &String| text.chars().count() <= usize::from(width);
-    [
-        format!("{full}{}", extras[0]),
-        full,
-        format!("{medium}{}", extras[1]),
-        medium,
-        format!("{short}{}", extras[2]),
-    ]
-    .into_iter()
-    .find(fits)
-    .unwrap_or(short)
-}
-
-fn status_line(table: &Table, view: &View) -> TextLine<'static> {
-    if view.mode == Mode::Filter {
-        return TextLine::from(vec![
-            Span::styled("/", Style::new().bold()),
-            Span::raw(view.filter_input.clone()),
-            Span::styled("█", Style::new().add_modifier(Modifier::SLOW_BLINK)),
-            Span::raw("   Enter keeps, Esc clears"),
-        ]);
-    }
-    let mut parts: Vec<String> = Vec::new();
-    let shown = table.shown_rows();
-    if shown != table.rows().len() {
-        parts.push(format!("showing {shown} of {}", table.rows().len()));
-    }
-    if !table.filter_text().is_empty() {
-        parts.push(format!("filter /{}", table.filter_text()));
-    }
-    if table.listeners_only {
-        parts.push("listeners".to_string());
-    }
-    if table.findings_only {
-        parts.push("findings".to_string());
-    }
-    if table.grouped {
-        parts.push("by process".to_string());
-    }
-    let mut spans = Vec::new();
-    if !parts.is_empty() {
-        spans.push(Span::styled(
-            format!("{}  ", parts.join(" · ")),
-            Style::new().fg(Color::Cyan),
-        ));
-    }
-    for (key, what) in [
-        ("q", "quit"),
-        ("/", "filter"),
-        ("s", "sort"),
-        ("g", "group"),
-        ("l", "listen"),
-        ("f", "findings"),
-        ("Enter", "details"),
-        ("p", "pause"),
-        ("?", "help"),
-    ] {
-        spans.push(Span::styled(key, Style::new().bold()));
-        spans.push(Span::raw(format!(" {what}  ")));
-    }
-    TextLine::from(spans)
-}
-
-fn severity_style(severity: Severity) -> Style {
-    match severity {
-        Severity::Critical => Style::new().fg(Color::Magenta).bold(),
-        Severity::High => Style::new().fg(Color::Red).bold(),
-        Severity::Medium => Style::new().fg(Color::Yellow),
-        Severity::Low => Style::new().fg(Color::Cyan),
-        Severity::Info => Style::new(),
     }
 }
 
@@ -365,103 +183,6 @@ fn pad(text: &str, width: usize, right: bool) -> String {
     } else {
         format!("{text}{fill}")
     }
-}
-
-/// A rectangle inside `area`, `margin` cells in from each side where there is room.
-fn inset(area: Rect, margin: u16) -> Rect {
-    let mx = margin.min(area.width.saturating_sub(20) / 2);
-    let my = (margin / 2).min(area.height.saturating_sub(6) / 2);
-    Rect {
-        x: area.x + mx,
-        y: area.y + my,
-        width: area.width.saturating_sub(2 * mx),
-        height: area.height.saturating_sub(2 * my),
-    }
-}
-
-/// Cells of the detail pane's label column (`Findings  `).
-const DETAIL_LABEL: u16 = 10;
-
-/// The pane for a selected line; long values wrap under themselves, not under the labels.
-fn draw_detail(canvas: &mut Canvas<'_>, frame: &Frame, table: &Table, view: &View, body: Rect) {
-    let area = inset(body, 2);
-    let lines: Vec<TextLine> = match table.selected() {
-        None => vec![TextLine::from("nothing selected")],
-        Some(selected) => {
-            // Inside the borders, after the label column.
-            let text_width = usize::from(area.width.saturating_sub(2 + DETAIL_LABEL)).max(8);
-            detail::lines(frame, table.rows(), selected)
-                .into_iter()
-                .flat_map(|l| {
-                    let style = match l.tone {
-                        Tone::Plain => Style::new(),
-                        Tone::Heading => Style::new().bold(),
-                        Tone::Severity(s) => severity_style(s),
-                        Tone::Dim => Style::new().fg(Color::Gray),
-                    };
-                    let mut label = Some(l.label);
-                    textwrap::wrap(&l.text, text_width)
-                        .into_iter()
-                        .map(|part| {
-                            TextLine::from(vec![
-                                Span::styled(
-                                    format!(
-                                        "{:<width$}",
-                                        label.take().unwrap_or_default(),
-                                        width = usize::from(DETAIL_LABEL)
-                                    ),
-                                    Style::new().bold(),
-                                ),
-                                Span::styled(part.into_owned(), style),
-                            ])
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .collect()
-        }
-    };
-    canvas.render_widget(Clear, area);
-    canvas.render_widget(
-        Paragraph::new(lines)
-            .block(
-                Block::new()
-                    .borders(Borders::ALL)
-                    .title(" Details (Esc closes, Up/Down scroll) "),
-            )
-            .scroll((view.detail_scroll, 0)),
-        area,
-    );
-}
-
-fn draw_help(canvas: &mut Canvas<'_>, body: Rect) {
-    let area = inset(body, 2);
-    let mut lines: Vec<TextLine> = HELP
-        .iter()
-        .map(|(keys, what)| {
-            TextLine::from(vec![
-                Span::styled(format!("{keys:<20}"), Style::new().bold()),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
-    lines.push(TextLine::from(""));
-    lines.push(TextLine::from(
-        "sockaudit top only reads: it never kills processes or closes connections.",
-    ));
-    lines.push(TextLine::from(
-        "New rows are green and closed rows red for one refresh, as in TCPView.",
-    ));
-    canvas.render_widget(Clear, area);
-    canvas.render_widget(
-        Paragraph::new(lines)
-            .block(
-                Block::new()
-                    .borders(Borders::ALL)
-                    .title(" Keys (Esc closes) "),
-            )
-            .wrap(Wrap { trim: false }),
-        area,
-    );
 }
 
 /// The screen as plain text, one line per terminal row without trailing spaces (`--batch`,
