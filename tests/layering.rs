@@ -429,7 +429,7 @@ fn absolute(
 ) -> Option<Vec<String>> {
     let first = path.first()?;
     let mut out: Vec<String>;
-    let mut rest = &path[..];
+    let mut rest = path;
     if first == "crate" {
         out = Vec::new();
         rest = &rest[1..];

@@ -80,7 +80,7 @@ pub struct Coverage {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<Fact>,
     /// Endpoints an imported capture printed as host or service names instead of numbers
-    /// (captured without `-n`); see [`CaptureFacts`].
+    /// (captured without `-n`); see [`CaptureFacts`](crate::model::CaptureFacts).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub unresolved_names: usize,
     /// Lines of an imported capture that could not be parsed and were skipped.

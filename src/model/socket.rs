@@ -237,7 +237,7 @@ pub struct Socket {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capture: Option<Box<CaptureFacts>>,
     /// The label of the network namespace the socket lives in (`host`, an `ip netns` name,
-    /// `docker:0123456789ab`, `net:[INODE]`; see [`Snapshot::namespaces`]). Absent when the
+    /// `docker:0123456789ab`, `net:[INODE]`; see [`Snapshot::namespaces`](crate::model::Snapshot::namespaces)). Absent when the
     /// source does not say (imported captures, other systems): rules take those as `host`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub netns: Option<std::sync::Arc<str>>,

@@ -27,7 +27,7 @@ pub struct Group {
 /// One line of the table as shown: a socket, or a process header when grouped.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Line {
-    /// The row at this index of [`Table::rows`].
+    /// The row at this index of [`Table::rows`](crate::top::table::Table::rows).
     Row(usize),
     /// A process header; its rows follow.
     Group(Group),

@@ -19,7 +19,7 @@ use crate::collect::error::{CollectError, ImportError};
 use crate::model::{Process, Snapshot};
 
 /// Reads a capture file and calls `each` with its last block (or every block with
-/// `all_blocks`). JSON snapshots are not handled here (see [`super::file`]).
+/// `all_blocks`). JSON snapshots are not handled here (see [`crate::collect::file`]).
 pub fn import_file(
     path: &Path,
     format: Format,

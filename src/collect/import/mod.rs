@@ -1,5 +1,5 @@
 //! Offline evidence: captures of `netstat`, `ss`, `lsof` and TCPView taken on another machine,
-//! read into the same [`Snapshot`] a live collection gives.
+//! read into the same [`Snapshot`](crate::model::Snapshot) a live collection gives.
 //!
 //! One file per format parses lines into [`builder::Row`]s; [`builder`] turns a block of rows
 //! into a snapshot. [`text`] picks the encoding, `detect` the format (from the text, or

@@ -1,5 +1,5 @@
 //! The live collector: this machine, now. The only code that talks to `netstat2`
-//! ([`sockets`]) and `sysinfo` ([`processes`], [`host`]).
+//! ([`sockets`]) and `sysinfo` ([`processes`], `host`).
 //!
 //! Linux: netstat2's netlink dump without its PID walk, run beside our own `/proc/PID/fd` walk
 //! ([`linux::fds`]); SYN_RECV request sockets attributed through their listener; UDP

@@ -1,8 +1,8 @@
 //! This machine's routing (and neighbour) tables, now.
 //!
-//! Linux only, over rtnetlink (`src/collect/linux/routes.rs`): one dump per table kind gives every
+//! Linux only, over rtnetlink (`src/collect/live/linux/routes.rs`): one dump per table kind gives every
 //! routing table, policy-routing tables included. Elsewhere [`read`] says it is unsupported;
-//! imported captures ([`super::import`]) work on every OS.
+//! imported captures ([`crate::collect::import`]) work on every OS.
 
 pub use crate::collect::error::LiveError;
 use crate::model::routes::RouteTable;

@@ -1,5 +1,5 @@
 //! Routing and neighbour tables: one model for `ip route`, `netstat -rn`, Windows `route print`
-//! and `ip neigh`, read live ([`live`]) or from a capture ([`import`]).
+//! and `ip neigh`, read live ([`crate::collect::live::routes`]) or from a capture ([`crate::collect::import::routes`]).
 //!
 //! Routes belong in an audit because an unexpected default gateway, or a host route that diverts
 //! one address, is interception that no socket table shows (docs/routes.md). Like

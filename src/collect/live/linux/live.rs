@@ -6,27 +6,20 @@
 //! that entered it, or from its `/proc/PID/net` tables when it cannot be entered. Socket inodes
 //! are unique machine-wide, so one walk attributes the sockets of every namespace.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
 use super::attribute::attribute;
+use super::cgroup;
+use super::deep::deep_check;
 use super::fds::{self, FdWalk, WalkOptions};
-use super::hidden::{self, CheckInput, NsViews};
+use super::namespace::{NsRead, read_here, read_other};
 use super::netns::{self, Found};
-use super::proctables::Row;
-use super::{cgroup, diag, probe, proctables, udp};
 use crate::collect::CollectError;
 use crate::collect::live::LiveOptions;
-use crate::collect::live::sockets::{PlatformSockets, dump};
-use crate::model::deep::{DeepCheck, HiddenSocket, PortProbe, View};
-use crate::model::{
-    Attribution, Container, Coverage, ListenFacts, NetNamespace, Protocol, ReadVia, Socket,
-    TcpState, namespace::HOST,
-};
-
-/// Where `ip netns add` mounts named namespaces.
-const RUN_NETNS: &str = "/run/netns";
+use crate::collect::live::sockets::PlatformSockets;
+use crate::model::{Attribution, Container, Coverage, NetNamespace, ReadVia, namespace::HOST};
 
 /// Every socket of the namespaces `options` asks for, with owners.
 pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectError> {
@@ -83,7 +76,7 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
     // init that hides itself even from root), the one we run in stands for it.
     let host_inode = netns::host().or(own_inode);
     let mut found = match (&walk, all) {
-        (Some(walk), true) => netns::discover(&walk.netns, Path::new(RUN_NETNS)),
+        (Some(walk), true) => netns::discover(&walk.netns, Path::new(netns::RUN_NETNS)),
         _ => BTreeMap::new(),
     };
     // Our own namespace is always described, with its names, even when others are not read.
@@ -93,7 +86,7 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
             ..Found::default()
         });
         if entry.names.is_empty() {
-            entry.names = netns::names(Path::new(RUN_NETNS))
+            entry.names = netns::names(Path::new(netns::RUN_NETNS))
                 .into_iter()
                 .filter(|(_, inode)| *inode == own)
                 .map(|(name, _)| name)
@@ -228,280 +221,6 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
         namespaces,
         deep,
     })
-}
-
-/// What was read of one namespace.
-struct NsRead {
-    /// Its sockets (netlink, or `/proc` when it could not be entered).
-    sockets: Vec<Socket>,
-    /// Its `/proc/net` rows, for the hidden-socket check (`deep` only).
-    proc: Option<Vec<Row>>,
-    /// How its sockets were read; `None` when they could not be.
-    via: Option<ReadVia>,
-    /// Why it could not be read as asked.
-    error: Option<String>,
-    /// A lesser gap (no queue sizes).
-    note: Option<String>,
-}
-
-/// The calling thread's namespace: the netlink dump (with per-connection counters when
-/// `traffic`), connected UDP peers from `net_dir`, listener queues, and with `deep` the
-/// `/proc/net` tables as a second view. A failing queue dump only costs the queue sizes (a
-/// note).
-fn read_here(net_dir: &Path, deep: bool, traffic: bool) -> Result<NsRead, CollectError> {
-    let mut sockets = dump(traffic)?;
-    // Read right after the dump, so the two views are as close in time as they can be.
-    let proc = deep.then(|| proctables::read_all(net_dir));
-    if sockets.iter().any(|s| s.proto == Protocol::Udp) {
-        let udp_peers = udp::connected_peers(net_dir);
-        for socket in sockets.iter_mut().filter(|s| s.proto == Protocol::Udp) {
-            if let Some(&(addr, port)) = socket.inode.and_then(|i| udp_peers.get(&i)) {
-                socket.remote_addr = Some(addr);
-                socket.remote_port = Some(port);
-            }
-        }
-    }
-    let mut note = match diag::listen_queues() {
-        Ok(queues) => {
-            for socket in sockets
-                .iter_mut()
-                .filter(|s| s.state == Some(TcpState::Listen))
-            {
-                let inode = socket.inode.unwrap_or(0);
-                if let Ok(i) = queues.binary_search_by_key(&inode, |(i, ..)| *i) {
-                    let (_, queue, backlog) = queues[i];
-                    socket.listen = Some(Box::new(ListenFacts {
-                        accept_queue: Some(queue),
-                        backlog: Some(backlog),
-                        forwards_to: None,
-                    }));
-                }
-            }
-            None
-        }
-        Err(err) => Some(format!("listener queue sizes unavailable: {err}")),
-    };
-    let proc = match proc {
-        Some(Ok(rows)) => Some(rows),
-        Some(Err(err)) => {
-            note = Some(format!("{}: {err}", net_dir.display()));
-            None
-        }
-        None => None,
-    };
-    Ok(NsRead {
-        sockets,
-        proc,
-        via: Some(ReadVia::Netlink),
-        error: None,
-        note,
-    })
-}
-
-/// Another namespace, entered from a thread; else its `/proc/PID/net` tables (which carry
-/// no traffic counters).
-fn read_other(found: &Found, deep: bool, traffic: bool) -> NsRead {
-    let entered = found.handle(Path::new(RUN_NETNS)).map(|handle| {
-        netns::within(&handle, || {
-            read_here(Path::new("/proc/thread-self/net"), deep, traffic)
-        })
-    });
-    let why = match entered {
-        Some(Ok(Ok(read))) => return read,
-        Some(Ok(Err(e))) => e.to_string(),
-        Some(Err(e)) => e.to_string(),
-        None => "no process or name refers to it".to_string(),
-    };
-    let failed = |error: String| NsRead {
-        sockets: Vec::new(),
-        proc: None,
-        via: None,
-        error: Some(error),
-        note: None,
-    };
-    let Some(pid) = found.pids.first() else {
-        return failed(why);
-    };
-    match proctables::read_all(Path::new(&format!("/proc/{pid}/net"))) {
-        Ok(rows) => {
-            let sockets = rows
-                .iter()
-                .map(|row| {
-                    let mut socket = row.to_socket();
-                    if socket.state == Some(TcpState::Listen) {
-                        socket.listen = Some(Box::new(ListenFacts {
-                            accept_queue: Some(row.rx_queue),
-                            ..ListenFacts::default()
-                        }));
-                    }
-                    socket
-                })
-                .collect();
-            NsRead {
-                sockets,
-                proc: deep.then_some(rows),
-                via: Some(ReadVia::Proc),
-                error: Some(format!("{why}; read from /proc/{pid}/net instead")),
-                note: None,
-            }
-        }
-        Err(e) => failed(format!("{why}; /proc/{pid}/net: {e}")),
-    }
-}
-
-/// The two table views of a namespace read, for the hidden-socket check (the netlink view only
-/// when the namespace was dumped over netlink).
-fn views_of(read: &NsRead, label: String) -> NsViews {
-    NsViews {
-        label,
-        netlink: (read.via == Some(ReadVia::Netlink)).then(|| read.sockets.clone()),
-        proc: read.proc.clone(),
-    }
-}
-
-/// Runs the hidden-socket check (and the port probe) over what was read, and adds the
-/// sockets the netlink dumps missed to their namespace's group.
-fn deep_check(
-    options: &LiveOptions,
-    walk: &FdWalk,
-    groups: &mut [(Option<u64>, NsRead)],
-    found: &BTreeMap<u64, Found>,
-    own_inode: Option<u64>,
-    label_of: &dyn Fn(Option<u64>) -> Option<String>,
-) -> DeepCheck {
-    let started = std::time::Instant::now();
-    // A namespace that was not read (not every namespace was asked for) has no label of its
-    // own: its inode names it, so its processes' sockets are not compared with our tables.
-    let label = |inode: Option<u64>| {
-        label_of(inode).unwrap_or_else(|| inode.map_or(HOST.to_string(), |i| format!("net:[{i}]")))
-    };
-    let views: Vec<NsViews> = groups
-        .iter()
-        .map(|(inode, read)| views_of(read, label(*inode)))
-        .collect();
-    let netns_of_pid: HashMap<u32, String> = walk
-        .netns
-        .iter()
-        .map(|&(pid, inode)| (pid, label(Some(inode))))
-        .collect();
-    // Not compared: namespaces whose two views were not both read, and those not read at all.
-    let mut skipped: Vec<String> = views
-        .iter()
-        .filter(|v| v.netlink.is_none() || v.proc.is_none())
-        .map(|v| v.label.clone())
-        .chain(
-            netns_of_pid
-                .values()
-                .filter(|l| !views.iter().any(|v| &v.label == *l))
-                .cloned(),
-        )
-        .collect();
-    skipped.sort();
-    skipped.dedup();
-    let reread = || {
-        let mut again = Vec::new();
-        if let Ok(read) = read_here(Path::new("/proc/self/net"), true, false) {
-            again.push(views_of(&read, label(own_inode)));
-        }
-        for f in found.values().filter(|f| Some(f.inode) != own_inode) {
-            again.push(views_of(&read_other(f, true, false), label(Some(f.inode))));
-        }
-        again
-    };
-    let input = CheckInput {
-        views: &views,
-        held: &walk.owners,
-        netns_of_pid: &netns_of_pid,
-        skipped,
-    };
-    let (mut check, extra) = hidden::run(input, hidden::RECHECK_PAUSE, reread);
-    if options.probe_ports {
-        let own_views: Vec<NsViews> = views
-            .iter()
-            .filter(|v| v.label == label(own_inode))
-            .cloned()
-            .collect();
-        probe_ports(&own_views, walk, &label(own_inode), &mut check);
-    }
-    for socket in extra {
-        let target = groups
-            .iter_mut()
-            .find(|(inode, _)| Some(label(*inode).as_str()) == socket.netns.as_deref());
-        if let Some((_, read)) = target {
-            read.sockets.push(socket);
-        }
-    }
-    if walk.denied > 0 || walk.netns_denied > 0 {
-        let why = if rustix::process::geteuid().is_root() {
-            format!(
-                "the fd tables of {} process(es) were not readable even as root: their sockets were not compared",
-                walk.denied
-            )
-        } else {
-            "not root: only this user's processes' fds and this namespace were compared; run as root for the whole machine".to_string()
-        };
-        tracing::warn!("hidden-socket check: {why}");
-        check.limited = Some(why);
-    }
-    check.millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    check
-}
-
-/// The port probe of our own namespace: ports in use that neither table nor a held socket
-/// explains, probed again after the re-check pause.
-fn probe_ports(own_views: &[NsViews], walk: &FdWalk, own_label: &str, check: &mut DeepCheck) {
-    let explained = |views: &[NsViews]| {
-        let mut ports: HashSet<(Protocol, u16)> = HashSet::new();
-        for v in views {
-            for s in v.netlink.iter().flatten() {
-                ports.insert((s.proto, s.local_port));
-            }
-            for r in v.proc.iter().flatten() {
-                ports.insert((r.proto, r.local.1));
-            }
-        }
-        ports.extend(hidden::held_unlisted_ports(views, &walk.owners));
-        ports
-    };
-    let mut stats = PortProbe::default();
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let first = probe::probe_all(&explained(own_views), threads, &mut stats);
-    let mut confirmed = Vec::new();
-    if !first.is_empty() {
-        std::thread::sleep(hidden::RECHECK_PAUSE);
-        let again = match read_here(Path::new("/proc/self/net"), true, false) {
-            Ok(read) => vec![views_of(&read, own_label.to_string())],
-            Err(_) => own_views.to_vec(),
-        };
-        let ports: Vec<u16> = first.iter().map(|u| u.port).collect();
-        let second = probe::probe(ports.iter().copied(), &explained(&again), &mut stats);
-        confirmed = first
-            .into_iter()
-            .filter(|u| {
-                second
-                    .iter()
-                    .any(|s| s.proto == u.proto && s.port == u.port)
-            })
-            .collect();
-        check.candidates += ports.len();
-    }
-    for in_use in confirmed {
-        let local_addr = if in_use.ipv4 {
-            std::net::IpAddr::from([0, 0, 0, 0])
-        } else {
-            std::net::IpAddr::from([0u16; 8])
-        };
-        check.hidden.push(HiddenSocket {
-            socket: Socket {
-                netns: Some(Arc::from(own_label)),
-                ..Socket::new(in_use.proto, local_addr, in_use.port)
-            },
-            seen_by: vec![View::Bind],
-            missing_from: vec![View::Netlink, View::Proc, View::Fds],
-            held_by: None,
-        });
-    }
-    check.probe = Some(stats);
 }
 
 /// Coverage notes about namespaces that were not read.

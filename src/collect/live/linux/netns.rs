@@ -12,6 +12,9 @@ use std::os::fd::AsFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+/// Where `ip netns add` mounts named namespaces.
+pub const RUN_NETNS: &str = "/run/netns";
+
 use rustix::fs::{Mode, OFlags};
 use rustix::thread::{LinkNameSpaceType, move_into_link_name_space};
 
