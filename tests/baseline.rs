@@ -7,6 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use common::output::outcome;
 use common::{Holder, copy_self_to, machine_wide, sockaudit};
 
 /// A free TCP port below the ephemeral range, so it is recorded as a number.
@@ -36,9 +37,8 @@ fn check(path: &Path) -> (Option<i32>, String) {
         .arg(path)
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    let run = outcome(out);
+    (run.code, run.stdout)
 }
 
 #[test]

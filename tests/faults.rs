@@ -16,16 +16,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::inherit::{Inheritor, spawn_exclusive};
+use common::output::assert_no_panic;
 use common::privileged::{binary_for_nobody, require_root, require_tool};
 use common::{Holder, machine_wide, sockaudit, sockaudit_path, sockets_on_port};
 use serde_json::Value;
-
-fn assert_no_panic(what: &str, stderr: &str) {
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
-        "{what}: {stderr}"
-    );
-}
 
 /// Coverage adds up, and every socket without an owner says why.
 fn assert_truthful(doc: &Value) {

@@ -11,59 +11,23 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::geo::write_databases;
-use common::{Holder, is_root, sockaudit_path};
+use common::netns::{self, VethPair};
+use common::{Holder, sockaudit_path};
 use serde_json::Value;
 
-/// Two namespaces `a` (203.0.113.1) and `b` (203.0.113.2) joined by veth; deleted on drop.
-struct NetnsPair {
-    a: String,
-    b: String,
-}
-
-fn ip(args: &[&str]) {
-    let status = Command::new("ip").args(args).status().expect("ip runs");
-    assert!(status.success(), "ip {args:?} failed");
-}
-
-impl NetnsPair {
-    fn create() -> NetnsPair {
-        let id = std::process::id() % 100_000;
-        let pair = NetnsPair {
-            a: format!("sa-geo-a-{id}"),
-            b: format!("sa-geo-b-{id}"),
-        };
-        let (va, vb) = (format!("sav{id}a"), format!("sav{id}b"));
-        ip(&["netns", "add", &pair.a]);
-        ip(&["netns", "add", &pair.b]);
-        ip(&[
-            "link", "add", &va, "netns", &pair.a, "type", "veth", "peer", "name", &vb, "netns",
-            &pair.b,
-        ]);
-        ip(&["-n", &pair.a, "addr", "add", "203.0.113.1/24", "dev", &va]);
-        ip(&["-n", &pair.b, "addr", "add", "203.0.113.2/24", "dev", &vb]);
-        for (ns, dev) in [(&pair.a, &va), (&pair.b, &vb)] {
-            ip(&["-n", ns, "link", "set", "lo", "up"]);
-            ip(&["-n", ns, "link", "set", dev, "up"]);
-        }
-        pair
-    }
-}
-
-impl Drop for NetnsPair {
-    fn drop(&mut self) {
-        // Deleting a namespace removes its end of the veth pair, and with it the other end.
-        for ns in [&self.a, &self.b] {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
-    }
+/// Namespaces `a` (203.0.113.1) and `b` (203.0.113.2) joined by veth; deleted on drop.
+fn create_pair() -> VethPair {
+    let pair = VethPair::create("sa-geo", "sav");
+    pair.a
+        .ip(&["addr", "add", "203.0.113.1/24", "dev", &pair.dev_a]);
+    pair.b
+        .ip(&["addr", "add", "203.0.113.2/24", "dev", &pair.dev_b]);
+    pair
 }
 
 #[test]
 fn inbound_and_outbound_peers_in_a_denied_country_and_as() {
-    if !is_root() || Command::new("ip").arg("-V").output().is_err() {
-        eprintln!(
-            "skipped: needs root and iproute2 to create network namespaces (CI runs as root)"
-        );
+    if !netns::can_create() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -77,9 +41,9 @@ fn inbound_and_outbound_peers_in_a_denied_country_and_as() {
     .unwrap();
 
     // Declared first, dropped last: holders die before their namespaces go.
-    let pair = NetnsPair::create();
-    let in_a = ["ip", "netns", "exec", pair.a.as_str()];
-    let in_b = ["ip", "netns", "exec", pair.b.as_str()];
+    let pair = create_pair();
+    let in_a = ["ip", "netns", "exec", pair.a.name.as_str()];
+    let in_b = ["ip", "netns", "exec", pair.b.name.as_str()];
     // (a) the peer connects in to our listener; (b) we connect out to the peer's listener.
     let server_a = Holder::spawn_in(&in_a, "serve:203.0.113.1:8443");
     let server_b = Holder::spawn_in(&in_b, "serve:203.0.113.2:9443");
@@ -89,7 +53,7 @@ fn inbound_and_outbound_peers_in_a_denied_country_and_as() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let doc = loop {
         let out = Command::new("ip")
-            .args(["netns", "exec", &pair.a])
+            .args(["netns", "exec", &pair.a.name])
             .arg(sockaudit_path())
             .args([
                 "scan",

@@ -11,12 +11,14 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::netns::ip;
-use common::{is_root, sockaudit_path};
+use common::netns::{self, VethPair};
+use common::output::outcome;
+use common::sockaudit_path;
 
 /// Namespace `a` (the host under test: 198.51.100.2 on `va`, 10.9.0.2 on `va2`) and `b` (its
 /// routers: 198.51.100.1 and .66 on `vb`, 10.9.0.1 on `vb2`). Deleted on drop.
 struct RouteLab {
+    net: VethPair,
     a: String,
     b: String,
     va: String,
@@ -26,41 +28,30 @@ struct RouteLab {
 impl RouteLab {
     fn create() -> RouteLab {
         let id = std::process::id() % 100_000;
-        let lab = RouteLab {
-            a: format!("sa-rt-a-{id}"),
-            b: format!("sa-rt-b-{id}"),
-            va: format!("sar{id}a"),
-            va2: format!("sar{id}c"),
-        };
-        let (vb, vb2) = (format!("sar{id}b"), format!("sar{id}d"));
-        // From here on, a failing step still deletes whatever was made.
-        ip(&["netns", "add", &lab.a]);
-        ip(&["netns", "add", &lab.b]);
-        for (here, there) in [(&lab.va, &vb), (&lab.va2, &vb2)] {
-            ip(&[
-                "link", "add", here, "netns", &lab.a, "type", "veth", "peer", "name", there,
-                "netns", &lab.b,
-            ]);
+        // Each step's namespaces are owned from the start: a failing step still deletes them.
+        let net = VethPair::create("sa-rt", "sar");
+        let (va2, vb2) = (format!("sar{id}c"), format!("sar{id}d"));
+        net.a.veth_to(&va2, &net.b, &vb2);
+        net.a
+            .ip(&["addr", "add", "198.51.100.2/24", "dev", &net.dev_a]);
+        net.a.ip(&["addr", "add", "10.9.0.2/24", "dev", &va2]);
+        net.b
+            .ip(&["addr", "add", "198.51.100.1/24", "dev", &net.dev_b]);
+        net.b
+            .ip(&["addr", "add", "198.51.100.66/24", "dev", &net.dev_b]);
+        net.b.ip(&["addr", "add", "10.9.0.1/24", "dev", &vb2]);
+        RouteLab {
+            a: net.a.name.clone(),
+            b: net.b.name.clone(),
+            va: net.dev_a.clone(),
+            va2,
+            net,
         }
-        lab.in_a(&["addr", "add", "198.51.100.2/24", "dev", &lab.va]);
-        lab.in_a(&["addr", "add", "10.9.0.2/24", "dev", &lab.va2]);
-        ip(&["-n", &lab.b, "addr", "add", "198.51.100.1/24", "dev", &vb]);
-        ip(&["-n", &lab.b, "addr", "add", "198.51.100.66/24", "dev", &vb]);
-        ip(&["-n", &lab.b, "addr", "add", "10.9.0.1/24", "dev", &vb2]);
-        for dev in ["lo", lab.va.as_str(), lab.va2.as_str()] {
-            lab.in_a(&["link", "set", dev, "up"]);
-        }
-        for dev in ["lo", vb.as_str(), vb2.as_str()] {
-            ip(&["-n", &lab.b, "link", "set", dev, "up"]);
-        }
-        lab
     }
 
     /// `ip -n A ARGS`.
     fn in_a(&self, args: &[&str]) {
-        let mut full = vec!["-n", self.a.as_str()];
-        full.extend_from_slice(args);
-        ip(&full);
+        self.net.a.ip(args);
     }
 
     /// Runs the binary inside namespace `a`: (exit code, stdout, stderr).
@@ -72,13 +63,8 @@ impl RouteLab {
             .arg(baseline)
             .output()
             .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        (
-            out.status.code(),
-            String::from_utf8(out.stdout).unwrap(),
-            stderr,
-        )
+        let run = outcome(out);
+        (run.code, run.stdout, run.stderr)
     }
 
     fn check(&self, baseline: &Path) -> (Option<i32>, String) {
@@ -108,26 +94,9 @@ impl RouteLab {
     }
 }
 
-impl Drop for RouteLab {
-    fn drop(&mut self) {
-        // Deleting a namespace removes its veth ends, and with them the peers.
-        for ns in [&self.a, &self.b] {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
-    }
-}
-
 #[test]
 fn default_route_gateway_and_mac_drift_in_a_namespace() {
-    if !is_root() || Command::new("ip").arg("-V").output().is_err() {
-        // scripts/test installs iproute2 as root: there, skipping would hide a failure.
-        assert!(
-            !is_root() || std::env::var("SOCKAUDIT_REQUIRE_TOOLS").is_err(),
-            "iproute2 is required (SOCKAUDIT_REQUIRE_TOOLS)"
-        );
-        eprintln!(
-            "skipped: needs root and iproute2 to create network namespaces (CI runs as root)"
-        );
+    if !netns::can_create() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -17,8 +17,8 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::netns::ip;
-use common::{Holder, is_root, sockaudit_path};
+use common::netns::{self, VethPair, ip};
+use common::{Holder, sockaudit_path};
 use serde_json::Value;
 
 const LISTENER: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
@@ -31,43 +31,25 @@ const SYNS: u32 = 6000;
 
 /// Namespace `listener` and `sender` joined by veth; deleted on drop (with the veth pair).
 struct Pair {
+    /// Held for its drop: the namespaces go with it.
+    _net: VethPair,
     listener: String,
     sender: String,
 }
 
 impl Pair {
     fn create() -> Pair {
-        let id = std::process::id() % 100_000;
-        // Built before the first command, so a failing step still deletes what was made.
+        // Owned from the first command on, so a failing step still deletes what was made.
+        let net = VethPair::create("sa-syn", "sas");
+        net.a
+            .ip(&["addr", "add", &format!("{LISTENER}/24"), "dev", &net.dev_a]);
+        net.b
+            .ip(&["addr", "add", &format!("{SENDER}/24"), "dev", &net.dev_b]);
         let pair = Pair {
-            listener: format!("sa-syn-l-{id}"),
-            sender: format!("sa-syn-s-{id}"),
+            listener: net.a.name.clone(),
+            sender: net.b.name.clone(),
+            _net: net,
         };
-        let (vl, vs) = (format!("sas{id}l"), format!("sas{id}s"));
-        ip(&["netns", "add", &pair.listener]);
-        ip(&["netns", "add", &pair.sender]);
-        ip(&[
-            "link",
-            "add",
-            &vl,
-            "netns",
-            &pair.listener,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            &vs,
-            "netns",
-            &pair.sender,
-        ]);
-        let l = format!("{LISTENER}/24");
-        let s = format!("{SENDER}/24");
-        ip(&["-n", &pair.listener, "addr", "add", &l, "dev", &vl]);
-        ip(&["-n", &pair.sender, "addr", "add", &s, "dev", &vs]);
-        for (ns, dev) in [(&pair.listener, &vl), (&pair.sender, &vs)] {
-            ip(&["-n", ns, "link", "set", "lo", "up"]);
-            ip(&["-n", ns, "link", "set", dev, "up"]);
-        }
         // /proc/sys/net shows the namespace of the process that opens it.
         ip(&[
             "netns",
@@ -84,14 +66,6 @@ impl Pair {
         let mut c = Command::new("ip");
         c.args(["netns", "exec", ns]);
         c
-    }
-}
-
-impl Drop for Pair {
-    fn drop(&mut self) {
-        for ns in [&self.listener, &self.sender] {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
     }
 }
 
@@ -190,15 +164,7 @@ fn syn_sender_main() {
 
 #[test]
 fn syn_flood_with_cookies_is_found_by_the_counter_rule_not_by_syn_recv_sockets() {
-    if !is_root() || Command::new("ip").arg("-V").output().is_err() {
-        // scripts/test runs as root with iproute2 installed: there, skipping would hide a failure.
-        assert!(
-            !is_root() || std::env::var("SOCKAUDIT_REQUIRE_TOOLS").is_err(),
-            "iproute2 is required (SOCKAUDIT_REQUIRE_TOOLS)"
-        );
-        eprintln!(
-            "skipped: needs root and iproute2 to create network namespaces (CI runs as root)"
-        );
+    if !netns::can_create() {
         return;
     }
     // Declared first, dropped last: the processes die before their namespaces go.

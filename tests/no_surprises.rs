@@ -11,6 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::output::outcome;
 use common::privileged::require_tool;
 use common::{machine_wide, sockaudit, sockaudit_path};
 
@@ -160,10 +161,8 @@ fn sparse(dir: &Path, name: &str, head: &[u8], len: u64) -> PathBuf {
 }
 
 fn run(args: &[&str]) -> (Option<i32>, String) {
-    let out = sockaudit().args(args).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (out.status.code(), stderr)
+    let run = outcome(sockaudit().args(args).output().unwrap());
+    (run.code, run.stderr)
 }
 
 fn assert_limit(args: &[&str], path: &Path, message: &str) {

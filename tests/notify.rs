@@ -9,52 +9,21 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::desktop::Desktop;
 use common::{machine_wide, sockaudit};
 
 const HOSTILE: &str = "fixtures/snapshots/hostile-names.json";
 
-/// The bus address and dunst's PID and `-print` log, when a desktop is up.
-fn desktop() -> Option<(String, String, String)> {
-    let vars = (
-        std::env::var("DBUS_SESSION_BUS_ADDRESS").ok(),
-        std::env::var("SOCKAUDIT_TEST_DUNST_PID").ok(),
-        std::env::var("SOCKAUDIT_TEST_DUNST_LOG").ok(),
-    );
-    match vars {
-        (Some(bus), Some(pid), Some(log)) => Some((bus, pid, log)),
-        _ => {
-            assert!(
-                std::env::var("SOCKAUDIT_REQUIRE_TOOLS").is_err(),
-                "scripts/test should have started dbus-daemon and dunst"
-            );
-            eprintln!(
-                "skipped: no test notification server (run ./scripts/test, which starts dbus-daemon, Xvfb and dunst)"
-            );
-            None
-        }
-    }
-}
-
-fn dunstctl(bus: &str, args: &[&str]) -> String {
-    let out = Command::new("dunstctl")
-        .args(args)
-        .env("DBUS_SESSION_BUS_ADDRESS", bus)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn notification_carries_summary_body_urgency_and_shows_markup_literally() {
     let _machine = machine_wide();
-    let Some((bus, _pid, log)) = desktop() else {
+    let Some(desktop) = Desktop::find() else {
         return;
     };
-    dunstctl(&bus, &["close-all"]);
-    dunstctl(&bus, &["history-clear"]);
-    let log_before = std::fs::read(&log).map(|b| b.len()).unwrap_or(0);
+    desktop.clear();
+    let log_before = std::fs::read(&desktop.log).map(|b| b.len()).unwrap_or(0);
     let out = sockaudit()
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus)
         .args(["scan", "--input", HOSTILE, "--notify", "--fail-on", "never"])
         .output()
         .unwrap();
@@ -68,17 +37,7 @@ fn notification_carries_summary_body_urgency_and_shows_markup_literally() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // Closing moves the notification into dunst's history.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let history: serde_json::Value = loop {
-        dunstctl(&bus, &["close-all"]);
-        let h: serde_json::Value =
-            serde_json::from_str(&dunstctl(&bus, &["history"])).unwrap_or_default();
-        if h["data"][0].as_array().is_some_and(|a| !a.is_empty()) || Instant::now() > deadline {
-            break h;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let history = desktop.wait_for_history();
     let n = &history["data"][0][0];
     assert_eq!(n["appname"]["data"], "sockaudit");
     assert_eq!(
@@ -106,7 +65,8 @@ fn notification_carries_summary_body_urgency_and_shows_markup_literally() {
         "control characters escaped: {body}"
     );
     // Urgency from the highest severity (critical), as dunst -print logged it.
-    let printed = String::from_utf8_lossy(&std::fs::read(&log).unwrap()[log_before..]).into_owned();
+    let printed =
+        String::from_utf8_lossy(&std::fs::read(&desktop.log).unwrap()[log_before..]).into_owned();
     assert!(printed.contains("urgency: CRITICAL"), "{printed}");
     assert!(printed.contains("appname: 'sockaudit'"), "{printed}");
 }
@@ -114,18 +74,19 @@ fn notification_carries_summary_body_urgency_and_shows_markup_literally() {
 #[test]
 fn a_stalled_server_cannot_hang_the_scan() {
     let _machine = machine_wide();
-    let Some((bus, pid, _log)) = desktop() else {
+    let Some(desktop) = Desktop::find() else {
         return;
     };
-    Command::new("kill").args(["-STOP", &pid]).status().unwrap();
+    let pid = &desktop.dunst_pid;
+    Command::new("kill").args(["-STOP", pid]).status().unwrap();
     let started = Instant::now();
     let out = sockaudit()
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus)
         .args(["scan", "--input", HOSTILE, "--notify"])
         .output()
         .unwrap();
     let took = started.elapsed();
-    Command::new("kill").args(["-CONT", &pid]).status().unwrap();
+    Command::new("kill").args(["-CONT", pid]).status().unwrap();
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -141,7 +102,7 @@ fn a_stalled_server_cannot_hang_the_scan() {
         String::from_utf8_lossy(&out.stdout).contains("CRITICAL (2)"),
         "the report is still written"
     );
-    dunstctl(&bus, &["close-all"]);
+    desktop.dunstctl(&["close-all"]);
 }
 
 #[test]
@@ -176,13 +137,12 @@ fn no_session_bus_is_one_warning_and_nothing_else_changes() {
 #[test]
 fn non_utf8_and_control_bytes_reach_the_server_as_visible_escapes() {
     let _machine = machine_wide();
-    let Some((bus, _pid, _log)) = desktop() else {
+    let Some(desktop) = Desktop::find() else {
         return;
     };
-    dunstctl(&bus, &["close-all"]);
-    dunstctl(&bus, &["history-clear"]);
+    desktop.clear();
     let out = sockaudit()
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus)
         .args([
             "scan",
             "--input",
@@ -198,16 +158,7 @@ fn non_utf8_and_control_bytes_reach_the_server_as_visible_escapes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let history: serde_json::Value = loop {
-        dunstctl(&bus, &["close-all"]);
-        let h: serde_json::Value =
-            serde_json::from_str(&dunstctl(&bus, &["history"])).unwrap_or_default();
-        if h["data"][0].as_array().is_some_and(|a| !a.is_empty()) || Instant::now() > deadline {
-            break h;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let history = desktop.wait_for_history();
     let body = history["data"][0][0]["body"]["data"]
         .as_str()
         .unwrap_or_default();
@@ -221,5 +172,5 @@ fn non_utf8_and_control_bytes_reach_the_server_as_visible_escapes() {
             "raw {raw:?} reached the server: {body}"
         );
     }
-    dunstctl(&bus, &["close-all"]);
+    desktop.dunstctl(&["close-all"]);
 }

@@ -10,6 +10,7 @@ mod common;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use common::output::{assert_no_panic, outcome};
 use common::sockaudit;
 use sockaudit::collect::import::routes::{RouteFormat, RouteImportError, import_file};
 use sockaudit::model::routes::{Route, RouteTable};
@@ -229,9 +230,8 @@ fn bad_input_is_a_clear_error() {
             .arg(path)
             .output()
             .unwrap();
-        let stderr = String::from_utf8(out.stderr).unwrap();
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        (out.status.code(), stderr)
+        let run = outcome(out);
+        (run.code, run.stderr)
     };
     let (code, err) = run(&[], &fixture("bad-not-a-table.txt"));
     assert_eq!(code, Some(2));
@@ -287,9 +287,8 @@ fn check(baseline: &Path, input: &Path, extra: &[&str]) -> (Option<i32>, String)
         .current_dir(fixtures().join("drift"))
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    let run = outcome(out);
+    (run.code, run.stdout)
 }
 
 /// The baseline recorded from the clean host is quiet on it and reports every kind of route
@@ -415,7 +414,7 @@ fn bad_route_entries_are_located() {
     ] {
         assert!(err.contains(want), "missing {want:?} in:\n{err}");
     }
-    assert!(!err.contains("panicked"));
+    assert_no_panic("import of a routes capture", &err);
 }
 
 /// `baseline update` takes the attacked table as the new normal (after review), keeping the

@@ -8,9 +8,11 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod desktop;
 pub mod geo;
 pub mod inherit;
 pub mod netns;
+pub mod output;
 pub mod privileged;
 
 use std::io::{BufRead, BufReader, Read, Write};

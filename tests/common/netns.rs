@@ -73,3 +73,58 @@ impl Drop for TestNetns {
             .status();
     }
 }
+
+impl TestNetns {
+    /// `ip -n NAME ARGS`, asserting success.
+    pub fn ip(&self, args: &[&str]) {
+        let mut full = vec!["-n", self.name.as_str()];
+        full.extend_from_slice(args);
+        ip(&full);
+    }
+
+    /// A veth pair from device `here` in this namespace to `there` in `other`, both ends up.
+    pub fn veth_to(&self, here: &str, other: &TestNetns, there: &str) {
+        ip(&[
+            "link",
+            "add",
+            here,
+            "netns",
+            &self.name,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            there,
+            "netns",
+            &other.name,
+        ]);
+        self.ip(&["link", "set", here, "up"]);
+        other.ip(&["link", "set", there, "up"]);
+    }
+}
+
+/// Two namespaces `PREFIX-a-PID` and `PREFIX-b-PID` joined by veth (`DEV-PIDa` in `a`,
+/// `DEV-PIDb` in `b`; DEV short enough for the kernel's 15-byte device names). Both
+/// namespaces go on drop, and with them the veth ends.
+pub struct VethPair {
+    /// The first namespace.
+    pub a: TestNetns,
+    /// The second namespace.
+    pub b: TestNetns,
+    /// The veth end in `a`.
+    pub dev_a: String,
+    /// The veth end in `b`.
+    pub dev_b: String,
+}
+
+impl VethPair {
+    /// Creates both namespaces (loopback up) and the veth pair between them (both ends up).
+    pub fn create(prefix: &str, dev: &str) -> VethPair {
+        let id = std::process::id() % 100_000;
+        let a = TestNetns::create(&format!("{prefix}-a"));
+        let b = TestNetns::create(&format!("{prefix}-b"));
+        let (dev_a, dev_b) = (format!("{dev}{id}a"), format!("{dev}{id}b"));
+        a.veth_to(&dev_a, &b, &dev_b);
+        VethPair { a, b, dev_a, dev_b }
+    }
+}
