@@ -1,7 +1,7 @@
 //! Least privilege: uid 65534 with exactly `CAP_SYS_PTRACE` and `CAP_DAC_READ_SEARCH` (ambient,
 //! via setpriv) attributes a root-owned process's socket; with either one alone, or none, it
 //! does not, and says so as a coverage gap. The systemd unit is bounded to exactly that set.
-//! A scanner holding capabilities is privileged: it applies the trust checks (src/trust.rs).
+//! A scanner holding capabilities is privileged: it applies the trust checks (src/files/trust.rs).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -1,4 +1,4 @@
-//! StrictModes-style trust checks (src/trust.rs): run as root, sockaudit refuses rule files,
+//! StrictModes-style trust checks (src/files/trust.rs): run as root, sockaudit refuses rule files,
 //! rule directories, baselines, feeds, GeoIP databases and state files that someone other than
 //! root (or the invoking user) owns or can write, and the directories above them; exit 2 with
 //! the file, the problem and the fix. `--insecure-config` uses them with a warning. Files are

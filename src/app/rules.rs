@@ -6,7 +6,7 @@ use super::error::{AppError, ExitStatus};
 use super::inputs::print;
 use super::pipeline::load_rules;
 use crate::cli::{RuleArgs, RulesCommand};
-use crate::rules::{RuleSources, registry};
+use crate::rules::{RuleSources, kinds};
 use crate::text::escape::for_terminal;
 
 pub(super) fn run(command: &RulesCommand) -> Result<ExitStatus, AppError> {
@@ -69,7 +69,7 @@ fn list(args: &RuleArgs) -> Result<ExitStatus, AppError> {
 }
 
 fn explain(id: &str, args: &RuleArgs) -> Result<ExitStatus, AppError> {
-    if let Some(kind) = registry::find(id) {
+    if let Some(kind) = kinds::find(id) {
         print(&format!("{}\n", kind.doc()))?;
         return Ok(ExitStatus::Clean);
     }
@@ -117,7 +117,7 @@ fn explain(id: &str, args: &RuleArgs) -> Result<ExitStatus, AppError> {
         }
         out.push('\n');
     }
-    let doc = registry::find(rule.kind().as_str()).map_or("", |k| k.doc());
+    let doc = kinds::find(rule.kind().as_str()).map_or("", |k| k.doc());
     let _ = writeln!(out, "---\n{doc}");
     print(&out)?;
     Ok(ExitStatus::Clean)

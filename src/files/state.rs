@@ -149,7 +149,7 @@ pub enum StateError {
     #[error(transparent)]
     Write(#[from] WriteError),
     /// A privileged run refuses a state file (or directory) others can write: it decides
-    /// which findings are reported (src/trust.rs).
+    /// which findings are reported (src/files/trust.rs).
     #[error(transparent)]
     Untrusted(#[from] crate::files::trust::TrustError),
 }

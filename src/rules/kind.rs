@@ -1,6 +1,6 @@
 //! What a rule kind is. A kind is one file under `kinds/` that implements [`Kind`] (how its
 //! rules are read and documented) and [`Body`] (what one rule needs and finds), plus one line
-//! in [`super::registry::KINDS`]. The loader and the engine know kinds only through these two
+//! in [`super::kinds::KINDS`]. The loader and the engine know kinds only through these two
 //! traits.
 
 use std::any::Any;

@@ -3,7 +3,7 @@
 //! [`load()`] reads rule files into a validated [`RuleSet`] (or every problem found, with
 //! locations); [`engine::evaluate`] evaluates a rule set against a snapshot, without I/O.
 //! A kind implements [`kind::Kind`] and [`kind::Body`] and is listed once in
-//! [`registry::KINDS`]; the loader and the engine iterate that list.
+//! [`kinds::KINDS`]; the loader and the engine iterate that list.
 
 pub mod common;
 pub mod context;
@@ -12,7 +12,6 @@ pub mod facts;
 pub mod kind;
 pub mod kinds;
 pub mod load;
-pub mod registry;
 pub mod set;
 pub mod spec;
 

@@ -5,7 +5,7 @@
 //! turns a snapshot and its findings into rows, [`diff`] compares two refreshes (new and
 //! closed rows, byte rates), [`table`] sorts, filters and groups them, [`detail`] writes the
 //! detail pane, [`columns`] decides which columns fit. [`view`] only draws that with ratatui
-//! and [`keys`] maps key presses to actions; `src/app/top.rs` runs the loop.
+//! and [`keys`] maps key presses to actions; `src/app/top/` runs the loop.
 //!
 //! `top` only reads: it never kills a process or closes a connection.
 

@@ -1,6 +1,6 @@
 //! Kernel network counters (`netstat -s`, `netstat -e`, `ip -s link`) as plain data, and the
 //! rate arithmetic between two samples. No I/O: the collector reads `/proc/PID/net/{snmp,
-//! netstat,snmp6,dev}` into a [`CounterSample`] (`src/collect/linux/counters.rs`).
+//! netstat,snmp6,dev}` into a [`CounterSample`] (`src/collect/live/linux/counters.rs`).
 //!
 //! A counter only ever grows while the kernel and the namespace live, so a rate is
 //! `(current - previous) / seconds`. A counter that went down (reboot, namespace re-created,

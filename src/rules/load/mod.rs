@@ -23,7 +23,7 @@ use overrides::{apply_overrides, read_override, read_top_allow};
 use settings::{read_feeds, read_geoip, read_lists, read_notify};
 use tables::{read_rule, tables_of};
 
-use crate::rules::registry;
+use crate::rules::kinds;
 use crate::rules::set::RuleSet;
 use crate::rules::spec::Lists;
 pub use files::MAX_RULE_FILE_BYTES;
@@ -44,7 +44,7 @@ pub struct RuleErrors {
 fn top_keys() -> Vec<String> {
     let mut keys = vec!["lists".to_string()];
     keys.extend(
-        registry::KINDS
+        kinds::KINDS
             .iter()
             .filter(|k| k.in_rule_files())
             .map(|k| k.name().to_string()),
@@ -151,8 +151,8 @@ fn load_gathered(
                         }
                     }
                 }
-                name if registry::find(name).is_some_and(|k| k.in_rule_files()) => {
-                    let Some(kind) = registry::find(name) else {
+                name if kinds::find(name).is_some_and(|k| k.in_rule_files()) => {
+                    let Some(kind) = kinds::find(name) else {
                         continue;
                     };
                     for table in tables_of(item, key, key_loc.clone(), &mut diags) {

@@ -15,7 +15,7 @@ use crate::collect::live::linux::netlink::{Conn, DumpError};
 
 /// Every TCP socket in `states` of the caller's namespace, IPv4 then IPv6, with the
 /// `extensions` asked for; `convert` turns each answer it wants into an item of `out`.
-/// Shared by the listener-queue dump here and the counters dump (src/collect/linux/traffic.rs).
+/// Shared by the listener-queue dump here and the counters dump (src/collect/live/linux/traffic.rs).
 pub fn dump_tcp<T>(
     states: StateFlags,
     extensions: ExtensionFlags,

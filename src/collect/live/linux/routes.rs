@@ -104,7 +104,7 @@ impl Conn {
             .collect())
     }
 
-    /// One dump (src/netlink.rs), its errors named after the table.
+    /// One dump (src/collect/live/linux/netlink.rs), its errors named after the table.
     fn dump(
         &mut self,
         request: RouteNetlinkMessage,
