@@ -130,3 +130,99 @@ fn a_scanner_with_capabilities_applies_the_trust_checks() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Without root, the process rules cannot see who owns another user's socket: the report says
+/// so next to the result (text and JSON) instead of reading as all-clear, and `--strict` fails.
+#[test]
+fn an_unprivileged_scan_says_which_rules_could_not_check_which_sockets() {
+    if !require_root("dropping to uid 65534") || !require_tool("setpriv") {
+        return;
+    }
+    let _machine = machine_wide();
+    let holder = Holder::spawn("tcp");
+    let (_guard, bin) = binary_for_nobody();
+    let dir = tempfile::tempdir().unwrap();
+    chmod(dir.path(), 0o755);
+    let rules = dir.path().join("shells.toml");
+    std::fs::write(
+        &rules,
+        "[[process]]\nid = \"site-reverse-shell\"\nseverity = \"critical\"\nstdio-socket = true\nprocess = [\"sh\", \"bash\"]\n",
+    )
+    .unwrap();
+    chmod(&rules, 0o644);
+
+    let out = as_nobody_with(&bin, &[], &["scan", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unchecked = &doc["unchecked"];
+    assert!(
+        unchecked["sockets"].as_u64().unwrap_or(0) >= 1,
+        "the holder's socket at least: {unchecked}"
+    );
+    assert_eq!(unchecked["needs_root"], true);
+    let named: Vec<&str> = unchecked["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    for rule in ["reverse-shell", "masquerade", "exe-in-temp", "deleted-exe"] {
+        assert!(named.contains(&rule), "{rule} missing from {named:?}");
+    }
+
+    let out = as_nobody_with(&bin, &[], &["scan"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Unchecked: "))
+        .unwrap_or_else(|| panic!("no Unchecked line:\n{text}"));
+    assert!(
+        line.contains("reverse-shell") && line.contains("run as root"),
+        "{line}"
+    );
+    let last = text.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("unchecked by process rules, see above"),
+        "{last}"
+    );
+
+    let rules_arg = rules.to_str().unwrap();
+    let strict = [
+        "scan",
+        "--no-default-rules",
+        "--rules",
+        rules_arg,
+        "--strict",
+    ];
+    let out = as_nobody_with(&bin, &[], &strict);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--strict: ")
+            && stderr.contains("site-reverse-shell")
+            && stderr.contains("run as root"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "no report on a --strict failure");
+
+    // As root the holder's socket is checked: it is not among the unchecked ones.
+    let root = common::json_of(&[
+        "scan",
+        "--no-default-rules",
+        "--rules",
+        rules_arg,
+        "--format",
+        "json",
+    ]);
+    let as_root = root["unchecked"]["sockets"].as_u64().unwrap_or(0);
+    assert!(
+        as_root < unchecked["sockets"].as_u64().unwrap_or(0),
+        "root checks more: {as_root} vs {unchecked}"
+    );
+    holder.stop();
+}

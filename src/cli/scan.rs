@@ -183,8 +183,9 @@ pub struct ScanArgs {
     /// in rule files, else /usr/share/GeoIP and /var/lib/GeoIP.
     #[arg(long = "geoip", value_name = "FILE")]
     pub geoip: Vec<PathBuf>,
-    /// Treat inactive rules (missing GeoIP data or feeds), bad feed lines and unreadable lines
-    /// of an --input capture as errors (exit 2).
+    /// Treat inactive rules (missing GeoIP data or feeds), bad feed lines, unreadable lines
+    /// of an --input capture and, when not root, sockets whose owner could not be read as
+    /// errors (exit 2).
     #[arg(long)]
     pub strict: bool,
     /// Remember what was reported: later runs report only new and resolved findings. Without

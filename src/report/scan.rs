@@ -9,6 +9,7 @@ use super::style::Palette;
 use crate::model::finding::{Finding, Severity};
 use crate::model::{Coverage, Host, SCHEMA_VERSION, Snapshot, TcpState};
 use crate::rules::engine::{Evaluation, Inactive, Warning};
+use crate::rules::unchecked::Unchecked;
 use crate::text::escape::{FIELD_MAX_CHARS, MESSAGE_MAX_CHARS, for_display, for_terminal};
 
 /// What `--state` changed about this report.
@@ -76,6 +77,9 @@ struct JsonReport<'a> {
     findings: &'a [Finding],
     warnings: &'a [Warning],
     inactive: &'a [Inactive],
+    /// Sockets the process rules could not check (owner unreadable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unchecked: Option<&'a Unchecked>,
     #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<&'a StateNote>,
     coverage: &'a Coverage,
@@ -104,6 +108,7 @@ pub fn render_json(
         findings: &eval.findings,
         warnings: &eval.warnings,
         inactive: &eval.inactive,
+        unchecked: eval.unchecked.as_ref(),
         state,
         coverage: &snapshot.coverage,
         namespaces: &snapshot.namespaces,
@@ -212,6 +217,16 @@ pub fn render_text(
     );
     if let Some(deep) = &snapshot.deep {
         out.push_str(&deep_line(deep));
+    }
+    if let Some(u) = &eval.unchecked {
+        let _ = writeln!(
+            out,
+            "Unchecked: {} socket(s) whose owner could not be read, so {} rule(s) that look at processes could not check them: {}; {}",
+            u.sockets,
+            u.rules.len(),
+            u.rules.join(", "),
+            u.reason
+        );
     }
     for severity in Severity::ALL.iter().rev() {
         let group: Vec<&Finding> = eval
@@ -332,9 +347,15 @@ pub fn render_text(
         Some(bar) => format!("nothing at or above {bar}: exit 0"),
         None => "--fail-on never: exit 0".to_string(),
     };
+    let unchecked = eval.unchecked.as_ref().map_or(String::new(), |u| {
+        format!(
+            "; {} socket(s) unchecked by process rules, see above",
+            u.sockets
+        )
+    });
     let _ = writeln!(
         out,
-        "\n{} finding(s): {} ({verdict})",
+        "\n{} finding(s): {} ({verdict}{unchecked})",
         eval.findings.len(),
         counts.join(", ")
     );

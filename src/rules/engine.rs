@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::context::{Context, RuleRun};
 use super::set::RuleSet;
+use super::unchecked::{Unchecked, unchecked};
 use crate::enrich::Enrichment;
 use crate::model::finding::{Evidence, Finding};
 use crate::model::{Snapshot, Socket};
@@ -49,6 +50,8 @@ pub struct Evaluation {
     pub warnings: Vec<Warning>,
     /// Rules evaluated.
     pub rules_run: usize,
+    /// Sockets the process rules could not check (owner unreadable), if any.
+    pub unchecked: Option<Unchecked>,
 }
 
 /// Evaluates every enabled rule against the snapshot. `today` decides which allow entries have
@@ -64,6 +67,7 @@ pub fn evaluate(
     let mut warnings = Vec::new();
     let mut inactive = Vec::new();
     let mut rules_run = 0;
+    let mut process_rules = Vec::new();
     for rule in &rules.rules {
         if rule.dormant_reason().is_some() {
             continue;
@@ -96,6 +100,9 @@ pub fn evaluate(
             allows,
         };
         rules_run += 1;
+        if rule.body.needs_process_facts() {
+            process_rules.push(rule.common.id.clone());
+        }
         rule.body.evaluate(&run, &ctx, &mut findings);
     }
     let mut findings = merge_and_sort(findings);
@@ -111,6 +118,7 @@ pub fn evaluate(
         warnings,
         inactive,
         rules_run,
+        unchecked: unchecked(snapshot, process_rules),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod kinds;
 pub mod load;
 pub mod set;
 pub mod spec;
+pub mod unchecked;
 
 pub use common::{Allow, Common};
 pub use load::{RuleSources, load, load_texts};

@@ -1,0 +1,49 @@
+//! Sockets the rules that look at processes could not check: their owner exists but could not
+//! be read. Said next to the result, so that a scan without root never reads as all-clear.
+
+use serde::Serialize;
+
+use crate::model::{Snapshot, Unattributed};
+
+/// Sockets whose owner could not be read, and the rules that therefore could not check them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unchecked {
+    /// Sockets whose owning process could not be read.
+    pub sockets: usize,
+    /// The rules that ran and look at the owning process, sorted.
+    pub rules: Vec<String>,
+    /// Why, and what to do.
+    pub reason: String,
+    /// Running as root would check them (the scan was not privileged); `--strict` then fails.
+    pub needs_root: bool,
+}
+
+/// What `process_rules` (ids of rules that ran and need process facts) could not check.
+pub fn unchecked(snapshot: &Snapshot, mut process_rules: Vec<String>) -> Option<Unchecked> {
+    let sockets = snapshot
+        .sockets
+        .iter()
+        .filter(|s| s.unattributed == Some(Unattributed::Permission))
+        .count();
+    if sockets == 0 || process_rules.is_empty() {
+        return None;
+    }
+    process_rules.sort();
+    process_rules.dedup();
+    let needs_root = snapshot.coverage.privileged == Some(false);
+    let reason = if needs_root {
+        "their owners' /proc/PID/fd could not be read (not root): run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (docs/operations.md), to check every socket"
+            .to_string()
+    } else {
+        format!(
+            "their owners' /proc/PID/fd could not be read even as root ({} process(es): a sandbox or /proc mounted hidepid)",
+            snapshot.coverage.unreadable_processes
+        )
+    };
+    Some(Unchecked {
+        sockets,
+        rules: process_rules,
+        reason,
+        needs_root,
+    })
+}
