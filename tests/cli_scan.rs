@@ -67,7 +67,7 @@ fn json_report_has_the_documented_shape() {
         .output()
         .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     for key in [
         "host",
         "collected_at",
@@ -88,7 +88,7 @@ fn json_report_has_the_documented_shape() {
             sev["high"].as_u64(),
             sev["low"].as_u64()
         ),
-        (Some(2), Some(3), Some(1))
+        (Some(2), Some(4), Some(1))
     );
     let first = &doc["findings"][0];
     for key in [
@@ -137,7 +137,7 @@ fn output_file_is_written_atomically_and_stdout_stays_empty() {
         .stdout("");
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(doc["findings"].as_array().unwrap().len(), 6);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 7);
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         1,

@@ -126,14 +126,16 @@ fn this_machines_normal_traffic_keeps_the_default_pack_quiet() {
             "accept-queue-full",
             "blocklisted-peer-outbound",
             "blocklisted-peer-inbound",
+            "relayed-shell",
+            "relayed-shell-loopback",
             "hidden-socket"
         ],
         "{:?}",
         eval.inactive
     );
     assert_eq!(
-        eval.rules_run, 17,
-        "13 socket rules and 4 counter rules ran"
+        eval.rules_run, 24,
+        "20 socket rules and 4 counter rules ran (the relayed-shell rules wait for stdio peers a schema-1 snapshot lacks)"
     );
 }
 
@@ -371,9 +373,9 @@ fn state_keeps_each_namespaces_last_sample_for_the_next_run() {
         "the second run compares with the first: {:?}",
         second["inactive"]
     );
-    // 14 socket rules (a live scan has queue sizes, so accept-queue-full runs) and 4 counter
-    // rules; hidden-socket waits for --deep, the blocklist rules for a feed.
-    assert_eq!(second["summary"]["rules_run"], 18);
+    // 23 socket rules (a live scan has queue sizes, so accept-queue-full runs, and stdio
+    // peers) and 4 counter rules; hidden-socket waits for --deep, the blocklist rules for a feed.
+    assert_eq!(second["summary"]["rules_run"], 27);
 }
 
 #[test]

@@ -56,7 +56,7 @@ fn listener_of_another_process_has_its_pid_name_and_exe() {
     assert_eq!(s["process"]["ppid"], std::process::id());
     assert!(s["process"]["start_time"].is_string());
     assert_eq!(doc["processes"][holder.pid.to_string()]["pid"], holder.pid);
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     assert_eq!(doc["source"], "live");
 }
 

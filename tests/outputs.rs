@@ -40,7 +40,7 @@ fn jsonl_is_one_valid_object_per_finding() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 6);
+    assert_eq!(lines.len(), 7);
     for l in &lines {
         assert_eq!(l["host"], "fixture-host");
         assert_eq!(l["time"], "2026-11-24T09:00:00Z");
@@ -108,12 +108,13 @@ fn prometheus_output_passes_promtool() {
 #[test]
 fn junit_is_xml_with_a_case_per_rule_and_a_failure_per_finding() {
     let text = stdout(&["scan", "--format", "junit", "--input", HOSTILE]);
-    // 13 rules run: backdoor-port has 2 findings, masquerade 2, exe-in-temp 1 (5 failing
-    // cases), the 10 others pass; the 2 blocklist rules, hidden-socket (no --deep),
-    // accept-queue-full (the fixture has no queue sizes) and the 4 counter rules (no counter
-    // samples) are inactive (skipped).
+    // 20 rules run: backdoor-port has 2 findings, masquerade 2, exe-in-temp 1 (5 failing
+    // cases), the 17 others pass; the 2 blocklist rules, hidden-socket (no --deep),
+    // accept-queue-full (the fixture has no queue sizes), the 4 counter rules (no counter
+    // samples) and the 2 relayed-shell rules (a schema-1 snapshot has no stdio peers) are
+    // inactive (skipped).
     assert!(
-        text.contains("<testsuites tests=\"23\" failures=\"5\" skipped=\"8\">"),
+        text.contains("<testsuites tests=\"32\" failures=\"5\" skipped=\"10\">"),
         "{text}"
     );
     assert!(text.contains("&lt;b&gt;x&lt;/b&gt; &amp; co"), "{text}");
@@ -142,9 +143,9 @@ fn junit_is_xml_with_a_case_per_rule_and_a_failure_per_finding() {
             .unwrap();
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     };
-    assert_eq!(count("count(//testcase)"), "23");
+    assert_eq!(count("count(//testcase)"), "32");
     assert_eq!(count("count(//failure)"), "5");
-    assert_eq!(count("count(//skipped)"), "8");
+    assert_eq!(count("count(//skipped)"), "10");
 }
 
 #[test]
@@ -166,7 +167,7 @@ fn several_outputs_from_one_scan() {
     );
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert_eq!(doc["findings"].as_array().unwrap().len(), 6);
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 7);
     assert!(
         std::fs::read_to_string(&prom)
             .unwrap()

@@ -52,15 +52,15 @@ fn report_once_then_resolve_once() {
     let state = dir.path().join("state.json");
     let (code, first, _) = run(FIRE, &state, &[]);
     assert_eq!(code, Some(1), "new critical findings");
-    assert_eq!(reported(&first).len(), 6);
+    assert_eq!(reported(&first).len(), 7);
     let (code, second, _) = run(FIRE, &state, &[]);
     assert_eq!(code, Some(0), "nothing new: exit 0");
     assert!(reported(&second).is_empty());
-    assert_eq!(second["state"]["unchanged"], 6);
+    assert_eq!(second["state"]["unchanged"], 7);
     // The findings go away: resolved once...
     let (_, third, _) = run(CLEAN, &state, &[]);
     assert!(reported(&third).is_empty());
-    assert_eq!(third["state"]["resolved"].as_array().unwrap().len(), 6);
+    assert_eq!(third["state"]["resolved"].as_array().unwrap().len(), 7);
     // ...and not again.
     let (_, fourth, _) = run(CLEAN, &state, &[]);
     assert!(fourth["state"]["resolved"].as_array().unwrap().is_empty());
@@ -91,8 +91,8 @@ fn renotify_reports_a_still_present_finding_again() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     let (code, due, _) = run(FIRE, &state, &["--renotify", "10ms"]);
     assert_eq!(code, Some(1));
-    assert_eq!(reported(&due).len(), 6);
-    assert_eq!(due["state"]["renotified"], 6);
+    assert_eq!(reported(&due).len(), 7);
+    assert_eq!(due["state"]["renotified"], 7);
 }
 
 #[test]
@@ -106,7 +106,7 @@ fn corrupt_and_future_state_files_are_moved_aside() {
         std::fs::write(&state, content).unwrap();
         let (code, doc, stderr) = run(FIRE, &state, &[]);
         assert_eq!(code, Some(1), "{name}: the run continues as a first run");
-        assert_eq!(reported(&doc).len(), 6);
+        assert_eq!(reported(&doc).len(), 7);
         assert!(
             stderr.contains("moved it to") && stderr.contains(".corrupt"),
             "{name}: {stderr}"
@@ -153,11 +153,11 @@ fn overlapping_runs_leave_one_valid_state_and_no_duplicate_report() {
             |o: &std::process::Output| reported(&serde_json::from_slice(&o.stdout).unwrap()).len();
         assert_eq!(
             count(&a) + count(&b),
-            6,
+            7,
             "each finding reported exactly once across both runs"
         );
         let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
-        assert_eq!(saved["findings"].as_object().unwrap().len(), 6);
+        assert_eq!(saved["findings"].as_object().unwrap().len(), 7);
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -182,11 +182,11 @@ fn text_report_with_state_says_what_is_new_and_resolved() {
     assert!(text(FIRE).contains("CRITICAL (2)"));
     let second = text(FIRE);
     assert!(
-        second.contains("No new findings.") && second.contains("6 finding(s) still present"),
+        second.contains("No new findings.") && second.contains("7 finding(s) still present"),
         "{second}"
     );
     let third = text(CLEAN);
-    assert!(third.contains("RESOLVED since the last run (6)"), "{third}");
+    assert!(third.contains("RESOLVED since the last run (7)"), "{third}");
 }
 
 #[test]

@@ -144,6 +144,7 @@ mod tests {
             uid: Some(0),
             start_time: None,
             stdio_sockets: Vec::new(),
+            stdio_peers: Vec::new(),
             services: Vec::new(),
             container: None,
             unit: None,

@@ -73,6 +73,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot, CollectError> {
             snapshot.sort();
             Ok(snapshot)
         }
+        // Version 1 is version 2 without stdio peers: it loads as it is, and the rules that
+        // need them say they cannot check it instead of passing (crate::rules::facts).
+        Ok(mut snapshot) if snapshot.schema_version == 1 => {
+            snapshot.sort();
+            Ok(snapshot)
+        }
         Ok(snapshot) => Err(version_error(path, snapshot.schema_version)),
         Err(err) => {
             // A document of another version fails on its fields; say which version it is.
@@ -83,7 +89,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot, CollectError> {
             match serde_json::from_str::<Header>(text) {
                 Ok(Header {
                     schema_version: Some(v),
-                }) if v != SCHEMA_VERSION => Err(version_error(path, v)),
+                }) if v != SCHEMA_VERSION && v != 1 => Err(version_error(path, v)),
                 Ok(Header {
                     schema_version: None,
                 }) if err.is_data() => Err(invalid(
@@ -108,7 +114,7 @@ fn version_error(path: &Path, found: u32) -> CollectError {
     invalid(
         path,
         format!(
-            "snapshot schema_version {found} is not supported (this sockaudit reads version {SCHEMA_VERSION}); re-create it with this version's `sockaudit snapshot`"
+            "snapshot schema_version {found} is not supported (this sockaudit reads versions 1 to {SCHEMA_VERSION}); re-create it with this version's `sockaudit snapshot`"
         ),
     )
 }

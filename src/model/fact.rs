@@ -28,6 +28,8 @@ pub enum Fact {
     Inode,
     /// Which of fds 0-2 are sockets (reverse-shell check).
     StdioSockets,
+    /// Which of fds 0-2 are pipes or ptys leading to a process with a socket (relayed shells).
+    StdioPeers,
     /// The ephemeral port range (ports in it are fingerprinted as `ephemeral`).
     EphemeralPorts,
     /// Which container or systemd unit a process runs in (its cgroup).
@@ -40,7 +42,7 @@ pub enum Fact {
 
 impl Fact {
     /// Every fact, in display order.
-    pub const ALL: [Fact; 14] = [
+    pub const ALL: [Fact; 15] = [
         Fact::Pids,
         Fact::ProcessNames,
         Fact::Exe,
@@ -51,6 +53,7 @@ impl Fact {
         Fact::StartTime,
         Fact::Inode,
         Fact::StdioSockets,
+        Fact::StdioPeers,
         Fact::EphemeralPorts,
         Fact::Cgroups,
         Fact::ListenQueues,
@@ -70,6 +73,7 @@ impl Fact {
             Fact::StartTime => "start-time",
             Fact::Inode => "inode",
             Fact::StdioSockets => "stdio-sockets",
+            Fact::StdioPeers => "stdio-peers",
             Fact::EphemeralPorts => "ephemeral-ports",
             Fact::Cgroups => "cgroups",
             Fact::ListenQueues => "listen-queues",

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Container, Fact};
 
-/// Facts about a process that owns at least one socket.
+/// Facts about a process that owns at least one socket, or whose stdio leads to one that does
+/// ([`Process::stdio_peers`]), or whose name looks like a kernel thread's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Process {
     /// Process id.
@@ -48,6 +49,11 @@ pub struct Process {
     /// classic reverse shell).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stdio_sockets: Vec<u32>,
+    /// Fds 0-2 that are a pipe or a pseudo-terminal whose other end another process holds
+    /// while that process holds a TCP/UDP socket: a relay (socat, `ncat -e`, a pty wrapper)
+    /// driving this process over the network. Live Linux only (schema 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stdio_peers: Vec<StdioPeer>,
     /// Windows services hosted by the process (`netstat -b` service lines, `tasklist /svc`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<String>,
@@ -57,4 +63,99 @@ pub struct Process {
     /// The systemd unit (service or scope) the process runs in, from its cgroup (Linux).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+}
+
+/// One stdio fd and the processes at its other end.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct StdioPeer {
+    /// 0, 1 or 2.
+    pub fd: u32,
+    /// What connects them.
+    pub via: StdioVia,
+    /// The pipe's inode (`pipe:[N]`) or the pseudo-terminal's number (`/dev/pts/N`).
+    pub id: u64,
+    /// The other processes holding that pipe, or the pty's master, and a TCP/UDP socket;
+    /// sorted.
+    pub pids: Vec<u32>,
+}
+
+/// How a stdio fd reaches another process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StdioVia {
+    /// An anonymous pipe (`pipe:[N]`) the other process also holds.
+    Pipe,
+    /// A pseudo-terminal slave (`/dev/pts/N`) whose master (`/dev/ptmx`) the other holds.
+    Pty,
+}
+
+impl StdioVia {
+    /// `pipe` or `pty`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StdioVia::Pipe => "pipe",
+            StdioVia::Pty => "pty",
+        }
+    }
+}
+
+/// Name prefixes of Linux kernel threads that impostors copy (`ps` shows kernel threads in
+/// brackets; a miner or backdoor names itself after one to hide in that list).
+const KERNEL_THREAD_PREFIXES: &[&str] = &[
+    "kworker/",
+    "kswapd",
+    "ksoftirqd/",
+    "migration/",
+    "rcu_",
+    "kthreadd",
+    "watchdog/",
+    "watchdogd",
+    "cpuhp/",
+    "irq/",
+    "kcompactd",
+    "khugepaged",
+    "kauditd",
+    "kblockd",
+    "ksmd",
+    "khungtaskd",
+    "kdevtmpfs",
+    "oom_reaper",
+    "jbd2/",
+    "scsi_eh_",
+    "writeback",
+];
+
+/// Whether `name` (a comm or an argv[0]) looks like a kernel thread's: bracketed like `ps`
+/// shows them, or one of their well-known names.
+pub fn looks_like_kernel_thread(name: &str) -> bool {
+    let bare = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name);
+    (name.len() > 2 && bare.len() + 2 == name.len())
+        || KERNEL_THREAD_PREFIXES.iter().any(|p| bare.starts_with(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_kernel_thread;
+
+    #[test]
+    fn kernel_thread_names_and_others() {
+        for name in [
+            "kworker/0:1",
+            "[kworker/0:1-events]",
+            "kswapd0",
+            "[anything]",
+            "rcu_sched",
+            "migration/3",
+        ] {
+            assert!(looks_like_kernel_thread(name), "{name}");
+        }
+        for name in [
+            "sshd", "bash", "[", "[]", "kworkers", "python3", "rcuwatch", "-bash",
+        ] {
+            assert!(!looks_like_kernel_thread(name), "{name}");
+        }
+    }
 }

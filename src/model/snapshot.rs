@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 use super::{Fact, NetNamespace, Process, Socket, Unattributed, deep};
 
 /// Version of the snapshot JSON layout. Bump on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 2: processes carry `stdio_peers` and may own no socket (relayed shells, kernel-thread
+/// lookalikes); a schema-1 snapshot lacks the `stdio-peers` fact.
+pub const SCHEMA_VERSION: u32 = 2;
 /// Facts about the machine the snapshot was taken on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Host {

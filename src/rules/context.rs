@@ -55,6 +55,20 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// Every described process with its sockets (none for a process the collector described
+    /// for another reason: a relayed shell, a kernel-thread lookalike), in PID order.
+    pub fn processes(&self) -> impl Iterator<Item = (&'a Process, &[&'a Socket])> {
+        self.snapshot
+            .processes
+            .values()
+            .map(|p| (p, self.sockets_of(p.pid)))
+    }
+
+    /// The sockets `pid` holds.
+    pub fn sockets_of(&self, pid: u32) -> &[&'a Socket] {
+        self.sockets_by_pid.get(&pid).map_or(&[], Vec::as_slice)
+    }
+
     /// What is known about a remote address.
     pub fn remote_info(&self, ip: std::net::IpAddr) -> std::borrow::Cow<'a, RemoteInfo> {
         self.enrichment.lookup(ip)

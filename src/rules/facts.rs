@@ -20,6 +20,8 @@ pub fn missing_fact(facts: &[Fact], snapshot: &Snapshot) -> Option<String> {
 /// carry) no socket has it.
 fn fact_missing(fact: Fact, snapshot: &Snapshot) -> bool {
     snapshot.coverage.missing.contains(&fact)
+        // Schema 1 predates stdio peers.
+        || (fact == Fact::StdioPeers && snapshot.schema_version < 2)
         || (fact == Fact::ListenQueues
             && !snapshot
                 .sockets
@@ -39,6 +41,7 @@ fn fact_phrase(fact: Fact) -> &'static str {
         Fact::Exe => "executable paths",
         Fact::User => "process users",
         Fact::StdioSockets => "which of a process's fds 0-2 are sockets",
+        Fact::StdioPeers => "which process is at the other end of a process's stdio pipes and ptys",
         Fact::Cgroups => "which container or systemd unit a process runs in",
         Fact::ListenQueues => "listeners' accept-queue sizes",
         Fact::Traffic => "how many bytes each connection sent and received",

@@ -341,6 +341,7 @@ fn add_owner(processes: &mut BTreeMap<u32, Process>, owner: &Owner) {
                     uid,
                     start_time: None,
                     stdio_sockets: owner.fd.filter(|fd| *fd <= 2).into_iter().collect(),
+                    stdio_peers: Vec::new(),
                     services: owner.services.clone(),
                     container: None,
                     unit: None,
@@ -393,6 +394,8 @@ fn missing_facts(snapshot: &Snapshot, format: Format) -> Vec<Fact> {
             Fact::Inode => snapshot.sockets.iter().any(|s| s.inode.is_some()),
             // lsof prints the fd of every socket, so fds 0-2 are known to be sockets or not.
             Fact::StdioSockets => format == Format::Lsof && !procs.is_empty(),
+            // No capture format shows what is at the other end of a pipe or pty.
+            Fact::StdioPeers => false,
             // TCPView's byte columns.
             Fact::Traffic => snapshot
                 .sockets

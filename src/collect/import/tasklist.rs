@@ -116,6 +116,7 @@ pub fn parse(
                 uid: None,
                 start_time: None,
                 stdio_sockets: Vec::new(),
+                stdio_peers: Vec::new(),
                 services,
                 container: None,
                 unit: None,

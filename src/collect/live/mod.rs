@@ -35,12 +35,14 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
         mut sockets,
         mut coverage,
         stdio,
+        stdio_peers,
+        extra_pids,
         namespaces,
         deep,
     } = platform_sockets(options)?;
     let sockets_done = started.elapsed();
     let mut processes = if options.attribute {
-        processes::process_facts(&sockets, &mut coverage)
+        processes::process_facts(&sockets, &extra_pids, &mut coverage)
     } else {
         BTreeMap::new()
     };
@@ -59,6 +61,11 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
     for (pid, fd) in stdio {
         if let Some(p) = processes.get_mut(&pid) {
             p.stdio_sockets.push(fd);
+        }
+    }
+    for (pid, peers) in stdio_peers {
+        if let Some(p) = processes.get_mut(&pid) {
+            p.stdio_peers = peers;
         }
     }
     docker_proxy::label(&mut sockets, &processes);

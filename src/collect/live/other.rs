@@ -36,6 +36,8 @@ pub fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectError> {
         sockets,
         coverage: Coverage::default(),
         stdio: Vec::new(),
+        stdio_peers: Default::default(),
+        extra_pids: Vec::new(),
         namespaces: Vec::new(),
         deep: None,
     })

@@ -7,11 +7,17 @@ use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Us
 
 use crate::model::{Coverage, Process, Socket};
 
-/// Process facts for every PID that owns a socket, and only those.
-pub fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u32, Process> {
+/// Process facts for every PID that owns a socket, and for `extra` (processes the collector
+/// found suspicious without a socket), and only those.
+pub fn process_facts(
+    sockets: &[Socket],
+    extra: &[u32],
+    coverage: &mut Coverage,
+) -> BTreeMap<u32, Process> {
     let pids: BTreeSet<u32> = sockets
         .iter()
         .flat_map(|s| s.pids.iter().copied())
+        .chain(extra.iter().copied())
         .collect();
     if pids.is_empty() {
         return BTreeMap::new();
@@ -74,6 +80,7 @@ pub fn process_facts(sockets: &[Socket], coverage: &mut Coverage) -> BTreeMap<u3
                     .ok()
                     .and_then(|secs| jiff::Timestamp::from_second(secs).ok()),
                 stdio_sockets: Vec::new(),
+                stdio_peers: Vec::new(),
                 services: Vec::new(),
                 container,
                 unit,

@@ -15,6 +15,11 @@ pub struct PlatformSockets {
     pub coverage: Coverage,
     /// (pid, fd) of TCP/UDP sockets on fds 0-2.
     pub stdio: Vec<(u32, u32)>,
+    /// Stdio pipes and ptys leading to a process that holds a TCP/UDP socket (Linux).
+    pub stdio_peers: std::collections::BTreeMap<u32, Vec<crate::model::StdioPeer>>,
+    /// Processes to describe although they own no socket: the keys of `stdio_peers`, and
+    /// processes named like kernel threads (Linux).
+    pub extra_pids: Vec<u32>,
     /// The network namespaces read (Linux, every namespace).
     pub namespaces: Vec<crate::model::NetNamespace>,
     /// The hidden-socket cross-check, when asked for (Linux).

@@ -38,6 +38,7 @@ impl Kind for Listen {
             "namespace",
             "container",
             "unit",
+            "exec-option",
             "require-allow",
             "accept-queue-percent",
         ]

@@ -32,10 +32,12 @@ pub struct Selector {
     pub container: Option<NameSet>,
     /// systemd units of the owning process (`nginx.service`, `session-*.scope`).
     pub unit: Option<NameSet>,
+    /// The owner's command line carries an exec option (`nc -e`, socat `EXEC:`).
+    pub exec_option: bool,
 }
 
 /// Keys a [`Selector`] reads.
-pub const SELECTOR_KEYS: [&str; 11] = [
+pub const SELECTOR_KEYS: [&str; 12] = [
     "port",
     "proto",
     "bind",
@@ -47,6 +49,7 @@ pub const SELECTOR_KEYS: [&str; 11] = [
     "namespace",
     "container",
     "unit",
+    "exec-option",
 ];
 
 impl Selector {
@@ -64,6 +67,9 @@ impl Selector {
         }
         if self.container.is_some() || self.unit.is_some() {
             facts.push(Fact::Cgroups);
+        }
+        if self.exec_option {
+            facts.push(Fact::Cmdline);
         }
         facts
     }
@@ -85,6 +91,7 @@ impl Selector {
         let namespace = items("namespace", diags).map(|i| NameSet::build(&i, diags));
         let container = items("container", diags).map(|i| NameSet::build(&i, diags));
         let unit = items("unit", diags).map(|i| NameSet::build(&i, diags));
+        let exec_option = reader.boolean("exec-option", diags).is_some_and(|(b, _)| b);
         let proto = reader
             .string("proto", diags)
             .and_then(|(text, loc)| build_proto(&text, loc, diags));
@@ -100,6 +107,7 @@ impl Selector {
             namespace,
             container,
             unit,
+            exec_option,
         }
     }
 
@@ -110,6 +118,7 @@ impl Selector {
             || self.user.is_some()
             || self.container.is_some()
             || self.unit.is_some()
+            || self.exec_option
     }
 
     /// Whether any socket-level condition is set (not only process ones).
@@ -176,5 +185,6 @@ impl Selector {
                 .unit
                 .as_ref()
                 .is_none_or(|set| set.matches_any(p.unit.as_deref()))
+            && (!self.exec_option || super::exec_option::exec_option(&p.cmdline).is_some())
     }
 }

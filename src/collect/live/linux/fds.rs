@@ -16,6 +16,15 @@ use std::sync::{Arc, Mutex};
 use rustix::fs::{Dir, Mode, OFlags, openat, readlinkat_raw};
 use rustix::io::Errno;
 
+/// A stdio fd that is not a socket but may lead to another process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StdioLink {
+    /// `pipe:[N]`.
+    Pipe(u64),
+    /// `/dev/pts/N`.
+    Pty(u32),
+}
+
 /// What a walk reads besides each process's fd links.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WalkOptions {
@@ -34,6 +43,14 @@ pub struct FdWalk {
     pub owners: Vec<(u64, u32, u32)>,
     /// (pid, fd, inode) for sockets held on fds 0, 1 or 2.
     pub stdio: Vec<(u32, u32, u64)>,
+    /// (pid, fd, what) for pipes and pseudo-terminals on fds 0, 1 or 2.
+    pub stdio_links: Vec<(u32, u32, StdioLink)>,
+    /// (pipe inode, pid) for every pipe fd, sorted: who holds the other end of a stdio pipe.
+    pub pipes: Vec<(u64, u32)>,
+    /// (pid, fd) of pseudo-terminal masters (`/dev/ptmx`); their fdinfo names the pty.
+    pub pty_masters: Vec<(u32, u32)>,
+    /// Processes (not kernel threads) whose name or argv[0] looks like a kernel thread's.
+    pub kernel_thread_lookalikes: Vec<u32>,
     /// (pid, network namespace inode) for every process whose namespace link was readable.
     pub netns: Vec<(u32, u64)>,
     /// Processes whose namespace link was not readable (not root: other users' processes).
@@ -52,6 +69,11 @@ impl FdWalk {
     fn merge(&mut self, other: FdWalk) {
         self.owners.extend(other.owners);
         self.stdio.extend(other.stdio);
+        self.stdio_links.extend(other.stdio_links);
+        self.pipes.extend(other.pipes);
+        self.pty_masters.extend(other.pty_masters);
+        self.kernel_thread_lookalikes
+            .extend(other.kernel_thread_lookalikes);
         self.netns.extend(other.netns);
         self.netns_denied += other.netns_denied;
         self.denied += other.denied;
@@ -67,6 +89,20 @@ impl FdWalk {
         self.owners.sort_unstable();
         self.owners.dedup();
         self.netns.sort_unstable();
+        self.pipes.sort_unstable();
+        self.pipes.dedup();
+        self.stdio_links.sort_unstable();
+        self.pty_masters.sort_unstable();
+        self.kernel_thread_lookalikes.sort_unstable();
+    }
+
+    /// The PIDs holding pipe `inode`, sorted.
+    pub fn pipe_holders(&self, inode: u64) -> impl Iterator<Item = u32> + '_ {
+        let start = self.pipes.partition_point(|(i, _)| *i < inode);
+        self.pipes[start..]
+            .iter()
+            .take_while(move |(i, _)| *i == inode)
+            .map(|(_, pid)| *pid)
     }
 
     /// The entries of one inode.
@@ -179,6 +215,9 @@ fn worker(proc_dir: &OwnedFd, queue: &Mutex<VecDeque<Unit>>, options: WalkOption
                 if !options.fds {
                     continue;
                 }
+                if super::kthread::looks_like_one(proc_dir, pid, &mut name) {
+                    walk.kernel_thread_lookalikes.push(pid);
+                }
                 let Some((dir, fds)) = list_fds(proc_dir, pid, &mut walk, &mut name) else {
                     continue;
                 };
@@ -262,11 +301,25 @@ fn read_links(pid: u32, dir: &OwnedFd, fds: &[u32], walk: &mut FdWalk, name: &mu
             }
             Err(_) => continue,
         };
-        if let Some(inode) = link.get(..len).and_then(parse_socket_link) {
+        let Some(target) = link.get(..len) else {
+            continue;
+        };
+        if let Some(inode) = parse_socket_link(target) {
             walk.owners.push((inode, pid, fd));
             if fd <= 2 {
                 walk.stdio.push((pid, fd, inode));
             }
+        } else if let Some(inode) = parse_pipe_link(target) {
+            walk.pipes.push((inode, pid));
+            if fd <= 2 {
+                walk.stdio_links.push((pid, fd, StdioLink::Pipe(inode)));
+            }
+        } else if target == b"/dev/ptmx" || target == b"/dev/pts/ptmx" {
+            walk.pty_masters.push((pid, fd));
+        } else if fd <= 2
+            && let Some(n) = target.strip_prefix(b"/dev/pts/").and_then(parse_u32)
+        {
+            walk.stdio_links.push((pid, fd, StdioLink::Pty(n)));
         }
     }
 }
@@ -318,7 +371,13 @@ pub fn parse_socket_link(target: &[u8]) -> Option<u64> {
     std::str::from_utf8(inner).ok()?.parse().ok()
 }
 
-fn parse_u32(bytes: &[u8]) -> Option<u32> {
+/// `pipe:[12345]` → 12345.
+pub fn parse_pipe_link(target: &[u8]) -> Option<u64> {
+    let inner = target.strip_prefix(b"pipe:[")?.strip_suffix(b"]")?;
+    std::str::from_utf8(inner).ok()?.parse().ok()
+}
+
+pub(super) fn parse_u32(bytes: &[u8]) -> Option<u32> {
     if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
         return None;
     }
@@ -336,6 +395,8 @@ mod tests {
         assert_eq!(parse_socket_link(b"socket:[12"), None);
         assert_eq!(parse_socket_link(b"socket:[x]"), None);
         assert_eq!(parse_socket_link(b"/dev/null"), None);
+        assert_eq!(parse_pipe_link(b"pipe:[77]"), Some(77));
+        assert_eq!(parse_pipe_link(b"socket:[77]"), None);
         assert_eq!(parse_netns_link(b"net:[4026531840]"), Some(4026531840));
         assert_eq!(parse_netns_link(b"mnt:[4026531840]"), None);
     }

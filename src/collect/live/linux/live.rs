@@ -205,6 +205,19 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
         }
         sockets.append(&mut group);
     }
+    let (stdio_peers, extra_pids) = match walk.as_ref().filter(|_| options.attribute) {
+        Some(walk) => {
+            let net_owners: std::collections::BTreeSet<u32> = sockets
+                .iter()
+                .flat_map(|s| s.pids.iter().copied())
+                .collect();
+            let peers = super::relay::stdio_peers(walk, &net_owners);
+            let mut extra: Vec<u32> = peers.keys().copied().collect();
+            extra.extend(&walk.kernel_thread_lookalikes);
+            (peers, extra)
+        }
+        None => Default::default(),
+    };
     // The check's own copies of what it found get their owners too.
     if let (Some(deep), Some(walk)) = (deep.as_mut(), walk.as_ref()) {
         for socket in deep.hidden.iter_mut().map(|h| &mut h.socket) {
@@ -218,6 +231,8 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
         sockets,
         coverage,
         stdio,
+        stdio_peers,
+        extra_pids,
         namespaces,
         deep,
     })
