@@ -98,14 +98,35 @@ impl Holder {
         Holder::spawn_wrapped(wrapper, exe, spec)
     }
 
+    /// Starts this test executable as a holder of `spec` with `arg0` as its argv[0] (what `ps`
+    /// shows), as `exec -a` does.
+    pub fn spawn_as(arg0: &str, spec: &str) -> Holder {
+        Holder::spawn_command(
+            &[],
+            &std::env::current_exe().expect("current exe"),
+            spec,
+            Some(arg0),
+        )
+    }
+
     fn spawn_wrapped(wrapper: &[&str], exe: &Path, spec: &str) -> Holder {
+        Holder::spawn_command(wrapper, exe, spec, None)
+    }
+
+    fn spawn_command(wrapper: &[&str], exe: &Path, spec: &str, arg0: Option<&str>) -> Holder {
         let mut command = match wrapper.split_first() {
             Some((program, args)) => {
                 let mut c = Command::new(program);
                 c.args(args).arg(exe);
                 c
             }
-            None => Command::new(exe),
+            None => {
+                let mut c = Command::new(exe);
+                if let Some(arg0) = arg0 {
+                    std::os::unix::process::CommandExt::arg0(&mut c, arg0);
+                }
+                c
+            }
         };
         command
             .args([
