@@ -477,3 +477,59 @@ fn hidden_rule_summarises_more_than_max_listed_disagreements() {
     );
     assert!(hidden[0].message.contains("race"));
 }
+
+/// Shells behind relays and impostors in a saved snapshot (schema 2, with stdio peers): a
+/// socat pty relay to a public peer is critical, ncat's pipes over loopback high; an SSH
+/// login's shell (a trusted relay), a web worker's `sh -c` and postgres' `-c config_file` stay
+/// quiet.
+#[test]
+fn shells_behind_relays_and_kernel_thread_impostors_in_a_snapshot() {
+    let eval = scan("fixtures/snapshots/shells-fire.json", &[]);
+    insta::assert_snapshot!(summary(&eval));
+    let by_pid = |pid: u32| -> Vec<(&str, Severity)> {
+        eval.findings
+            .iter()
+            .filter(|f| f.process.as_ref().is_some_and(|p| p.pid == pid))
+            .map(|f| (f.rule.as_str(), f.severity))
+            .collect()
+    };
+    assert_eq!(by_pid(7002), [("relayed-shell", Severity::Critical)]);
+    assert_eq!(by_pid(7004), [("relayed-shell-loopback", Severity::High)]);
+    assert!(by_pid(7006).is_empty(), "an SSH login is no relayed shell");
+    assert!(by_pid(7008).is_empty(), "`sh -c` is not interactive");
+    assert!(by_pid(800).is_empty(), "postgres -c is no exec option");
+    assert_eq!(
+        by_pid(7011),
+        [("kernel-thread-impostor-idle", Severity::Medium)]
+    );
+    assert!(by_pid(7010).contains(&("kernel-thread-impostor", Severity::High)));
+}
+
+/// The same snapshot saved by an older sockaudit (schema 1) has no stdio peers: the relayed
+/// shell rules say they cannot check it instead of passing.
+#[test]
+fn a_schema_1_snapshot_makes_the_relayed_shell_rules_inactive() {
+    let text = std::fs::read_to_string("fixtures/snapshots/shells-fire.json")
+        .unwrap()
+        .replace("\"schema_version\": 2", "\"schema_version\": 1");
+    let snapshot = sockaudit::collect::file::parse(Path::new("old.json"), &text).unwrap();
+    let rules =
+        load(&RuleSources::only(Vec::new(), true)).unwrap_or_else(|e| panic!("{}", e.rendered));
+    let eval = evaluate(
+        &rules,
+        &snapshot,
+        &sockaudit::enrich::Enrichment::default(),
+        TODAY,
+    );
+    let inactive: Vec<&str> = eval.inactive.iter().map(|i| i.rule.as_str()).collect();
+    assert!(
+        inactive.contains(&"relayed-shell") && inactive.contains(&"relayed-shell-loopback"),
+        "{inactive:?}"
+    );
+    assert!(
+        !eval
+            .findings
+            .iter()
+            .any(|f| f.rule.starts_with("relayed-shell"))
+    );
+}
