@@ -91,6 +91,7 @@ impl Scanner {
                 deep: args.deep.deep,
                 probe_ports: args.deep.probe_ports,
                 traffic: rules.needs_traffic(),
+                stdio_peer_names: Some(crate::rules::kinds::process::stdio_peer_names(&rules)),
             },
         );
         let counters = super::counters::CounterPlan::for_scan(

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 
 use crate::collect::error::CollectError;
 use crate::model::{SCHEMA_VERSION, Snapshot};
-pub use options::{LiveOptions, NOT_ROOT_NAMESPACES, Namespaces};
+pub use options::{LiveOptions, NOT_ROOT_NAMESPACES, Namespaces, SHELL_LIKE};
 use sockets::PlatformSockets;
 
 /// Reads every TCP and UDP socket of this network namespace, with owners.

@@ -19,7 +19,20 @@ pub struct LiveOptions {
     /// --wide`, `top`, and rules with byte thresholds. Off by default: it makes the TCP dump
     /// several times larger.
     pub traffic: bool,
+    /// Which processes get their stdio pipes and ptys followed to the process at the other
+    /// end, by name glob (the `process` of the rules that look at stdio peers); `None`:
+    /// [`SHELL_LIKE`]; empty: none. Following every process would describe each child of a
+    /// busy daemon that shares its pipes.
+    pub stdio_peer_names: Option<Vec<String>>,
 }
+
+/// Shells, interpreters and relays: the names whose stdio peers `list` and `snapshot` record
+/// (the default pack's `shells` list).
+pub const SHELL_LIKE: &[&str] = &[
+    "sh", "bash", "dash", "zsh", "ksh*", "mksh", "ash", "csh", "tcsh", "fish", "busybox",
+    "python*", "perl*", "ruby*", "php*", "lua*", "node", "nc", "ncat", "netcat", "nc.*", "socat",
+    "telnet", "awk", "gawk", "mawk",
+];
 
 impl Default for LiveOptions {
     fn default() -> Self {
@@ -29,6 +42,7 @@ impl Default for LiveOptions {
             deep: false,
             probe_ports: false,
             traffic: false,
+            stdio_peer_names: None,
         }
     }
 }

@@ -45,8 +45,9 @@ pub struct FdWalk {
     pub stdio: Vec<(u32, u32, u64)>,
     /// (pid, fd, what) for pipes and pseudo-terminals on fds 0, 1 or 2.
     pub stdio_links: Vec<(u32, u32, StdioLink)>,
-    /// (pipe inode, pid) for every pipe fd, sorted: who holds the other end of a stdio pipe.
-    pub pipes: Vec<(u64, u32)>,
+    /// (pipe inode, pid, fd) for every pipe fd, sorted: who holds the other end of a stdio
+    /// pipe.
+    pub pipes: Vec<(u64, u32, u32)>,
     /// (pid, fd) of pseudo-terminal masters (`/dev/ptmx`); their fdinfo names the pty.
     pub pty_masters: Vec<(u32, u32)>,
     /// Processes (not kernel threads) whose name or argv[0] looks like a kernel thread's.
@@ -96,13 +97,13 @@ impl FdWalk {
         self.kernel_thread_lookalikes.sort_unstable();
     }
 
-    /// The PIDs holding pipe `inode`, sorted.
-    pub fn pipe_holders(&self, inode: u64) -> impl Iterator<Item = u32> + '_ {
-        let start = self.pipes.partition_point(|(i, _)| *i < inode);
+    /// The (pid, fd) holding pipe `inode`, sorted.
+    pub fn pipe_holders(&self, inode: u64) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let start = self.pipes.partition_point(|(i, ..)| *i < inode);
         self.pipes[start..]
             .iter()
-            .take_while(move |(i, _)| *i == inode)
-            .map(|(_, pid)| *pid)
+            .take_while(move |(i, ..)| *i == inode)
+            .map(|(_, pid, fd)| (*pid, *fd))
     }
 
     /// The entries of one inode.
@@ -310,7 +311,7 @@ fn read_links(pid: u32, dir: &OwnedFd, fds: &[u32], walk: &mut FdWalk, name: &mu
                 walk.stdio.push((pid, fd, inode));
             }
         } else if let Some(inode) = parse_pipe_link(target) {
-            walk.pipes.push((inode, pid));
+            walk.pipes.push((inode, pid, fd));
             if fd <= 2 {
                 walk.stdio_links.push((pid, fd, StdioLink::Pipe(inode)));
             }

@@ -211,7 +211,13 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
                 .iter()
                 .flat_map(|s| s.pids.iter().copied())
                 .collect();
-            let peers = super::relay::stdio_peers(walk, &net_owners);
+            let names = options.stdio_peer_names.clone().unwrap_or_else(|| {
+                crate::collect::live::SHELL_LIKE
+                    .iter()
+                    .map(|s| (*s).to_string())
+                    .collect()
+            });
+            let peers = super::relay::stdio_peers(walk, &net_owners, &names);
             let mut extra: Vec<u32> = peers.keys().copied().collect();
             extra.extend(&walk.kernel_thread_lookalikes);
             (peers, extra)

@@ -152,7 +152,7 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
     if !has_condition && let Some(loc) = reader.value_loc("id") {
         diags.push(
             Diag::at(loc, "process rule has no condition", "it would match every process")
-                .help("set at least one of: known, exe, exe-deleted, masquerade, stdio-socket, stdio-relay, holds-connection, interactive, kernel-thread-name, process, user"),
+                .help("set at least one of: known, exe, exe-deleted, masquerade, stdio-socket, stdio-relay, holds-connection, interactive, kernel-thread-name, exec-option, process, user"),
         );
     }
     ProcessRule {
@@ -216,4 +216,23 @@ fn evaluate(run: &RuleRun<'_>, rule: &ProcessRule, ctx: &Context<'_>, out: &mut 
         let evidence = if held.evidence.is_empty() { sockets.to_vec() } else { held.evidence };
         out.push(run.process_finding(message, process, &evidence));
     }
+}
+
+/// The process-name globs of the enabled rules that follow stdio pipes and ptys (`*` for such
+/// a rule without a `process` key): the live collector follows only those processes.
+pub fn stdio_peer_names(rules: &crate::rules::RuleSet) -> Vec<String> {
+    let mut names: Vec<String> = rules
+        .rules
+        .iter()
+        .filter(|r| r.common.enabled)
+        .filter_map(|r| r.body.as_any().downcast_ref::<ProcessRule>())
+        .filter(|r| r.stdio_relay)
+        .flat_map(|r| match &r.selector.process {
+            Some(globs) => globs.patterns().to_vec(),
+            None => vec!["*".to_string()],
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
