@@ -125,7 +125,7 @@ const KERNEL_THREAD_PREFIXES: &[&str] = &[
     "writeback",
 ];
 
-/// Whether `name` (a comm or an argv[0]) looks like a kernel thread's: bracketed like `ps`
+/// Whether `name` (a comm or an `argv[0]`) looks like a kernel thread's: bracketed like `ps`
 /// shows them, or one of their well-known names.
 pub fn looks_like_kernel_thread(name: &str) -> bool {
     let bare = name

@@ -50,7 +50,7 @@ pub struct FdWalk {
     pub pipes: Vec<(u64, u32, u32)>,
     /// (pid, fd) of pseudo-terminal masters (`/dev/ptmx`); their fdinfo names the pty.
     pub pty_masters: Vec<(u32, u32)>,
-    /// Processes (not kernel threads) whose name or argv[0] looks like a kernel thread's.
+    /// Processes (not kernel threads) whose name or `argv[0]` looks like a kernel thread's.
     pub kernel_thread_lookalikes: Vec<u32>,
     /// (pid, network namespace inode) for every process whose namespace link was readable.
     pub netns: Vec<(u32, u64)>,

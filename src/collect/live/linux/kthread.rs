@@ -1,4 +1,4 @@
-//! Processes that dress up as kernel threads: a name or argv[0] like `kworker/0:1` or
+//! Processes that dress up as kernel threads: a name or `argv[0]` like `kworker/0:1` or
 //! `[kswapd0]` on a process that is not one (the kernel marks its threads `PF_KTHREAD` in
 //! `/proc/PID/stat`, which every user may read). Two small reads per process; see
 //! docs/performance.md for what they cost.
@@ -36,7 +36,7 @@ pub fn looks_like_one(proc_dir: &OwnedFd, pid: u32, path: &mut String) -> bool {
     looks_like_kernel_thread(&String::from_utf8_lossy(argv0))
 }
 
-/// The first bytes of `/proc/PID/NAME` (enough for `stat`'s first fields, and for argv[0]).
+/// The first bytes of `/proc/PID/NAME` (enough for `stat`'s first fields, and for `argv[0]`).
 fn read_small<'b>(
     proc_dir: &OwnedFd,
     pid: u32,

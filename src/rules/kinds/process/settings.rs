@@ -42,7 +42,7 @@ pub struct ProcessRule {
     pub peer: Option<AddrSpec>,
     /// Relays (exe globs) `stdio-relay` ignores.
     pub trusted_relays: Globs,
-    /// Fires when the name or argv[0] looks like a kernel thread's on a process that is not one.
+    /// Fires when the name or `argv[0]` looks like a kernel thread's on a process that is not one.
     pub kernel_thread_name: bool,
     /// Only processes that own (true) or do not own (false) a socket.
     pub owns_sockets: Option<bool>,
