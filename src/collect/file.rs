@@ -8,6 +8,9 @@ use serde::Deserialize;
 use super::CollectError;
 use crate::model::{SCHEMA_VERSION, Snapshot};
 
+/// The snapshot versions this build reads.
+const READABLE: std::ops::RangeInclusive<u32> = 1..=SCHEMA_VERSION;
+
 /// Largest snapshot file we read; a 100k-socket snapshot is ~40 MB.
 pub const MAX_SNAPSHOT_BYTES: u64 = 512 * 1024 * 1024;
 
@@ -68,14 +71,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot, CollectError> {
         ));
     }
     match serde_json::from_str::<Snapshot>(text) {
-        Ok(mut snapshot) if snapshot.schema_version == SCHEMA_VERSION => {
-            // Hand-edited or foreign files may be in any order; our output never is.
-            snapshot.sort();
-            Ok(snapshot)
-        }
         // Version 1 is version 2 without stdio peers: it loads as it is, and the rules that
         // need them say they cannot check it instead of passing (crate::rules::facts).
-        Ok(mut snapshot) if snapshot.schema_version == 1 => {
+        Ok(mut snapshot) if READABLE.contains(&snapshot.schema_version) => {
+            // Hand-edited or foreign files may be in any order; our output never is.
             snapshot.sort();
             Ok(snapshot)
         }
@@ -89,7 +88,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot, CollectError> {
             match serde_json::from_str::<Header>(text) {
                 Ok(Header {
                     schema_version: Some(v),
-                }) if v != SCHEMA_VERSION && v != 1 => Err(version_error(path, v)),
+                }) if !READABLE.contains(&v) => Err(version_error(path, v)),
                 Ok(Header {
                     schema_version: None,
                 }) if err.is_data() => Err(invalid(
@@ -114,7 +113,9 @@ fn version_error(path: &Path, found: u32) -> CollectError {
     invalid(
         path,
         format!(
-            "snapshot schema_version {found} is not supported (this sockaudit reads versions 1 to {SCHEMA_VERSION}); re-create it with this version's `sockaudit snapshot`"
+            "snapshot schema_version {found} is not supported (this sockaudit reads versions {} to {}); re-create it with this version's `sockaudit snapshot`",
+            READABLE.start(),
+            READABLE.end()
         ),
     )
 }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::model::{Snapshot, Unattributed};
+use crate::model::Snapshot;
 
 /// Sockets whose owner could not be read, and the rules that therefore could not check them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,11 +20,7 @@ pub struct Unchecked {
 
 /// What `process_rules` (ids of rules that ran and need process facts) could not check.
 pub fn unchecked(snapshot: &Snapshot, mut process_rules: Vec<String>) -> Option<Unchecked> {
-    let sockets = snapshot
-        .sockets
-        .iter()
-        .filter(|s| s.unattributed == Some(Unattributed::Permission))
-        .count();
+    let sockets = snapshot.coverage.unattributed.permission;
     if sockets == 0 || process_rules.is_empty() {
         return None;
     }
