@@ -92,6 +92,9 @@ impl Scanner {
                 probe_ports: args.deep.probe_ports,
                 traffic: rules.needs_traffic(),
                 stdio_peer_names: Some(crate::rules::kinds::process::stdio_peer_names(&rules)),
+                kernel_thread_names: crate::rules::kinds::process::looks_at_kernel_thread_names(
+                    &rules,
+                ),
             },
         );
         let counters = super::counters::CounterPlan::for_scan(

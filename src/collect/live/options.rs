@@ -24,6 +24,9 @@ pub struct LiveOptions {
     /// [`SHELL_LIKE`]; empty: none. Following every process would describe each child of a
     /// busy daemon that shares its pipes.
     pub stdio_peer_names: Option<Vec<String>>,
+    /// Look for processes named like kernel threads (two small reads per process). On by
+    /// default; `scan` turns it off when no enabled rule looks at such names.
+    pub kernel_thread_names: bool,
 }
 
 /// Shells, interpreters and relays: the names whose stdio peers `list` and `snapshot` record
@@ -43,6 +46,7 @@ impl Default for LiveOptions {
             probe_ports: false,
             traffic: false,
             stdio_peer_names: None,
+            kernel_thread_names: true,
         }
     }
 }

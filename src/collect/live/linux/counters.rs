@@ -255,6 +255,7 @@ pub fn sample_namespaces(
     let options = super::fds::WalkOptions {
         fds: false,
         netns: true,
+        kernel_threads: false,
     };
     let mut pid_of: BTreeMap<u64, u32> = BTreeMap::new();
     if let Ok(walk) = super::fds::walk(Path::new("/proc"), 1, options) {

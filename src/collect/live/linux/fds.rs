@@ -32,6 +32,8 @@ pub struct WalkOptions {
     pub fds: bool,
     /// Read each process's network namespace link (`/proc/PID/ns/net`).
     pub netns: bool,
+    /// With `fds`: read each process's `stat` and argv[0] for kernel-thread lookalikes.
+    pub kernel_threads: bool,
 }
 
 /// Result of one walk.
@@ -216,7 +218,9 @@ fn worker(proc_dir: &OwnedFd, queue: &Mutex<VecDeque<Unit>>, options: WalkOption
                 if !options.fds {
                     continue;
                 }
-                if super::kthread::looks_like_one(proc_dir, pid, &mut name) {
+                if options.kernel_threads
+                    && super::kthread::looks_like_one(proc_dir, pid, &mut name)
+                {
                     walk.kernel_thread_lookalikes.push(pid);
                 }
                 let Some((dir, fds)) = list_fds(proc_dir, pid, &mut walk, &mut name) else {
@@ -409,6 +413,7 @@ mod tests {
         let options = WalkOptions {
             fds: true,
             netns: true,
+            kernel_threads: true,
         };
         let walk = walk(Path::new("/proc"), 2, options)?;
         // The inode of our listener, read through our own fd link.

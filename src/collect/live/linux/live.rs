@@ -29,6 +29,7 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
         // The hidden-socket check compares against the sockets processes hold.
         fds: options.attribute || options.deep,
         netns: all || options.deep,
+        kernel_threads: options.kernel_thread_names,
     };
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let started = std::time::Instant::now();

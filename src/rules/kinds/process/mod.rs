@@ -218,14 +218,19 @@ fn evaluate(run: &RuleRun<'_>, rule: &ProcessRule, ctx: &Context<'_>, out: &mut 
     }
 }
 
-/// The process-name globs of the enabled rules that follow stdio pipes and ptys (`*` for such
-/// a rule without a `process` key): the live collector follows only those processes.
-pub fn stdio_peer_names(rules: &crate::rules::RuleSet) -> Vec<String> {
-    let mut names: Vec<String> = rules
+/// The enabled process rules.
+fn enabled(rules: &crate::rules::RuleSet) -> impl Iterator<Item = &ProcessRule> {
+    rules
         .rules
         .iter()
         .filter(|r| r.common.enabled)
         .filter_map(|r| r.body.as_any().downcast_ref::<ProcessRule>())
+}
+
+/// The process-name globs of the enabled rules that follow stdio pipes and ptys (`*` for such
+/// a rule without a `process` key): the live collector follows only those processes.
+pub fn stdio_peer_names(rules: &crate::rules::RuleSet) -> Vec<String> {
+    let mut names: Vec<String> = enabled(rules)
         .filter(|r| r.stdio_relay)
         .flat_map(|r| match &r.selector.process {
             Some(globs) => globs.patterns().to_vec(),
@@ -235,4 +240,10 @@ pub fn stdio_peer_names(rules: &crate::rules::RuleSet) -> Vec<String> {
     names.sort();
     names.dedup();
     names
+}
+
+/// Whether an enabled rule looks for processes named like kernel threads (else the live
+/// collector does not read every process's `stat`).
+pub fn looks_at_kernel_thread_names(rules: &crate::rules::RuleSet) -> bool {
+    enabled(rules).any(|r| r.kernel_thread_name)
 }
