@@ -9,31 +9,14 @@
 mod common;
 
 use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::group::Group;
 use common::privileged::require_root;
 use common::{machine_wide, sockaudit};
 use serde_json::Value;
-
-/// A daemon's process group; killed and reaped on drop.
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Some(group) = i32::try_from(self.0.id())
-            .ok()
-            .and_then(rustix::process::Pid::from_raw)
-        {
-            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::TERM);
-            std::thread::sleep(Duration::from_millis(300));
-            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
-        }
-        let _ = self.0.wait();
-    }
-}
 
 /// (name, the program that must exist, command line, a TCP port it listens on).
 const DAEMONS: &[(&str, &str, &[&str], u16)] = &[
@@ -158,15 +141,8 @@ fn seven_stock_debian_daemons_keep_the_default_pack_quiet() {
             !listening(*port),
             "port {port} is taken before {name} starts"
         );
-        let child = Command::new(argv[0])
-            .args(&argv[1..])
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        daemons.push((*name, *port, Daemon(child)));
+        let daemon = Group::start(Command::new(argv[0]).args(&argv[1..]));
+        daemons.push((*name, *port, daemon));
     }
     let deadline = Instant::now() + Duration::from_secs(30);
     for (name, port, _) in &daemons {

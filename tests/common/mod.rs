@@ -10,6 +10,7 @@
 
 pub mod desktop;
 pub mod geo;
+pub mod group;
 pub mod inherit;
 pub mod netns;
 pub mod output;
