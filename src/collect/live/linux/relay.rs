@@ -108,8 +108,7 @@ fn pipe_writers(walk: &FdWalk, inode: u64, net_owners: &BTreeSet<u32>) -> Vec<u3
         .pipe_holders(inode)
         .filter(|(pid, _)| net_owners.contains(pid))
         .filter(|&(pid, fd)| {
-            std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}"))
-                .ok()
+            fdinfo(pid, fd)
                 .and_then(|text| access_mode(&text))
                 .is_some_and(|mode| mode != 0)
         })
@@ -129,16 +128,17 @@ fn access_mode(fdinfo: &str) -> Option<u32> {
 fn pty_masters(walk: &FdWalk) -> BTreeMap<u32, Vec<u32>> {
     let mut out: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
     for &(pid, fd) in &walk.pty_masters {
-        let path = format!("/proc/{pid}/fdinfo/{fd}");
         // Gone since the walk, or unreadable: that pty simply has no known master.
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        if let Some(index) = tty_index(&text) {
+        if let Some(index) = fdinfo(pid, fd).and_then(|text| tty_index(&text)) {
             out.entry(index).or_default().push(pid);
         }
     }
     out
+}
+
+/// `/proc/PID/fdinfo/FD`, when the fd is still there and readable.
+fn fdinfo(pid: u32, fd: u32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).ok()
 }
 
 /// The `tty-index:` line of a ptmx fdinfo (Linux 5.0+).
