@@ -1,0 +1,45 @@
+//! A program a test starts in a process group of its own, so that it and every child it forks
+//! are stopped together: SIGTERM to the group, SIGKILL after a short grace, then reaped.
+
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A process group this test started; stopped and reaped on drop.
+pub struct Group(pub Child);
+
+impl Group {
+    /// Starts `command` as the leader of a new process group, stdio to /dev/null.
+    pub fn start(command: &mut Command) -> Group {
+        let child = command
+            .process_group(0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("program starts");
+        Group(child)
+    }
+
+    /// The leader's PID (the group's id).
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        use rustix::process::{Pid, Signal, kill_process_group};
+        let Some(group) = i32::try_from(self.0.id()).ok().and_then(Pid::from_raw) else {
+            return;
+        };
+        let _ = kill_process_group(group, Signal::TERM);
+        let deadline = Instant::now() + Duration::from_millis(300);
+        while Instant::now() < deadline && !matches!(self.0.try_wait(), Ok(Some(_))) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // The leader may be gone while children of the group still run.
+        let _ = kill_process_group(group, Signal::KILL);
+        let _ = self.0.wait();
+    }
+}
