@@ -32,7 +32,7 @@ pub struct WalkOptions {
     pub fds: bool,
     /// Read each process's network namespace link (`/proc/PID/ns/net`).
     pub netns: bool,
-    /// With `fds`: read each process's `stat` and argv[0] for kernel-thread lookalikes.
+    /// With `fds`: read each process's `stat` and `argv[0]` for kernel-thread lookalikes.
     pub kernel_threads: bool,
 }
 
