@@ -533,3 +533,46 @@ fn a_schema_1_snapshot_makes_the_relayed_shell_rules_inactive() {
             .any(|f| f.rule.starts_with("relayed-shell"))
     );
 }
+
+/// Processes hidden from `/proc` (a tmpfs over one's entry, another process's entry bound over
+/// one read through pidfd only, one missing from the listing) are high whether they own a
+/// socket or not; sshd and an unknown web server beside them are not hidden.
+#[test]
+fn hidden_processes_in_a_snapshot() {
+    let eval = scan("fixtures/snapshots/hidden-process.json", &[]);
+    insta::assert_snapshot!(summary(&eval));
+    let mut hidden: Vec<(u32, Severity)> = eval
+        .findings
+        .iter()
+        .filter(|f| f.rule == "hidden-process")
+        .filter_map(|f| Some((f.process.as_ref()?.pid, f.severity)))
+        .collect();
+    hidden.sort_unstable();
+    assert_eq!(
+        hidden,
+        [
+            (7100, Severity::High),
+            (7101, Severity::High),
+            (7103, Severity::High)
+        ]
+    );
+}
+
+/// Saved before the hidden-process check (schema 1), the rule says it cannot check.
+#[test]
+fn a_schema_1_snapshot_makes_the_hidden_process_rule_inactive() {
+    let text = std::fs::read_to_string("fixtures/snapshots/hidden-process.json")
+        .unwrap()
+        .replace("\"schema_version\": 2", "\"schema_version\": 1");
+    let snapshot = sockaudit::collect::file::parse(Path::new("old.json"), &text).unwrap();
+    let rules =
+        load(&RuleSources::only(Vec::new(), true)).unwrap_or_else(|e| panic!("{}", e.rendered));
+    let eval = evaluate(
+        &rules,
+        &snapshot,
+        &sockaudit::enrich::Enrichment::default(),
+        TODAY,
+    );
+    assert!(eval.inactive.iter().any(|i| i.rule == "hidden-process"));
+    assert!(!eval.findings.iter().any(|f| f.rule == "hidden-process"));
+}

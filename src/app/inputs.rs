@@ -85,8 +85,17 @@ fn warn_coverage(snapshot: &Snapshot) {
     } else if own_namespace_only {
         tracing::warn!("{}", crate::collect::live::NOT_ROOT_NAMESPACES);
     } else if coverage.unattributed.permission > 0 {
+        // The fd tables are listed and readable-or-not for a known reason; the hidden-process
+        // check says whether some owner is not there at all.
+        let check = match &coverage.hidden_process_check {
+            Some(c) if c.hidden == 0 => format!(
+                "; no owner is hidden ({} agree with the /proc listing)",
+                c.views.join(", ")
+            ),
+            _ => String::new(),
+        };
         tracing::warn!(
-            "{} socket(s) could not be attributed: the fd table of {} process(es) is not readable even as root (a security module, or a sandbox or container init); they are counted as coverage gaps",
+            "{} socket(s) could not be attributed: the fd table of {} process(es) is not readable even as root (a security module, or a sandbox or container init); they are counted as coverage gaps{check}",
             coverage.unattributed.permission,
             coverage.unreadable_processes
         );

@@ -148,6 +148,7 @@ mod tests {
             services: Vec::new(),
             container: None,
             unit: None,
+            hidden: None,
         }
     }
 

@@ -22,7 +22,9 @@ pub mod traffic;
 
 pub use fact::Fact;
 pub use namespace::{Container, Forward, ListenFacts, NetNamespace, ReadVia};
-pub use process::{Process, StdioPeer, StdioVia};
-pub use snapshot::{Coverage, Host, SCHEMA_VERSION, Snapshot, UnattributedCounts};
+pub use process::{HiddenFromProc, Process, StdioPeer, StdioVia};
+pub use snapshot::{
+    Coverage, HiddenProcessCheck, Host, SCHEMA_VERSION, Snapshot, UnattributedCounts,
+};
 pub use socket::{Attribution, CaptureFacts, Family, Protocol, Socket, TcpState, Unattributed};
 pub use traffic::Traffic;

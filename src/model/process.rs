@@ -63,6 +63,73 @@ pub struct Process {
     /// The systemd unit (service or scope) the process runs in, from its cgroup (Linux).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// How the process is hidden from `/proc`, when it is (live Linux as root; schema 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<HiddenFromProc>,
+}
+
+/// How a process is hidden from `/proc` (and so from `ps`, `netstat -p`, `ss -p`, `lsof`),
+/// and which views still show it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HiddenFromProc {
+    /// The mount over its `/proc/PID`, described (`tmpfs (none) mounted on /proc/1234`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount: Option<String>,
+    /// The `/proc` listing (`getdents64` on `/proc`) lacks its PID.
+    #[serde(default)]
+    pub unlisted: bool,
+    /// The views that show it: `private-procfs`, `cgroup.procs`, `kill-probe`.
+    pub seen_by: Vec<String>,
+    /// How its facts and sockets were read: `private-procfs`, `proc` (only the listing hides
+    /// it), `pidfd` (fds 0-1023 duplicated one by one; no name, exe or command line), or
+    /// `none` (not even that: the process could not be inspected).
+    pub read_via: String,
+}
+
+impl HiddenFromProc {
+    /// One phrase: `/proc/1234 is covered by tmpfs (none) mounted on /proc/1234; seen by
+    /// private-procfs`.
+    pub fn describe(&self, pid: u32) -> String {
+        let mut parts = Vec::new();
+        if let Some(mount) = &self.mount {
+            parts.push(format!("/proc/{pid} is covered by {mount}"));
+        }
+        if self.unlisted {
+            parts.push(format!("PID {pid} is missing from the /proc listing"));
+        }
+        if !self.seen_by.is_empty() {
+            parts.push(format!("seen by {}", self.seen_by.join(", ")));
+        }
+        parts.join("; ")
+    }
+}
+
+impl Process {
+    /// A process known by its PID only (hidden, and no view showed its facts).
+    pub fn unknown(pid: u32) -> Process {
+        Process {
+            pid,
+            ppid: None,
+            name: "?".to_string(),
+            exe: None,
+            exe_deleted: false,
+            exe_replaced: false,
+            cmdline: Vec::new(),
+            name_raw: None,
+            exe_raw: None,
+            cmdline_raw: None,
+            truncated: Vec::new(),
+            user: None,
+            uid: None,
+            start_time: None,
+            stdio_sockets: Vec::new(),
+            stdio_peers: Vec::new(),
+            services: Vec::new(),
+            container: None,
+            unit: None,
+            hidden: None,
+        }
+    }
 }
 
 /// One stdio fd and the processes at its other end.

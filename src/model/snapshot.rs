@@ -89,6 +89,23 @@ pub struct Coverage {
     /// Lines of an imported capture that could not be parsed and were skipped.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub skipped_lines: usize,
+    /// The hidden-process check, when it ran (live Linux as root).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden_process_check: Option<HiddenProcessCheck>,
+}
+
+/// What the hidden-process check compared and found (docs/rules/process.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HiddenProcessCheck {
+    /// The views compared with the `/proc` listing: `mountinfo`, `private-procfs`,
+    /// `cgroup.procs`, `kill-probe`.
+    pub views: Vec<String>,
+    /// Disagreements found at first (races drop out at the re-check).
+    pub candidates: usize,
+    /// Hidden processes after the re-check.
+    pub hidden: usize,
+    /// How long it took, milliseconds.
+    pub millis: u64,
 }
 
 fn is_zero(n: &usize) -> bool {

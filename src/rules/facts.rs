@@ -21,7 +21,7 @@ pub fn missing_fact(facts: &[Fact], snapshot: &Snapshot) -> Option<String> {
 fn fact_missing(fact: Fact, snapshot: &Snapshot) -> bool {
     snapshot.coverage.missing.contains(&fact)
         // Schema 1 predates stdio peers.
-        || (fact == Fact::StdioPeers && snapshot.schema_version < 2)
+        || (matches!(fact, Fact::StdioPeers | Fact::HiddenProcesses) && snapshot.schema_version < 2)
         || (fact == Fact::ListenQueues
             && !snapshot
                 .sockets
@@ -45,6 +45,7 @@ fn fact_phrase(fact: Fact) -> &'static str {
         Fact::Cgroups => "which container or systemd unit a process runs in",
         Fact::ListenQueues => "listeners' accept-queue sizes",
         Fact::Traffic => "how many bytes each connection sent and received",
+        Fact::HiddenProcesses => "which processes are hidden from /proc",
         _ => "a fact it needs",
     }
 }

@@ -345,6 +345,7 @@ fn add_owner(processes: &mut BTreeMap<u32, Process>, owner: &Owner) {
                     services: owner.services.clone(),
                     container: None,
                     unit: None,
+                    hidden: None,
                 },
             );
         }
@@ -406,7 +407,9 @@ fn missing_facts(snapshot: &Snapshot, format: Format) -> Vec<Fact> {
             | Fact::StartTime
             | Fact::EphemeralPorts
             | Fact::Cgroups
-            | Fact::ListenQueues => false,
+            | Fact::ListenQueues
+            // A capture lists what its tool saw; a hidden process is what it did not see.
+            | Fact::HiddenProcesses => false,
         };
         if !have {
             missing.push(fact);

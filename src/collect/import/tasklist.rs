@@ -120,6 +120,7 @@ pub fn parse(
                 services,
                 container: None,
                 unit: None,
+                hidden: None,
             },
         );
     }

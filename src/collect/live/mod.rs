@@ -39,13 +39,18 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
         extra_pids,
         namespaces,
         deep,
+        hidden_processes,
     } = platform_sockets(options)?;
     let sockets_done = started.elapsed();
+    let hidden: std::collections::BTreeSet<u32> = hidden_processes.iter().map(|p| p.pid).collect();
     let mut processes = if options.attribute {
-        processes::process_facts(&sockets, &extra_pids, &mut coverage)
+        processes::process_facts(&sockets, &extra_pids, &hidden, &mut coverage)
     } else {
         BTreeMap::new()
     };
+    for process in processes::with_user_names(hidden_processes) {
+        processes.insert(process.pid, process);
+    }
     #[cfg(target_os = "linux")]
     coverage.notes.extend(linux::exe_gap::notes(
         std::path::Path::new("/proc"),

@@ -34,11 +34,16 @@ pub fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectError> {
         .collect();
     Ok(PlatformSockets {
         sockets,
-        coverage: Coverage::default(),
+        coverage: Coverage {
+            // The hidden-process check reads Linux's /proc and mount table.
+            missing: vec![crate::model::Fact::HiddenProcesses],
+            ..Coverage::default()
+        },
         stdio: Vec::new(),
         stdio_peers: Default::default(),
         extra_pids: Vec::new(),
         namespaces: Vec::new(),
         deep: None,
+        hidden_processes: Vec::new(),
     })
 }

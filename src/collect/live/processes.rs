@@ -9,15 +9,19 @@ use crate::model::{Coverage, Process, Socket};
 
 /// Process facts for every PID that owns a socket, and for `extra` (processes the collector
 /// found suspicious without a socket), and only those.
+/// Not for the PIDs of `described` (facts read another way: what sysinfo would read under a
+/// hidden process's covered `/proc/PID` is not its own).
 pub fn process_facts(
     sockets: &[Socket],
     extra: &[u32],
+    described: &BTreeSet<u32>,
     coverage: &mut Coverage,
 ) -> BTreeMap<u32, Process> {
     let pids: BTreeSet<u32> = sockets
         .iter()
         .flat_map(|s| s.pids.iter().copied())
         .chain(extra.iter().copied())
+        .filter(|pid| !described.contains(pid))
         .collect();
     if pids.is_empty() {
         return BTreeMap::new();
@@ -84,6 +88,7 @@ pub fn process_facts(
                 services: Vec::new(),
                 container,
                 unit,
+                hidden: None,
             },
         );
     }
@@ -92,6 +97,28 @@ pub fn process_facts(
             "{missing} owning process(es) exited before their facts could be read"
         ));
     }
+    processes
+}
+
+/// `processes` with their user names resolved from their uids (processes whose facts were
+/// read without sysinfo: hidden ones).
+pub fn with_user_names(mut processes: Vec<Process>) -> Vec<Process> {
+    if processes.is_empty() {
+        return processes;
+    }
+    let users = Users::new_with_refreshed_list().ok();
+    #[cfg(unix)]
+    for process in &mut processes {
+        process.user = process.uid.and_then(|uid| {
+            users
+                .as_ref()?
+                .iter()
+                .find(|u| **u.id() == uid)
+                .map(|u| u.name().to_string())
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = users;
     processes
 }
 

@@ -24,6 +24,9 @@ pub struct PlatformSockets {
     pub namespaces: Vec<crate::model::NetNamespace>,
     /// The hidden-socket cross-check, when asked for (Linux).
     pub deep: Option<crate::model::deep::DeepCheck>,
+    /// Processes hidden from `/proc`, with their facts as far as they could be read (Linux,
+    /// root): they replace what `/proc/PID` shows for them.
+    pub hidden_processes: Vec<crate::model::Process>,
 }
 
 pub(super) fn flags() -> (AddressFamilyFlags, ProtocolFlags) {

@@ -56,6 +56,8 @@ pub struct FdWalk {
     pub kernel_thread_lookalikes: Vec<u32>,
     /// (pid, network namespace inode) for every process whose namespace link was readable.
     pub netns: Vec<(u32, u64)>,
+    /// The PIDs the `/proc` listing showed, ascending.
+    pub listed: Vec<u32>,
     /// Processes whose namespace link was not readable (not root: other users' processes).
     pub netns_denied: usize,
     /// PIDs whose fd directory was not readable (EACCES/EPERM).
@@ -97,6 +99,30 @@ impl FdWalk {
         self.stdio_links.sort_unstable();
         self.pty_masters.sort_unstable();
         self.kernel_thread_lookalikes.sort_unstable();
+    }
+
+    /// Drops what was read under the `/proc/PID` of `pids`: a mount covers it, so it describes
+    /// whatever was mounted there, not them.
+    pub fn forget(&mut self, pids: &std::collections::BTreeSet<u32>) {
+        if pids.is_empty() {
+            return;
+        }
+        self.owners.retain(|(_, pid, _)| !pids.contains(pid));
+        self.stdio.retain(|(pid, ..)| !pids.contains(pid));
+        self.stdio_links.retain(|(pid, ..)| !pids.contains(pid));
+        self.pipes.retain(|(_, pid, _)| !pids.contains(pid));
+        self.pty_masters.retain(|(pid, _)| !pids.contains(pid));
+        self.kernel_thread_lookalikes
+            .retain(|pid| !pids.contains(pid));
+        self.netns.retain(|(pid, _)| !pids.contains(pid));
+    }
+
+    /// Adds the sockets (inode, fd) a process holds, read some other way than the walk.
+    pub fn add_sockets(&mut self, pid: u32, sockets: &[(u64, u32)]) {
+        self.owners
+            .extend(sockets.iter().map(|&(inode, fd)| (inode, pid, fd)));
+        self.owners.sort_unstable();
+        self.owners.dedup();
     }
 
     /// The (pid, fd) holding pipe `inode`, sorted.
@@ -179,6 +205,8 @@ pub fn walk(proc_root: &Path, threads: usize, options: WalkOptions) -> io::Resul
         Mode::empty(),
     )?;
     let pids = list_pids(&proc_dir)?;
+    let mut listed = pids.clone();
+    listed.sort_unstable();
     let threads = threads.clamp(1, 8).min(pids.len().max(1));
     let queue = Mutex::new(pids.into_iter().map(Unit::Process).collect::<VecDeque<_>>());
     let mut total = FdWalk::default();
@@ -199,6 +227,7 @@ pub fn walk(proc_root: &Path, threads: usize, options: WalkOptions) -> io::Resul
         }
     }
     total.finish();
+    total.listed = listed;
     Ok(total)
 }
 

@@ -54,7 +54,7 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
         ..Coverage::default()
     };
     coverage.notes.extend(own.note.clone());
-    let walk = match walk {
+    let mut walk = match walk {
         None => None,
         Some(Ok(Ok(walk))) => Some(walk),
         Some(Ok(Err(err))) => {
@@ -70,6 +70,12 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
                 "the /proc walk thread failed".to_string(),
             ));
         }
+    };
+
+    // As root, owners hidden from /proc are looked for before anything uses the walk.
+    let hidden_processes = match walk.as_mut() {
+        Some(walk) if euid == 0 && options.attribute => unhide(walk, options.deep, &mut coverage),
+        _ => Vec::new(),
     };
 
     let own_inode = netns::own();
@@ -242,7 +248,49 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
         extra_pids,
         namespaces,
         deep,
+        hidden_processes,
     })
+}
+
+/// Runs the hidden-process check, puts what hidden processes hold into the walk in place of
+/// what was read under their covered `/proc/PID`, and returns their facts.
+fn unhide(
+    walk: &mut FdWalk,
+    probe_all: bool,
+    coverage: &mut Coverage,
+) -> Vec<crate::model::Process> {
+    let listed = walk.listed.iter().copied().collect();
+    let found = super::unhide::find(&listed, probe_all);
+    tracing::debug!(
+        "hidden-process check ({}): {} candidate(s), {} hidden, {} ms",
+        found.views.join(", "),
+        found.candidates,
+        found.hidden.len(),
+        found.millis
+    );
+    coverage.notes.extend(found.notes);
+    coverage.hidden_process_check = Some(crate::model::HiddenProcessCheck {
+        views: found.views.iter().map(|v| (*v).to_string()).collect(),
+        candidates: found.candidates,
+        hidden: found.hidden.len(),
+        millis: found.millis,
+    });
+    walk.forget(&found.masked);
+    let mut processes = Vec::new();
+    for owner in found.hidden {
+        walk.add_sockets(owner.pid, &owner.sockets);
+        tracing::warn!(
+            "process {} is hidden from /proc: {}",
+            owner.pid,
+            owner.how.describe(owner.pid)
+        );
+        let mut process = owner
+            .process
+            .unwrap_or_else(|| crate::model::Process::unknown(owner.pid));
+        process.hidden = Some(owner.how);
+        processes.push(process);
+    }
+    processes
 }
 
 /// Coverage notes about namespaces that were not read.

@@ -106,6 +106,14 @@ pub fn hold<'a>(
             process.exe.as_deref().unwrap_or("a user-space program")
         ));
     }
+    if rule.hidden_from_proc {
+        let how = process.hidden.as_ref()?;
+        reasons.push(format!(
+            "hidden from /proc ({}; read via {})",
+            how.describe(process.pid),
+            how.read_via
+        ));
+    }
     Some(Held { reasons, evidence })
 }
 

@@ -43,6 +43,7 @@ impl Kind for ProcessKind {
             "trusted-relays",
             "kernel-thread-name",
             "owns-sockets",
+            "hidden-from-proc",
             "exec-option",
             "process",
             "user",
@@ -86,6 +87,9 @@ impl Body for ProcessRule {
         if self.interactive || self.kernel_thread_name {
             facts.push(Fact::Cmdline);
         }
+        if self.hidden_from_proc {
+            facts.push(Fact::HiddenProcesses);
+        }
         facts.push(Fact::Pids);
         facts
     }
@@ -128,6 +132,7 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
     let holds_connection = flag("holds-connection", diags);
     let interactive = flag("interactive", diags);
     let kernel_thread_name = flag("kernel-thread-name", diags);
+    let hidden_from_proc = flag("hidden-from-proc", diags);
     let owns_sockets = reader.boolean("owns-sockets", diags).map(|(b, _)| b);
     let peer = reader
         .items("peer", diags)
@@ -148,11 +153,12 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
         || stdio_relay
         || holds_connection
         || interactive
-        || kernel_thread_name;
+        || kernel_thread_name
+        || hidden_from_proc;
     if !has_condition && let Some(loc) = reader.value_loc("id") {
         diags.push(
             Diag::at(loc, "process rule has no condition", "it would match every process")
-                .help("set at least one of: known, exe, exe-deleted, masquerade, stdio-socket, stdio-relay, holds-connection, interactive, kernel-thread-name, exec-option, process, user"),
+                .help("set at least one of: known, exe, exe-deleted, masquerade, stdio-socket, stdio-relay, holds-connection, interactive, kernel-thread-name, hidden-from-proc, exec-option, process, user"),
         );
     }
     ProcessRule {
@@ -167,6 +173,7 @@ pub fn read(reader: &mut TableReader<'_>, lists: &Lists, diags: &mut Vec<Diag>) 
         peer,
         trusted_relays,
         kernel_thread_name,
+        hidden_from_proc,
         owns_sockets,
         interpreters,
     }

@@ -44,6 +44,9 @@ pub struct ProcessRule {
     pub trusted_relays: Globs,
     /// Fires when the name or `argv[0]` looks like a kernel thread's on a process that is not one.
     pub kernel_thread_name: bool,
+    /// Fires for processes hidden from `/proc` (a mount over `/proc/PID`, missing from the
+    /// listing).
+    pub hidden_from_proc: bool,
     /// Only processes that own (true) or do not own (false) a socket.
     pub owns_sockets: Option<bool>,
     /// Exempt from `masquerade`.
@@ -53,7 +56,7 @@ pub struct ProcessRule {
 impl ProcessRule {
     /// Whether it looks at processes that own no socket too.
     pub(super) fn sees_socketless(&self) -> bool {
-        self.owns_sockets != Some(true) && (self.stdio_relay || self.kernel_thread_name)
+        self.owns_sockets != Some(true) && (self.stdio_relay || self.kernel_thread_name || self.hidden_from_proc)
     }
 }
 
