@@ -166,6 +166,19 @@ fn rules_list_explain_and_check() {
                 .and(predicate::str::contains("## False positives"))
                 .and(predicate::str::contains("port = \"@backdoor-ports\"")),
         );
+    // The quoted definition ends with the rule: the comment introducing the next one is not
+    // part of it.
+    let explain = sockaudit()
+        .args(["rules", "explain", "hidden-process"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&explain.stdout);
+    let quoted = text
+        .split("As written:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n---").next())
+        .unwrap_or_default();
+    assert!(quoted.trim_end().ends_with("hidden-from-proc = true"), "{quoted}");
     for kind in ["listen", "flood", "remote", "process"] {
         sockaudit()
             .args(["rules", "explain", kind])

@@ -136,8 +136,16 @@ fn quote_definition(set: &crate::rules::RuleSet, rule: &crate::rules::Rule) -> S
         text[..at].rfind("[[").unwrap_or(line_start)
     };
     let end = text[at..].find("\n[").map_or(text.len(), |i| at + i + 1);
+    let mut lines: Vec<&str> = text[start..end].trim_end().lines().collect();
+    // Comments right before the next table introduce that table, not this rule.
+    while lines
+        .last()
+        .is_some_and(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        lines.pop();
+    }
     let mut quoted = String::new();
-    for line in text[start..end].trim_end().lines() {
+    for line in lines {
         // Tabs are indentation, not hostile: shown as spaces rather than `\x09`.
         let _ = writeln!(quoted, "    {}", for_terminal(&line.replace('\t', "    ")));
     }
