@@ -178,7 +178,10 @@ fn rules_list_explain_and_check() {
         .nth(1)
         .and_then(|rest| rest.split("\n---").next())
         .unwrap_or_default();
-    assert!(quoted.trim_end().ends_with("hidden-from-proc = true"), "{quoted}");
+    assert!(
+        quoted.trim_end().ends_with("hidden-from-proc = true"),
+        "{quoted}"
+    );
     for kind in ["listen", "flood", "remote", "process"] {
         sockaudit()
             .args(["rules", "explain", kind])

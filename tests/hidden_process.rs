@@ -1,7 +1,8 @@
 //! Processes hidden from `/proc`, the way rootkits and backdoors hide them: a tmpfs mounted
-//! over `/proc/PID`, and another process's entry bound over it. Each runs in a private mount
-//! namespace (`unshare -m --propagation private`) that only the scan lives in, so the host's
-//! `/proc` is untouched and the mount goes away with the scan.
+//! over `/proc/PID`, another process's entry bound over it, and a readdir hook preloaded into
+//! the scanner (libprocesshider's method, fixtures/preload/hide_pid.c). The mounts are made in
+//! a private mount namespace (`unshare -m --propagation private`) that only the scan lives in,
+//! and the hook is preloaded into that one scan, so the host is untouched.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -128,6 +129,71 @@ fn another_processs_entry_bound_over_proc_pid_is_not_taken_for_it() {
     );
     holder.stop();
     decoy.stop();
+}
+
+#[test]
+fn a_preloaded_readdir_hook_does_not_hide_a_process_from_the_scan() {
+    if !(require_root("the hidden-process check runs as root") && require_tool("cc")) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let hook = dir.path().join("hide_pid.so");
+    let built = Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&hook)
+        .arg("fixtures/preload/hide_pid.c")
+        .arg("-ldl")
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let holder = Holder::spawn("tcp");
+    let (pid, port) = (holder.pid, holder.ports[0]);
+    // The hook works: `ls /proc` under it does not show the PID.
+    let ls = Command::new("ls")
+        .arg("/proc")
+        .env("LD_PRELOAD", &hook)
+        .env("HIDE_PID", pid.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&ls.stdout)
+            .lines()
+            .any(|l| l == pid.to_string())
+    );
+    let out = common::sockaudit()
+        .args(["scan", "--format", "json", "--fail-on", "never"])
+        .env("LD_PRELOAD", &hook)
+        .env("HIDE_PID", pid.to_string())
+        .output()
+        .unwrap();
+    common::output::assert_no_panic("scan", &String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = hidden_finding(&doc, pid);
+    assert_eq!(f["severity"], "high");
+    let how = &f["process"]["hidden"];
+    let hook_text = how["readdir_hook"].as_str().unwrap_or_default();
+    assert!(
+        hook_text.contains(&format!("LD_PRELOAD={}", hook.display())),
+        "{f:#}"
+    );
+    assert_eq!(how["unlisted"], false);
+    assert!(
+        how["seen_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v == "getdents64"),
+        "{f:#}"
+    );
+    assert!(
+        f["evidence"]["sockets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["local_port"] == port && s["pids"][0] == pid),
+        "{f:#}"
+    );
+    holder.stop();
 }
 
 #[test]

@@ -78,6 +78,11 @@ pub struct HiddenFromProc {
     /// The `/proc` listing (`getdents64` on `/proc`) lacks its PID.
     #[serde(default)]
     pub unlisted: bool,
+    /// The listing libc's `readdir` gives the scanner lacks its PID while `getdents64` shows
+    /// it: a readdir hook preloaded into processes (`ps`, `ls` and every dynamically linked
+    /// tool are fooled); what preloads it, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readdir_hook: Option<String>,
     /// The views that show it: `private-procfs`, `cgroup.procs`, `kill-probe`.
     pub seen_by: Vec<String>,
     /// How its facts and sockets were read: `private-procfs`, `proc` (only the listing hides
@@ -96,6 +101,11 @@ impl HiddenFromProc {
         }
         if self.unlisted {
             parts.push(format!("PID {pid} is missing from the /proc listing"));
+        }
+        if let Some(hook) = &self.readdir_hook {
+            parts.push(format!(
+                "libc's readdir of /proc drops PID {pid} (a preloaded hook: {hook})"
+            ));
         }
         if !self.seen_by.is_empty() {
             parts.push(format!("seen by {}", self.seen_by.join(", ")));

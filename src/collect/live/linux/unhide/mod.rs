@@ -6,7 +6,9 @@
 //! listing (an `LD_PRELOAD` readdir hook, a kernel rootkit's `getdents` filter). Its sockets
 //! then read as owned by nobody, which looks like a permission gap. Like unhide, this asks
 //! views such hiding does not change: the mount table, a private procfs instance no mount
-//! covers, the cgroup tree's `cgroup.procs`, and with `--deep` a signal-0 probe of every PID.
+//! covers, the cgroup tree's `cgroup.procs`, and with `--deep` a signal-0 probe of every PID;
+//! and it lists `/proc` twice, with the raw `getdents64` system call and with libc's
+//! `readdir`, so a readdir hook preloaded into processes shows as the difference.
 //! Whatever disagrees is looked at again after a pause (processes start and exit all the
 //! time); what still disagrees is hidden, and is read through a view that shows it.
 //!
@@ -88,6 +90,12 @@ pub fn find(listed: &BTreeSet<u32>, probe_all: bool) -> Unhide {
     for pid in mountinfo::masked_pids(&mounts).into_keys() {
         seen.entry(pid).or_default();
     }
+    if let Ok(libc) = views::libc_pids() {
+        out.views.push("libc-readdir");
+        for pid in listed.difference(&libc) {
+            seen.entry(*pid).or_default();
+        }
+    }
     if let Some(pids) = private.as_ref().and_then(|p| p.pids().ok()) {
         for pid in pids.difference(listed) {
             seen.entry(*pid).or_default().insert("private-procfs");
@@ -125,44 +133,75 @@ fn confirm(
     out.masked = masked.keys().copied().collect();
     let relisted = views::list_pids(Path::new("/proc")).unwrap_or_default();
     let private_pids = private.and_then(|p| p.pids().ok()).unwrap_or_default();
+    // Dropped by libc's readdir but listed by getdents64: a hook in this very process.
+    let libc = views::libc_pids().ok();
+    let preloads = views::preloads();
     let mut hidden = Vec::new();
     for (pid, mut seen_by) in seen {
         let mount = masked.get(&pid);
         let unlisted = !relisted.contains(&pid);
-        if (mount.is_none() && !unlisted) || !views::alive(pid) || !views::is_process(pid) {
+        let hooked = !unlisted && libc.as_ref().is_some_and(|l| !l.contains(&pid));
+        if (mount.is_none() && !unlisted && !hooked)
+            || !views::alive(pid)
+            || !views::is_process(pid)
+        {
             continue;
         }
         if private_pids.contains(&pid) {
             seen_by.insert("private-procfs");
         }
-        hidden.push((
+        if hooked {
+            seen_by.insert("getdents64");
+        }
+        let hook = hooked.then(|| {
+            if preloads.is_empty() {
+                "not set by LD_PRELOAD or /etc/ld.so.preload".to_string()
+            } else {
+                preloads.join(", ")
+            }
+        });
+        hidden.push(Candidate {
             pid,
-            mount.map(mountinfo::Mount::describe),
+            mount: mount.map(mountinfo::Mount::describe),
             unlisted,
+            hook,
             seen_by,
-        ));
+        });
     }
-    let unlisted_only = hidden.iter().filter(|h| h.1.is_none()).count();
+    let unlisted_only = hidden
+        .iter()
+        .filter(|h| h.mount.is_none() && h.hook.is_none())
+        .count();
     if unlisted_only > MAX_UNLISTED {
         out.notes.push(format!(
             "hidden-process check: {unlisted_only} PIDs are missing from the /proc listing but shown by other views: /proc is probably mounted from another PID namespace, so they are not reported one by one"
         ));
-        hidden.retain(|h| h.1.is_some());
+        hidden.retain(|h| h.mount.is_some() || h.hook.is_some());
     }
-    for (pid, mount, unlisted, seen_by) in hidden {
-        let (process, sockets, read_via) = read(pid, mount.is_some(), private);
+    for c in hidden {
+        let (process, sockets, read_via) = read(c.pid, c.mount.is_some(), private);
         out.hidden.push(HiddenOwner {
-            pid,
+            pid: c.pid,
             how: HiddenFromProc {
-                mount,
-                unlisted,
-                seen_by: seen_by.into_iter().map(str::to_string).collect(),
+                mount: c.mount,
+                unlisted: c.unlisted,
+                readdir_hook: c.hook,
+                seen_by: c.seen_by.into_iter().map(str::to_string).collect(),
                 read_via: read_via.to_string(),
             },
             process,
             sockets,
         });
     }
+}
+
+/// A disagreement that survived the re-check.
+struct Candidate {
+    pid: u32,
+    mount: Option<String>,
+    unlisted: bool,
+    hook: Option<String>,
+    seen_by: BTreeSet<&'static str>,
 }
 
 /// Facts and sockets through the private procfs, else `/proc` when no mount covers the PID

@@ -66,6 +66,36 @@ pub fn list_pids(root: &Path) -> io::Result<BTreeSet<u32>> {
     Ok(pids)
 }
 
+/// The numeric entries of `/proc` as libc's `readdir` gives them to this process: what `ps`,
+/// `ls` and every dynamically linked tool see. A readdir hook preloaded into this process
+/// (`LD_PRELOAD`, `/etc/ld.so.preload`) filters this listing and not [`list_pids`].
+pub fn libc_pids() -> io::Result<BTreeSet<u32>> {
+    let mut pids = BTreeSet::new();
+    for entry in std::fs::read_dir("/proc")? {
+        if let Some(pid) = parse_u32(entry?.file_name().as_encoded_bytes()) {
+            pids.insert(pid);
+        }
+    }
+    Ok(pids)
+}
+
+/// What preloads libraries into this process: `LD_PRELOAD` and `/etc/ld.so.preload`.
+pub fn preloads() -> Vec<String> {
+    let mut found = Vec::new();
+    if let Some(env) = std::env::var_os("LD_PRELOAD").filter(|v| !v.is_empty()) {
+        found.push(format!("LD_PRELOAD={}", env.to_string_lossy()));
+    }
+    if let Ok(text) = std::fs::read_to_string("/etc/ld.so.preload")
+        && !text.trim().is_empty()
+    {
+        found.push(format!(
+            "/etc/ld.so.preload: {}",
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        ));
+    }
+    found
+}
+
 /// Directories of the cgroup tree read at most, so a host with a huge tree costs bounded time.
 const MAX_CGROUPS: usize = 20_000;
 
