@@ -38,11 +38,13 @@ pub enum Fact {
     ListenQueues,
     /// Bytes sent and received per connection (live `tcp_info` counters, TCPView columns).
     Traffic,
+    /// Raw IP and packet sockets (`ss -w`, `ss -0`).
+    RawSockets,
 }
 
 impl Fact {
     /// Every fact, in display order.
-    pub const ALL: [Fact; 15] = [
+    pub const ALL: [Fact; 16] = [
         Fact::Pids,
         Fact::ProcessNames,
         Fact::Exe,
@@ -58,6 +60,7 @@ impl Fact {
         Fact::Cgroups,
         Fact::ListenQueues,
         Fact::Traffic,
+        Fact::RawSockets,
     ];
 
     /// Kebab-case name used in JSON and messages.
@@ -78,6 +81,7 @@ impl Fact {
             Fact::Cgroups => "cgroups",
             Fact::ListenQueues => "listen-queues",
             Fact::Traffic => "traffic",
+            Fact::RawSockets => "raw-sockets",
         }
     }
 }

@@ -39,6 +39,7 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
         extra_pids,
         namespaces,
         deep,
+        mut raw_sockets,
     } = platform_sockets(options)?;
     let sockets_done = started.elapsed();
     let mut processes = if options.attribute {
@@ -70,6 +71,7 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
     }
     docker_proxy::label(&mut sockets, &processes);
     sockets.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    raw_sockets.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut snapshot = Snapshot {
         schema_version: SCHEMA_VERSION,
         host: host::host_facts(),
@@ -84,6 +86,7 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
         deep,
         // Read separately, and only when needed (src/app/counters.rs).
         counters: Vec::new(),
+        raw_sockets,
     };
     snapshot.recount_coverage();
     Ok(snapshot)

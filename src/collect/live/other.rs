@@ -40,5 +40,7 @@ pub fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectError> {
         extra_pids: Vec::new(),
         namespaces: Vec::new(),
         deep: None,
+        // Not read on this system (no `raw-sockets` fact: raw rules say so).
+        raw_sockets: Vec::new(),
     })
 }

@@ -24,6 +24,8 @@ pub struct PlatformSockets {
     pub namespaces: Vec<crate::model::NetNamespace>,
     /// The hidden-socket cross-check, when asked for (Linux).
     pub deep: Option<crate::model::deep::DeepCheck>,
+    /// Raw IP and packet sockets, owners filled in (Linux).
+    pub raw_sockets: Vec<crate::model::RawSocket>,
 }
 
 pub(super) fn flags() -> (AddressFamilyFlags, ProtocolFlags) {

@@ -191,7 +191,12 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
     }
 
     let mut sockets = Vec::with_capacity(groups.iter().map(|(_, g)| g.sockets.len()).sum());
-    for (inode, read) in groups {
+    let mut raw_sockets = Vec::new();
+    let raw_read_everywhere = super::rawsock::note_gaps(
+        groups.iter().map(|(i, g)| (i.and_then(|i| labels.get(&i)), &g.raw)),
+        &mut coverage,
+    );
+    for (inode, mut read) in groups {
         let mut group = read.sockets;
         if let Some(walk) = walk.as_ref().filter(|_| options.attribute) {
             let inodes: Vec<u64> = group.iter().map(|s| s.inode.unwrap_or(0)).collect();
@@ -205,6 +210,12 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
             socket.netns.clone_from(&label);
         }
         sockets.append(&mut group);
+        let walk = walk.as_ref().filter(|_| options.attribute);
+        super::rawsock::attribute(&mut read.raw.sockets, walk, label.as_deref());
+        raw_sockets.append(&mut read.raw.sockets);
+    }
+    if raw_read_everywhere {
+        coverage.collected.push(crate::model::Fact::RawSockets);
     }
     let (stdio_peers, extra_pids) = match walk.as_ref().filter(|_| options.attribute) {
         Some(walk) => {
@@ -234,6 +245,8 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
             }
         }
     }
+    let mut extra_pids = extra_pids;
+    extra_pids.extend(raw_sockets.iter().flat_map(|s| s.pids.iter().copied()));
     Ok(PlatformSockets {
         sockets,
         coverage,
@@ -242,6 +255,7 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
         extra_pids,
         namespaces,
         deep,
+        raw_sockets,
     })
 }
 

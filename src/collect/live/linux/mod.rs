@@ -22,6 +22,7 @@ pub mod netns;
 pub mod probe;
 pub mod procfs;
 pub mod proctables;
+pub mod rawsock;
 pub mod relay;
 pub mod routes;
 pub mod traffic;
