@@ -93,7 +93,11 @@ fn json(args: &[&str]) -> Value {
 
 fn text(args: &[&str]) -> String {
     let out = sockaudit().args(args).output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -101,7 +105,11 @@ fn text(args: &[&str]) -> String {
 fn entries<'a>(doc: &'a Value, inodes: &BTreeSet<u64>) -> Vec<&'a Value> {
     doc["raw_sockets"]
         .as_array()
-        .map(|a| a.iter().filter(|s| inodes.contains(&s["inode"].as_u64().unwrap_or(0))).collect())
+        .map(|a| {
+            a.iter()
+                .filter(|s| inodes.contains(&s["inode"].as_u64().unwrap_or(0)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -125,8 +133,20 @@ fn a_sniffer_and_an_icmp_backdoor_are_listed_and_detected() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let sniffer = start(&dir.path(), &[], &copy_python(dir.path(), "sniffer"), &[PACKET_ALL], "sniffer");
-    let icmpd = start(dir.path(), &[], &copy_python(dir.path(), "icmpd"), &[RAW_ICMP, RAW_ICMP6], "icmpd");
+    let sniffer = start(
+        dir.path(),
+        &[],
+        &copy_python(dir.path(), "sniffer"),
+        &[PACKET_ALL],
+        "sniffer",
+    );
+    let icmpd = start(
+        dir.path(),
+        &[],
+        &copy_python(dir.path(), "icmpd"),
+        &[RAW_ICMP, RAW_ICMP6],
+        "icmpd",
+    );
     let (sniffer_pid, icmpd_pid) = (sniffer.group.pid(), icmpd.group.pid());
 
     // list -0: the packet socket only, with its owner.
@@ -135,16 +155,38 @@ fn a_sniffer_and_an_icmp_backdoor_are_listed_and_detected() {
         .lines()
         .find(|l| l.contains(&format!("{sniffer_pid}/sniffer")))
         .unwrap_or_else(|| panic!("sniffer not in list -0:\n{listed}"));
-    assert!(line.starts_with("packet") && line.contains(" all "), "{line}");
-    assert!(!listed.contains(&format!("{icmpd_pid}/icmpd")), "list -0 shows raw sockets:\n{listed}");
+    assert!(
+        line.starts_with("packet") && line.contains(" all "),
+        "{line}"
+    );
+    assert!(
+        !listed.contains(&format!("{icmpd_pid}/icmpd")),
+        "list -0 shows raw sockets:\n{listed}"
+    );
     assert!(listed.contains("| Packet: "), "{listed}");
     // list -w: the raw ones, IPv4 and IPv6.
     let listed = text(&["list", "-w"]);
-    let lines: Vec<&str> = listed.lines().filter(|l| l.contains(&format!("{icmpd_pid}/icmpd"))).collect();
+    let lines: Vec<&str> = listed
+        .lines()
+        .filter(|l| l.contains(&format!("{icmpd_pid}/icmpd")))
+        .collect();
     assert_eq!(lines.len(), 2, "{listed}");
-    assert!(lines.iter().any(|l| l.starts_with("raw ") && l.contains(" icmp ")), "{listed}");
-    assert!(lines.iter().any(|l| l.starts_with("raw6") && l.contains(" icmpv6 ")), "{listed}");
-    assert!(!listed.contains("Endpoints:"), "-w alone shows no TCP/UDP table:\n{listed}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("raw ") && l.contains(" icmp ")),
+        "{listed}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("raw6") && l.contains(" icmpv6 ")),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("Endpoints:"),
+        "-w alone shows no TCP/UDP table:\n{listed}"
+    );
 
     // list JSON: kind, protocol, owner and its process facts.
     let doc = json(&["list", "-w", "-0", "--format", "json"]);
@@ -154,16 +196,36 @@ fn a_sniffer_and_an_icmp_backdoor_are_listed_and_detected() {
     assert_eq!(packet[0]["protocol"], 3);
     assert_eq!(packet[0]["packet_type"], "raw");
     assert_eq!(packet[0]["pids"], serde_json::json!([sniffer_pid]));
-    assert_eq!(packet[0]["process"]["exe"], dir.path().join("sniffer").display().to_string());
+    assert_eq!(
+        packet[0]["process"]["exe"],
+        dir.path().join("sniffer").display().to_string()
+    );
     let raw = entries(&doc, &icmpd.inodes);
     let mut protocols: Vec<(String, u64)> = raw
         .iter()
-        .map(|s| (s["family"].as_str().unwrap().to_string(), s["protocol"].as_u64().unwrap()))
+        .map(|s| {
+            (
+                s["family"].as_str().unwrap().to_string(),
+                s["protocol"].as_u64().unwrap(),
+            )
+        })
         .collect();
     protocols.sort();
-    assert_eq!(protocols, [("ipv4".to_string(), 1), ("ipv6".to_string(), 58)]);
-    assert!(raw.iter().all(|s| s["pids"] == serde_json::json!([icmpd_pid]) && s["kind"] == "raw"));
-    assert!(doc["coverage"]["collected"].as_array().unwrap().iter().any(|f| f == "raw-sockets"));
+    assert_eq!(
+        protocols,
+        [("ipv4".to_string(), 1), ("ipv6".to_string(), 58)]
+    );
+    assert!(
+        raw.iter()
+            .all(|s| s["pids"] == serde_json::json!([icmpd_pid]) && s["kind"] == "raw")
+    );
+    assert!(
+        doc["coverage"]["collected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "raw-sockets")
+    );
     // Without -w/-0 the list is TCP/UDP only, as with ss.
     assert!(entries(&json(&["list", "--format", "json"]), &sniffer.inodes).is_empty());
 
@@ -174,9 +236,16 @@ fn a_sniffer_and_an_icmp_backdoor_are_listed_and_detected() {
     assert_eq!(found[0]["severity"], "high");
     assert_eq!(found[0]["kind"], "raw");
     let evidence = &found[0]["evidence"]["raw_sockets"][0];
-    assert!(sniffer.inodes.contains(&evidence["inode"].as_u64().unwrap()));
+    assert!(
+        sniffer
+            .inodes
+            .contains(&evidence["inode"].as_u64().unwrap())
+    );
     let message = found[0]["message"].as_str().unwrap();
-    assert!(message.contains(&format!("pid {sniffer_pid}")) && message.contains("/sniffer"), "{message}");
+    assert!(
+        message.contains(&format!("pid {sniffer_pid}")) && message.contains("/sniffer"),
+        "{message}"
+    );
     let found = findings_of(&scan, "raw-socket-unexpected", icmpd_pid);
     assert_eq!(found.len(), 2, "ICMP and ICMPv6: {scan}");
     assert!(found.iter().all(|f| f["severity"] == "high"));
@@ -196,12 +265,36 @@ fn allowed_by_exe_path_but_not_a_copy_with_the_same_name() {
         format!("[[raw]]\nid = \"packet-test\"\nseverity = \"medium\"\nkind = \"packet\"\nknown-exe = [{PYTHON:?}]\n"),
     )
     .unwrap();
-    let packaged = start(dir.path(), &[], Path::new(PYTHON), &[PACKET_ALL], "packaged");
+    let packaged = start(
+        dir.path(),
+        &[],
+        Path::new(PYTHON),
+        &[PACKET_ALL],
+        "packaged",
+    );
     // Same file, same name (`python3.11`), other path.
-    let copy = start(dir.path(), &[], &copy_python(dir.path(), "python3.11"), &[PACKET_ALL], "copy");
+    let copy = start(
+        dir.path(),
+        &[],
+        &copy_python(dir.path(), "python3.11"),
+        &[PACKET_ALL],
+        "copy",
+    );
     let rules = rules.display().to_string();
-    let scan = json(&["scan", "--no-default-rules", "--rules", &rules, "--format", "json", "--fail-on", "never"]);
-    assert!(findings_of(&scan, "packet-test", packaged.group.pid()).is_empty(), "{scan}");
+    let scan = json(&[
+        "scan",
+        "--no-default-rules",
+        "--rules",
+        &rules,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    assert!(
+        findings_of(&scan, "packet-test", packaged.group.pid()).is_empty(),
+        "{scan}"
+    );
     let found = findings_of(&scan, "packet-test", copy.group.pid());
     assert_eq!(found.len(), 1, "{scan}");
     assert_eq!(found[0]["severity"], "medium");
@@ -213,21 +306,40 @@ fn tcpdump_from_its_package_run_by_root_is_allowed() {
         return;
     }
     // Loopback only, written nowhere: nothing is sent.
-    let tcpdump = Group::start(Command::new("tcpdump").args(["-i", "lo", "-w", "/dev/null", "icmp and host 127.0.0.9"]));
+    let tcpdump = Group::start(Command::new("tcpdump").args([
+        "-i",
+        "lo",
+        "-w",
+        "/dev/null",
+        "icmp and host 127.0.0.9",
+    ]));
     let deadline = Instant::now() + Duration::from_secs(10);
     let doc = loop {
-        let doc = json(&["list", "-0", "--format", "json", "--pid", &tcpdump.pid().to_string()]);
+        let doc = json(&[
+            "list",
+            "-0",
+            "--format",
+            "json",
+            "--pid",
+            &tcpdump.pid().to_string(),
+        ]);
         if !doc["raw_sockets"].as_array().is_none_or(Vec::is_empty) {
             break doc;
         }
         assert!(Instant::now() < deadline, "tcpdump opened no packet socket");
         std::thread::sleep(Duration::from_millis(50));
     };
-    let exe = doc["raw_sockets"][0]["process"]["exe"].as_str().unwrap().to_string();
+    let exe = doc["raw_sockets"][0]["process"]["exe"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(exe.starts_with("/usr/"), "{exe}");
     assert!(doc["raw_sockets"][0]["interface"] == "lo", "{doc}");
     let scan = json(&["scan", "--format", "json", "--fail-on", "never"]);
-    assert!(findings_of(&scan, "packet-socket-unexpected", tcpdump.pid()).is_empty(), "{scan}");
+    assert!(
+        findings_of(&scan, "packet-socket-unexpected", tcpdump.pid()).is_empty(),
+        "{scan}"
+    );
 }
 
 #[test]
@@ -237,15 +349,30 @@ fn sockets_in_another_namespace_carry_its_label() {
     }
     let dir = tempfile::tempdir().unwrap();
     let ns = TestNetns::create("sa-raw");
-    let held = start(dir.path(), &ns.exec(), &copy_python(dir.path(), "nsniff"), &[PACKET_ALL, RAW_ICMP], "ns");
+    let held = start(
+        dir.path(),
+        &ns.exec(),
+        &copy_python(dir.path(), "nsniff"),
+        &[PACKET_ALL, RAW_ICMP],
+        "ns",
+    );
     let doc = json(&["list", "-w", "-0", "--format", "json"]);
     let found = entries(&doc, &held.inodes);
     assert_eq!(found.len(), 2, "{doc}");
-    assert!(found.iter().all(|s| s["netns"] == ns.name.as_str() && s["pids"] == serde_json::json!([held.group.pid()])), "{doc}");
+    assert!(
+        found.iter().all(|s| s["netns"] == ns.name.as_str()
+            && s["pids"] == serde_json::json!([held.group.pid()])),
+        "{doc}"
+    );
     let scan = json(&["scan", "--format", "json", "--fail-on", "never"]);
     let found = findings_of(&scan, "packet-socket-unexpected", held.group.pid());
     assert_eq!(found.len(), 1, "{scan}");
-    assert!(found[0]["message"].as_str().unwrap().ends_with(&format!("in netns {}", ns.name)));
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("in netns {}", ns.name))
+    );
 }
 
 /// The `/proc/net` fallback tables against the netlink dumps, while real sockets are open.
@@ -255,11 +382,22 @@ fn proc_tables_agree_with_sock_diag() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let held = start(dir.path(), &[], &copy_python(dir.path(), "both"), &[PACKET_ALL, RAW_ICMP], "both");
+    let held = start(
+        dir.path(),
+        &[],
+        &copy_python(dir.path(), "both"),
+        &[PACKET_ALL, RAW_ICMP],
+        "both",
+    );
     let net = Path::new("/proc/self/net");
-    let key = |s: &sockaudit::model::RawSocket| (s.inode, s.kind, s.family, s.protocol, s.packet_type, s.uid);
+    let key = |s: &sockaudit::model::RawSocket| {
+        (s.inode, s.kind, s.family, s.protocol, s.packet_type, s.uid)
+    };
     let mine = |v: Vec<sockaudit::model::RawSocket>| -> BTreeSet<_> {
-        v.iter().filter(|s| held.inodes.contains(&s.inode)).map(key).collect()
+        v.iter()
+            .filter(|s| held.inodes.contains(&s.inode))
+            .map(key)
+            .collect()
     };
     let from_proc = mine(rawsock::read_packet_table(net).unwrap());
     assert_eq!(from_proc.len(), 1);

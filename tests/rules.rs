@@ -556,7 +556,10 @@ fn raw_and_packet_sockets_of_unexpected_programs_fire() {
     assert_eq!(by_pid(902), [packet], "a copy of tcpdump under /tmp");
     assert_eq!(by_pid(903), [packet]);
     assert_eq!(by_pid(905), [raw, raw], "ICMP and ICMPv6");
-    let container = eval.findings.iter().find(|f| f.process.as_ref().is_some_and(|p| p.pid == 907));
+    let container = eval
+        .findings
+        .iter()
+        .find(|f| f.process.as_ref().is_some_and(|p| p.pid == 907));
     assert!(container.is_some_and(|f| f.message.ends_with("in netns docker:4f3b1c0e9a8d")));
     // Evidence names the socket.
     let sniffer = eval
@@ -566,8 +569,15 @@ fn raw_and_packet_sockets_of_unexpected_programs_fire() {
         .unwrap();
     assert_eq!(sniffer.evidence.raw_sockets.len(), 1);
     assert_eq!(sniffer.evidence.raw_sockets[0].inode, 80004);
-    assert_eq!(sniffer.evidence.raw_sockets[0].interface.as_deref(), Some("eth0"));
-    assert!(eval.inactive.iter().all(|i| !i.rule.contains("socket-unexpected")));
+    assert_eq!(
+        sniffer.evidence.raw_sockets[0].interface.as_deref(),
+        Some("eth0")
+    );
+    assert!(
+        eval.inactive
+            .iter()
+            .all(|i| !i.rule.contains("socket-unexpected"))
+    );
 }
 
 /// A snapshot that does not say it read raw sockets (a capture, or one saved before they were

@@ -90,15 +90,18 @@ pub(super) fn footer_line(frame: &Frame, width: u16) -> String {
     let extras = [
         format!(
             "{} | New: {new} | Closed: {closed} | Findings: {findings}",
-            raw.as_ref().map_or(String::new(), |(r, p)| format!(" | Raw: {r} | Packet: {p}"))
+            raw.as_ref()
+                .map_or(String::new(), |(r, p)| format!(" | Raw: {r} | Packet: {p}"))
         ),
         format!(
             "{}  New: {new}  Closed: {closed}  Findings: {findings}",
-            raw.as_ref().map_or(String::new(), |(r, p)| format!("  Raw: {r}  Packet: {p}"))
+            raw.as_ref()
+                .map_or(String::new(), |(r, p)| format!("  Raw: {r}  Packet: {p}"))
         ),
         format!(
             "{} New {new} Cls {closed} Fnd {findings}",
-            raw.as_ref().map_or(String::new(), |(r, p)| format!(" Raw {r} Pkt {p}"))
+            raw.as_ref()
+                .map_or(String::new(), |(r, p)| format!(" Raw {r} Pkt {p}"))
         ),
     ];
     let fits = |text: &String| text.chars().count() <= usize::from(width);
@@ -217,4 +220,3 @@ mod tests {
         assert!(line.contains("| Raw: 1 | Packet: 2 |"), "{line}");
     }
 }
-

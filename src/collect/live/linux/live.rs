@@ -193,7 +193,9 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
     let mut sockets = Vec::with_capacity(groups.iter().map(|(_, g)| g.sockets.len()).sum());
     let mut raw_sockets = Vec::new();
     let raw_read_everywhere = super::rawsock::note_gaps(
-        groups.iter().map(|(i, g)| (i.and_then(|i| labels.get(&i)), &g.raw)),
+        groups
+            .iter()
+            .map(|(i, g)| (i.and_then(|i| labels.get(&i)), &g.raw)),
         &mut coverage,
     );
     for (inode, mut read) in groups {

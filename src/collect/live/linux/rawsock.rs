@@ -14,8 +14,8 @@ use netlink_packet_sock_diag::constants::{AF_INET, AF_INET6, IPPROTO_RAW};
 use netlink_packet_sock_diag::inet::{ExtensionFlags, InetRequest, SocketId, StateFlags};
 use netlink_sys::protocols::NETLINK_SOCK_DIAG;
 
-use super::netlink::{Conn, DumpError};
 use super::fds::FdWalk;
+use super::netlink::{Conn, DumpError};
 use super::proctables;
 use crate::model::rawsock::{PacketType, protocol_name};
 use crate::model::{Coverage, Family, Protocol, RawKind, RawSocket};
@@ -62,7 +62,10 @@ pub fn read_here(net_dir: &Path) -> RawRead {
                     read.sockets.append(&mut sockets);
                     read.raw_via = Some(Via::Proc);
                 }
-                Err(e) => errors.push(format!("raw sockets: {netlink}; {}: {e}", net_dir.display())),
+                Err(e) => errors.push(format!(
+                    "raw sockets: {netlink}; {}: {e}",
+                    net_dir.display()
+                )),
             }
         }
     }
@@ -72,15 +75,19 @@ pub fn read_here(net_dir: &Path) -> RawRead {
             read.packet_via = Some(Via::Netlink);
         }
         Err(netlink) => {
-            tracing::debug!("packet_diag: {netlink}; reading {}/packet", net_dir.display());
+            tracing::debug!(
+                "packet_diag: {netlink}; reading {}/packet",
+                net_dir.display()
+            );
             match read_packet_table(net_dir) {
                 Ok(mut sockets) => {
                     read.sockets.append(&mut sockets);
                     read.packet_via = Some(Via::Proc);
                 }
-                Err(e) => {
-                    errors.push(format!("packet sockets: {netlink}; {}: {e}", net_dir.display()))
-                }
+                Err(e) => errors.push(format!(
+                    "packet sockets: {netlink}; {}: {e}",
+                    net_dir.display()
+                )),
             }
         }
     }
@@ -137,7 +144,11 @@ pub fn dump_raw() -> Result<Vec<RawSocket>, DumpError> {
             let h = &response.header;
             // A raw socket's "source port" is its protocol number (inet_num).
             Some(raw_socket(
-                if h.family == AF_INET6 { Family::Ipv6 } else { Family::Ipv4 },
+                if h.family == AF_INET6 {
+                    Family::Ipv6
+                } else {
+                    Family::Ipv4
+                },
                 h.socket_id.source_port,
                 h.socket_id.source_address,
                 h.socket_id.destination_address,
@@ -200,7 +211,15 @@ pub fn read_raw_tables(net_dir: &Path) -> std::io::Result<Vec<RawSocket>> {
         proctables::read_table(file, Protocol::Udp, &mut rows)?;
         out.extend(rows.into_iter().map(|row| {
             // The tables do not show the bound device; sock_diag does.
-            raw_socket(family, row.local.1, row.local.0, row.remote.0, 0, row.inode, row.uid)
+            raw_socket(
+                family,
+                row.local.1,
+                row.local.0,
+                row.remote.0,
+                0,
+                row.inode,
+                row.uid,
+            )
         }));
     }
     Ok(out)
@@ -236,7 +255,18 @@ pub fn parse_packet_table(file: impl Read) -> std::io::Result<Vec<RawSocket>> {
 /// `00000000edfb55eb 3      3    0003   0     1 0      0      9333`
 fn parse_packet_row(line: &str) -> Option<RawSocket> {
     let fields: Vec<&str> = line.split_whitespace().collect();
-    let [_sk, _refcnt, sock_type, proto, iface, _running, _rmem, user, inode] = fields[..] else {
+    let [
+        _sk,
+        _refcnt,
+        sock_type,
+        proto,
+        iface,
+        _running,
+        _rmem,
+        user,
+        inode,
+    ] = fields[..]
+    else {
         return None;
     };
     Some(packet_socket(
@@ -447,9 +477,15 @@ mod tests {
         assert_eq!(rows[0].protocol, 3);
         assert_eq!(rows[0].protocol_name, "all");
         assert_eq!(rows[0].packet_type, Some(PacketType::Raw));
-        assert_eq!((rows[0].inode, rows[0].uid, rows[0].ifindex), (9333, Some(0), 0));
+        assert_eq!(
+            (rows[0].inode, rows[0].uid, rows[0].ifindex),
+            (9333, Some(0), 0)
+        );
         assert_eq!(rows[1].packet_type, Some(PacketType::Dgram));
-        assert_eq!((rows[1].protocol, rows[1].ifindex, rows[1].uid), (0x0800, 2, Some(101)));
+        assert_eq!(
+            (rows[1].protocol, rows[1].ifindex, rows[1].uid),
+            (0x0800, 2, Some(101))
+        );
     }
 
     #[test]
@@ -469,7 +505,9 @@ mod tests {
         msg.extend(PACKET_DIAG_UID.to_ne_bytes());
         msg.extend(1000u32.to_ne_bytes());
         let socket = parse_packet_msg(&msg).map_err(|e| e.to_string());
-        let socket = socket.as_ref().map(|s| (s.inode, s.protocol, s.ifindex, s.uid));
+        let socket = socket
+            .as_ref()
+            .map(|s| (s.inode, s.protocol, s.ifindex, s.uid));
         assert_eq!(socket, Ok((10947, 3, 4, Some(1000))));
         assert!(parse_packet_msg(&msg[..3]).is_err());
         let mut bad = msg.clone();
