@@ -414,3 +414,38 @@ fn proc_tables_agree_with_sock_diag() {
         }
     }
 }
+
+/// The saved fixture through `list`: the raw table alone with `-w -0`, beside TCP with `-t`,
+/// none without a flag; CSV rows in the same columns (no root needed).
+#[test]
+fn list_of_a_saved_snapshot_shows_raw_and_packet_sockets_only_when_asked() {
+    let input = "fixtures/snapshots/raw-sockets.json";
+    let both = text(&["list", "--input", input, "-w", "-0"]);
+    insta::assert_snapshot!("list_w_0", both);
+    let packet = text(&["list", "--input", input, "-0", "--process", "tcpdump"]);
+    assert_eq!(
+        packet.lines().filter(|l| l.starts_with("packet")).count(),
+        2,
+        "{packet}"
+    );
+    assert!(!packet.contains("raw "), "{packet}");
+    let with_tcp = text(&["list", "--input", input, "-t", "-w"]);
+    assert!(
+        with_tcp.contains("Endpoints: 1") && with_tcp.contains("Raw: 5 | Packet: 0"),
+        "{with_tcp}"
+    );
+    let plain = text(&["list", "--input", input]);
+    assert!(
+        !plain.contains("icmp") && !plain.contains("Packet:"),
+        "{plain}"
+    );
+    let csv = text(&["list", "--input", input, "-w", "--format", "csv"]);
+    let row = csv
+        .lines()
+        .find(|l| l.contains("icmpsh"))
+        .unwrap_or_default();
+    assert!(
+        row.starts_with("raw,ipv4,,icmp,,,,905,icmpsh,/dev/shm/icmpsh,www-data,33,80021,"),
+        "{csv}"
+    );
+}

@@ -192,7 +192,7 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
 
     let mut sockets = Vec::with_capacity(groups.iter().map(|(_, g)| g.sockets.len()).sum());
     let mut raw_sockets = Vec::new();
-    let raw_read_everywhere = super::rawsock::note_gaps(
+    let raw_read_here = super::rawsock::note_gaps(
         groups
             .iter()
             .map(|(i, g)| (i.and_then(|i| labels.get(&i)), &g.raw)),
@@ -216,7 +216,7 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
         super::rawsock::attribute(&mut read.raw.sockets, walk, label.as_deref());
         raw_sockets.append(&mut read.raw.sockets);
     }
-    if raw_read_everywhere {
+    if raw_read_here {
         coverage.collected.push(crate::model::Fact::RawSockets);
     }
     let (stdio_peers, extra_pids) = match walk.as_ref().filter(|_| options.attribute) {

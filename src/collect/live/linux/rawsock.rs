@@ -442,15 +442,15 @@ pub fn attribute(sockets: &mut [RawSocket], walk: Option<&FdWalk>, label: Option
 }
 
 /// Coverage notes for namespaces whose raw or packet sockets could not be read; whether
-/// both tables of every namespace were read (then the snapshot records the `raw-sockets`
-/// fact).
+/// both tables of the first (our own) namespace were read: then the snapshot records the
+/// `raw-sockets` fact. Another namespace's gap is a note, as it is for TCP and UDP.
 pub fn note_gaps<'a>(
     reads: impl Iterator<Item = (Option<&'a String>, &'a RawRead)>,
     coverage: &mut Coverage,
 ) -> bool {
-    let mut everywhere = true;
+    let mut own = None;
     for (label, read) in reads {
-        everywhere &= read.raw_via.is_some() && read.packet_via.is_some();
+        own.get_or_insert(read.raw_via.is_some() && read.packet_via.is_some());
         if let Some(error) = &read.error {
             let label = label.map_or("?", String::as_str);
             tracing::warn!("network namespace {label}: {error}");
@@ -459,7 +459,7 @@ pub fn note_gaps<'a>(
                 .push(format!("network namespace {label}: {error}"));
         }
     }
-    everywhere
+    own.unwrap_or(false)
 }
 
 #[cfg(test)]
