@@ -19,6 +19,7 @@ pub mod live;
 pub mod namespace;
 pub mod netlink;
 pub mod netns;
+pub mod packet_diag;
 pub mod probe;
 pub mod procfs;
 pub mod proctables;
