@@ -2,7 +2,8 @@
 //! namespace: sock_diag first (raw_diag here, packet_diag in `packet_diag.rs`), then
 //! `/proc/net/{raw,raw6,packet}` when the kernel lacks a diag module (raw_diag is
 //! `CONFIG_INET_RAW_DIAG`, often not built) or the namespace cannot be entered.
-//! the one fd walk (socket inodes are unique machine-wide).
+//! Both views carry every field we keep; owners come from the one fd walk (socket inodes are
+//! unique machine-wide).
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::IpAddr;
