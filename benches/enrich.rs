@@ -102,6 +102,7 @@ fn main() {
         namespaces: Vec::new(),
         deep: None,
         counters: Vec::new(),
+        raw_sockets: Vec::new(),
     };
 
     let mut feeds = BTreeMap::new();

@@ -576,3 +576,75 @@ fn a_schema_1_snapshot_makes_the_hidden_process_rule_inactive() {
     assert!(eval.inactive.iter().any(|i| i.rule == "hidden-process"));
     assert!(!eval.findings.iter().any(|f| f.rule == "hidden-process"));
 }
+
+/// Raw and packet sockets of expected programs (by exe path) stay quiet; a sniffer, a copied
+/// tcpdump, an ICMP backdoor and a container's capture script fire; an ownerless socket is a
+/// coverage gap, not a finding.
+#[test]
+fn raw_and_packet_sockets_of_unexpected_programs_fire() {
+    let eval = scan("fixtures/snapshots/raw-sockets.json", &[]);
+    insta::assert_snapshot!(summary(&eval));
+    let by_pid = |pid: u32| -> Vec<(&str, Severity)> {
+        eval.findings
+            .iter()
+            .filter(|f| f.process.as_ref().is_some_and(|p| p.pid == pid))
+            .map(|f| (f.rule.as_str(), f.severity))
+            .collect()
+    };
+    for quiet in [900, 901, 904, 906, 700] {
+        assert!(by_pid(quiet).is_empty(), "pid {quiet}: {:?}", by_pid(quiet));
+    }
+    let packet = ("packet-socket-unexpected", Severity::High);
+    let raw = ("raw-socket-unexpected", Severity::High);
+    assert_eq!(by_pid(902), [packet], "a copy of tcpdump under /tmp");
+    assert_eq!(by_pid(903), [packet]);
+    assert_eq!(by_pid(905), [raw, raw], "ICMP and ICMPv6");
+    let container = eval
+        .findings
+        .iter()
+        .find(|f| f.process.as_ref().is_some_and(|p| p.pid == 907));
+    assert!(container.is_some_and(|f| f.message.ends_with("in netns docker:4f3b1c0e9a8d")));
+    // Evidence names the socket.
+    let sniffer = eval
+        .findings
+        .iter()
+        .find(|f| f.process.as_ref().is_some_and(|p| p.pid == 903))
+        .unwrap();
+    assert_eq!(sniffer.evidence.raw_sockets.len(), 1);
+    assert_eq!(sniffer.evidence.raw_sockets[0].inode, 80004);
+    assert_eq!(
+        sniffer.evidence.raw_sockets[0].interface.as_deref(),
+        Some("eth0")
+    );
+    assert!(
+        eval.inactive
+            .iter()
+            .all(|i| !i.rule.contains("socket-unexpected"))
+    );
+}
+
+/// A snapshot that does not say it read raw sockets (a capture, or one saved before they were
+/// read) makes the raw rules inactive, not clean.
+#[test]
+fn raw_rules_are_inactive_without_the_raw_sockets_fact() {
+    let text = std::fs::read_to_string("fixtures/snapshots/raw-sockets.json")
+        .unwrap()
+        .replace(",\n    \"collected\": [\n      \"raw-sockets\"\n    ]", "");
+    assert!(!text.contains("\"collected\""));
+    let snapshot = sockaudit::collect::file::parse(Path::new("old.json"), &text).unwrap();
+    let rules =
+        load(&RuleSources::only(Vec::new(), true)).unwrap_or_else(|e| panic!("{}", e.rendered));
+    let eval = evaluate(
+        &rules,
+        &snapshot,
+        &sockaudit::enrich::Enrichment::default(),
+        TODAY,
+    );
+    let inactive: Vec<&str> = eval.inactive.iter().map(|i| i.rule.as_str()).collect();
+    assert!(
+        inactive.contains(&"packet-socket-unexpected")
+            && inactive.contains(&"raw-socket-unexpected"),
+        "{inactive:?}"
+    );
+    assert!(!eval.findings.iter().any(|f| f.kind.as_str() == "raw"));
+}

@@ -99,5 +99,7 @@ fn filter_from(args: &ListArgs) -> Result<SocketFilter, AppError> {
         pids: args.pids.clone(),
         process: args.process.clone(),
         netns: SocketFilter::netns_globs(&args.netns).map_err(AppError::Usage)?,
+        raw: args.raw,
+        packet: args.packet,
     })
 }

@@ -29,6 +29,14 @@ pub struct ListArgs {
     /// UDP sockets.
     #[arg(short = 'u', long = "udp")]
     pub udp: bool,
+    /// Raw IP sockets (like `ss -w`): protocol, interface, owner. Alone, only those; with
+    /// -t/-u, beside them.
+    #[arg(short = 'w', long = "raw")]
+    pub raw: bool,
+    /// Packet sockets (`AF_PACKET`, like `ss -0`): ethertype, interface, owner. Alone, only
+    /// those; with -t/-u, beside them.
+    #[arg(short = '0', long = "packet")]
+    pub packet: bool,
     /// Listening sockets only (TCP LISTEN and unconnected UDP).
     #[arg(short = 'l', long = "listening")]
     pub listening: bool,

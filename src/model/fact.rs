@@ -40,11 +40,13 @@ pub enum Fact {
     Traffic,
     /// Which processes are hidden from `/proc` (the live Linux check run as root).
     HiddenProcesses,
+    /// Raw IP and packet sockets (`ss -w`, `ss -0`).
+    RawSockets,
 }
 
 impl Fact {
     /// Every fact, in display order.
-    pub const ALL: [Fact; 16] = [
+    pub const ALL: [Fact; 17] = [
         Fact::Pids,
         Fact::ProcessNames,
         Fact::Exe,
@@ -61,6 +63,7 @@ impl Fact {
         Fact::ListenQueues,
         Fact::Traffic,
         Fact::HiddenProcesses,
+        Fact::RawSockets,
     ];
 
     /// Kebab-case name used in JSON and messages.
@@ -82,6 +85,7 @@ impl Fact {
             Fact::ListenQueues => "listen-queues",
             Fact::Traffic => "traffic",
             Fact::HiddenProcesses => "hidden-processes",
+            Fact::RawSockets => "raw-sockets",
         }
     }
 }

@@ -1,9 +1,12 @@
 //! `list` filters, combinable like `netstat -tlnp`: a selection of a snapshot's sockets.
+//!
+//! Raw and packet sockets are shown only when asked for (`-w`, `-0`, like `ss`); asked for
+//! alone, they replace the TCP/UDP table (`ss -w`), beside `-t`/`-u` they join it.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::model::{Family, Protocol, Snapshot, Socket, TcpState};
+use crate::model::{Family, Process, Protocol, RawKind, RawSocket, Snapshot, Socket, TcpState};
 
 /// Which sockets to show. Empty fields mean "no restriction".
 #[derive(Debug, Clone, Default)]
@@ -24,6 +27,10 @@ pub struct SocketFilter {
     pub process: Option<String>,
     /// Network namespace label globs (`host`, `docker:*`); a socket without a label is `host`.
     pub netns: Option<globset::GlobSet>,
+    /// Raw IP sockets (`-w`).
+    pub raw: bool,
+    /// Packet sockets (`-0`).
+    pub packet: bool,
 }
 
 impl SocketFilter {
@@ -37,6 +44,8 @@ impl SocketFilter {
             && self.pids.is_empty()
             && self.process.is_none()
             && self.netns.is_none()
+            && !self.raw
+            && !self.packet
     }
 
     /// Builds the namespace condition from `--netns` globs.
@@ -80,32 +89,61 @@ impl SocketFilter {
                     .pids
                     .iter()
                     .filter_map(|p| snapshot.processes.get(p))
-                    .any(|proc_| {
-                        proc_.name.eq_ignore_ascii_case(name)
-                            || proc_
-                                .exe
-                                .as_deref()
-                                .and_then(|exe| Path::new(exe).file_name())
-                                .is_some_and(|f| f.to_string_lossy().eq_ignore_ascii_case(name))
-                    })
+                    .any(|proc_| process_named(proc_, name))
+            })
+    }
+
+    /// Whether a raw or packet socket passes: its kind asked for, and the filters that apply
+    /// to it (family, PID, process, namespace; ports, states and `-l` exclude it).
+    pub fn matches_raw(&self, snapshot: &Snapshot, socket: &RawSocket) -> bool {
+        let wanted = match socket.kind {
+            RawKind::Raw => self.raw,
+            RawKind::Packet => self.packet,
+        };
+        wanted
+            && !self.listening
+            && self.states.is_empty()
+            && self.ports.is_empty()
+            && (self.families.is_empty()
+                || socket.family.is_some_and(|f| self.families.contains(&f)))
+            && (self.pids.is_empty() || socket.pids.iter().any(|p| self.pids.contains(p)))
+            && self
+                .netns
+                .as_ref()
+                .is_none_or(|globs| globs.is_match(socket.netns_label()))
+            && self.process.as_deref().is_none_or(|name| {
+                socket
+                    .pids
+                    .iter()
+                    .filter_map(|p| snapshot.processes.get(p))
+                    .any(|proc_| process_named(proc_, name))
             })
     }
 
     /// A copy of the snapshot with only the matching sockets and the processes they reference;
     /// coverage is recounted for what is kept.
     pub fn apply(&self, snapshot: &Snapshot) -> Snapshot {
-        if self.is_empty() {
+        if self.is_empty() && snapshot.raw_sockets.is_empty() {
             return snapshot.clone();
         }
+        // `-w`/`-0` alone show those sockets only, as `ss -w` does.
+        let inet = !self.protocols.is_empty() || !(self.raw || self.packet);
         let sockets: Vec<Socket> = snapshot
             .sockets
             .iter()
-            .filter(|s| self.matches(snapshot, s))
+            .filter(|s| inet && self.matches(snapshot, s))
+            .cloned()
+            .collect();
+        let raw_sockets: Vec<RawSocket> = snapshot
+            .raw_sockets
+            .iter()
+            .filter(|s| self.matches_raw(snapshot, s))
             .cloned()
             .collect();
         let kept: BTreeSet<u32> = sockets
             .iter()
             .flat_map(|s| s.pids.iter().copied())
+            .chain(raw_sockets.iter().flat_map(|s| s.pids.iter().copied()))
             .collect();
         let processes = kept
             .iter()
@@ -123,8 +161,19 @@ impl SocketFilter {
             namespaces: snapshot.namespaces.clone(),
             deep: snapshot.deep.clone(),
             counters: snapshot.counters.clone(),
+            raw_sockets,
         };
         out.recount_coverage();
         out
     }
+}
+
+/// Whether a process is called `name` (its name or its exe's file name, case-insensitive).
+fn process_named(process: &Process, name: &str) -> bool {
+    process.name.eq_ignore_ascii_case(name)
+        || process
+            .exe
+            .as_deref()
+            .and_then(|exe| Path::new(exe).file_name())
+            .is_some_and(|f| f.to_string_lossy().eq_ignore_ascii_case(name))
 }

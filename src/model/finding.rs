@@ -104,6 +104,9 @@ pub struct Evidence {
     /// The counter samples behind a counter finding; omitted otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counters: Option<crate::model::counters::CounterEvidence>,
+    /// The raw and packet sockets behind a raw-socket finding; omitted otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub raw_sockets: Vec<crate::model::RawSocket>,
 }
 
 impl Evidence {

@@ -13,6 +13,7 @@ pub mod finding;
 pub mod namespace;
 pub mod process;
 pub mod raw;
+pub mod rawsock;
 pub mod remote;
 pub mod routes;
 pub mod scope;
@@ -23,6 +24,7 @@ pub mod traffic;
 pub use fact::Fact;
 pub use namespace::{Container, Forward, ListenFacts, NetNamespace, ReadVia};
 pub use process::{HiddenFromProc, Process, StdioPeer, StdioVia};
+pub use rawsock::{RawKind, RawSocket};
 pub use snapshot::{
     Coverage, HiddenProcessCheck, Host, SCHEMA_VERSION, Snapshot, UnattributedCounts,
 };

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Fact, NetNamespace, Process, Socket, Unattributed, deep};
+use super::{Fact, NetNamespace, Process, RawSocket, Socket, Unattributed, deep};
 
 /// Version of the snapshot JSON layout. Bump on any incompatible change.
 ///
@@ -92,6 +92,10 @@ pub struct Coverage {
     /// The hidden-process check, when it ran (live Linux as root).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden_process_check: Option<HiddenProcessCheck>,
+    /// Facts this collection read that snapshots do not always carry (`raw-sockets`): without
+    /// the mark, an empty table means "not read", and rules needing it say so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collected: Vec<Fact>,
 }
 
 /// What the hidden-process check compared and found (docs/rules/process.md).
@@ -146,12 +150,18 @@ pub struct Snapshot {
     /// counters keep their exact JSON.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub counters: Vec<crate::model::counters::NamespaceCounters>,
+    /// Raw IP and packet sockets (Linux live collections; `coverage.collected` then lists
+    /// `raw-sockets`), sorted. Absent when none were seen or none were read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub raw_sockets: Vec<RawSocket>,
 }
 
 impl Snapshot {
     /// Sorts sockets into the deterministic output order.
     pub fn sort(&mut self) {
         self.sockets.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.raw_sockets
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
 
     /// The namespace a socket lives in, when the snapshot describes it.

@@ -130,8 +130,22 @@ pub fn footer(snapshot: &Snapshot) -> String {
     )
 }
 
-/// The aligned text table with its footer.
+/// The aligned text table with its footer; raw and packet sockets (`-w`, `-0`) in their own
+/// table below it, or alone when no TCP/UDP socket is shown.
 pub fn render_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palette) -> String {
+    let raw = super::rawlist::render_text(snapshot, palette.bold, palette.reset);
+    if snapshot.sockets.is_empty() && !raw.is_empty() {
+        return raw;
+    }
+    let mut out = inet_text(snapshot, style, palette);
+    if !raw.is_empty() {
+        out.push('\n');
+        out.push_str(&raw);
+    }
+    out
+}
+
+fn inet_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palette) -> String {
     // Only a table that spans namespaces says which one each socket is in.
     let netns_column = snapshot.sockets.iter().any(|s| !s.in_host_netns());
     let mut headers = Vec::new();
@@ -235,7 +249,8 @@ pub fn render_csv(
         "unattributed",
     ];
     // Live collections label every socket's namespace; captures and old snapshots do not.
-    let netns_column = snapshot.sockets.iter().any(|s| s.netns.is_some());
+    let netns_column = snapshot.sockets.iter().any(|s| s.netns.is_some())
+        || snapshot.raw_sockets.iter().any(|s| s.netns.is_some());
     if netns_column {
         header.push("netns");
     }
@@ -322,6 +337,16 @@ pub fn render_csv(
         }
         writer.write_record(&record)?;
     }
+    // Raw and packet sockets (`-w`, `-0`): same columns, the protocol where the port goes.
+    let extra = header.len() - 14 - usize::from(netns_column);
+    for s in &snapshot.raw_sockets {
+        let mut record = super::rawlist::csv_record(snapshot, s, &csv_text);
+        if netns_column {
+            record.push(csv_text(s.netns_label()));
+        }
+        record.extend(std::iter::repeat_n(String::new(), extra));
+        writer.write_record(&record)?;
+    }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
@@ -367,6 +392,8 @@ struct ListDocument<'a> {
     coverage: &'a crate::model::Coverage,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     namespaces: &'a [crate::model::NetNamespace],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    raw_sockets: Vec<super::rawlist::RawWithProcess<'a>>,
 }
 
 /// Snapshot JSON plus an inline `process` per socket (still loadable as a snapshot), and
@@ -393,6 +420,7 @@ pub fn render_json(
         processes: &snapshot.processes,
         coverage: &snapshot.coverage,
         namespaces: &snapshot.namespaces,
+        raw_sockets: super::rawlist::with_processes(snapshot),
     };
     let mut text = if pretty {
         serde_json::to_string_pretty(&doc)?

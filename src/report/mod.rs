@@ -6,6 +6,7 @@ pub mod junit;
 pub mod list;
 pub mod notify;
 pub mod prometheus;
+pub mod rawlist;
 pub mod routes;
 pub mod scan;
 pub mod stats;

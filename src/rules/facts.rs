@@ -22,6 +22,8 @@ fn fact_missing(fact: Fact, snapshot: &Snapshot) -> bool {
     snapshot.coverage.missing.contains(&fact)
         // Schema 1 predates stdio peers.
         || (matches!(fact, Fact::StdioPeers | Fact::HiddenProcesses) && snapshot.schema_version < 2)
+        // Only collections that read them say so; an empty table alone proves nothing.
+        || (fact == Fact::RawSockets && !snapshot.coverage.collected.contains(&fact))
         || (fact == Fact::ListenQueues
             && !snapshot
                 .sockets
@@ -46,6 +48,7 @@ fn fact_phrase(fact: Fact) -> &'static str {
         Fact::ListenQueues => "listeners' accept-queue sizes",
         Fact::Traffic => "how many bytes each connection sent and received",
         Fact::HiddenProcesses => "which processes are hidden from /proc",
+        Fact::RawSockets => "raw IP and packet sockets",
         _ => "a fact it needs",
     }
 }

@@ -74,6 +74,7 @@ pub(super) fn footer_line(frame: &Frame, width: u16) -> String {
         .filter(|r| r.status == Status::Closed)
         .count();
     let findings = frame.findings.len();
+    let raw = raw_counts(s);
     let (est, tw, cw, sr) = (
         count(T::Established),
         count(T::TimeWait),
@@ -87,9 +88,21 @@ pub(super) fn footer_line(frame: &Frame, width: u16) -> String {
     );
     let short = format!("End {total} Est {est} Lis {listening} TW {tw} CW {cw} SR {sr}");
     let extras = [
-        format!(" | New: {new} | Closed: {closed} | Findings: {findings}"),
-        format!("  New: {new}  Closed: {closed}  Findings: {findings}"),
-        format!(" New {new} Cls {closed} Fnd {findings}"),
+        format!(
+            "{} | New: {new} | Closed: {closed} | Findings: {findings}",
+            raw.as_ref()
+                .map_or(String::new(), |(r, p)| format!(" | Raw: {r} | Packet: {p}"))
+        ),
+        format!(
+            "{}  New: {new}  Closed: {closed}  Findings: {findings}",
+            raw.as_ref()
+                .map_or(String::new(), |(r, p)| format!("  Raw: {r}  Packet: {p}"))
+        ),
+        format!(
+            "{} New {new} Cls {closed} Fnd {findings}",
+            raw.as_ref()
+                .map_or(String::new(), |(r, p)| format!(" Raw {r} Pkt {p}"))
+        ),
     ];
     let fits = |text: &String| text.chars().count() <= usize::from(width);
     [
@@ -152,4 +165,58 @@ pub(super) fn status_line(table: &Table, view: &View) -> TextLine<'static> {
         spans.push(Span::raw(format!(" {what}  ")));
     }
     TextLine::from(spans)
+}
+
+/// Raw IP and packet sockets (the `raw-sockets` rules' findings are in the findings count),
+/// when the collection read them and saw any.
+fn raw_counts(snapshot: &crate::model::Snapshot) -> Option<(usize, usize)> {
+    if snapshot.raw_sockets.is_empty() {
+        return None;
+    }
+    let packet = snapshot
+        .raw_sockets
+        .iter()
+        .filter(|s| s.kind == crate::model::RawKind::Packet)
+        .count();
+    Some((snapshot.raw_sockets.len() - packet, packet))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::RawSocket;
+
+    fn raw(kind: crate::model::RawKind, inode: u64) -> RawSocket {
+        RawSocket {
+            kind,
+            family: None,
+            protocol: 3,
+            protocol_name: "all".to_string(),
+            packet_type: None,
+            ifindex: 0,
+            interface: None,
+            local_addr: None,
+            remote_addr: None,
+            inode,
+            uid: None,
+            pids: vec![],
+            netns: None,
+        }
+    }
+
+    #[test]
+    fn the_footer_counts_raw_and_packet_sockets_when_there_are_any() {
+        let text = include_str!("../../fixtures/snapshots/clean-debian.json");
+        let Ok(mut snapshot) = serde_json::from_str::<crate::model::Snapshot>(text) else {
+            panic!("fixture does not parse");
+        };
+        let frame = |snapshot: &crate::model::Snapshot| {
+            Frame::new(snapshot.clone(), Vec::new(), Default::default(), None)
+        };
+        assert!(!footer_line(&frame(&snapshot), 200).contains("Raw"));
+        use crate::model::RawKind::{Packet, Raw};
+        snapshot.raw_sockets = vec![raw(Packet, 1), raw(Raw, 2), raw(Packet, 3)];
+        let line = footer_line(&frame(&snapshot), 200);
+        assert!(line.contains("| Raw: 1 | Packet: 2 |"), "{line}");
+    }
 }

@@ -241,6 +241,8 @@ pub fn build(rows: Vec<Row>, info: &CaptureInfo, finish: &Finish<'_>) -> Snapsho
         namespaces: Vec::new(),
         deep: None,
         counters: Vec::new(),
+        // Text captures (netstat, ss -tunap...) list TCP and UDP only (docs/import.md).
+        raw_sockets: Vec::new(),
     };
     snapshot.sort();
     snapshot.recount_coverage();
@@ -397,6 +399,9 @@ fn missing_facts(snapshot: &Snapshot, format: Format) -> Vec<Fact> {
             Fact::StdioSockets => format == Format::Lsof && !procs.is_empty(),
             // No capture format shows what is at the other end of a pipe or pty.
             Fact::StdioPeers => false,
+            // No capture has them either, but rules learn that from `coverage.collected`,
+            // which captures never set; listing it here would change every capture's notes.
+            Fact::RawSockets => true,
             // TCPView's byte columns.
             Fact::Traffic => snapshot
                 .sockets

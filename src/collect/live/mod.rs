@@ -40,6 +40,7 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
         namespaces,
         deep,
         hidden_processes,
+        mut raw_sockets,
     } = platform_sockets(options)?;
     let sockets_done = started.elapsed();
     let hidden: std::collections::BTreeSet<u32> = hidden_processes.iter().map(|p| p.pid).collect();
@@ -75,6 +76,7 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
     }
     docker_proxy::label(&mut sockets, &processes);
     sockets.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    raw_sockets.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut snapshot = Snapshot {
         schema_version: SCHEMA_VERSION,
         host: host::host_facts(),
@@ -89,6 +91,7 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
         deep,
         // Read separately, and only when needed (src/app/counters.rs).
         counters: Vec::new(),
+        raw_sockets,
     };
     snapshot.recount_coverage();
     Ok(snapshot)

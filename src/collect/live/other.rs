@@ -45,5 +45,7 @@ pub fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectError> {
         namespaces: Vec::new(),
         deep: None,
         hidden_processes: Vec::new(),
+        // Not read on this system (no `raw-sockets` fact: raw rules say so).
+        raw_sockets: Vec::new(),
     })
 }

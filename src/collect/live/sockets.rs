@@ -27,6 +27,8 @@ pub struct PlatformSockets {
     /// Processes hidden from `/proc`, with their facts as far as they could be read (Linux,
     /// root): they replace what `/proc/PID` shows for them.
     pub hidden_processes: Vec<crate::model::Process>,
+    /// Raw IP and packet sockets, owners filled in (Linux).
+    pub raw_sockets: Vec<crate::model::RawSocket>,
 }
 
 pub(super) fn flags() -> (AddressFamilyFlags, ProtocolFlags) {

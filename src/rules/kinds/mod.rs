@@ -23,6 +23,7 @@ registry! {
     drift::Drift,
     hidden::Hidden,
     counter::Counter,
+    raw::Raw,
 }
 
 /// The kind called `name`.

@@ -197,7 +197,14 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
     }
 
     let mut sockets = Vec::with_capacity(groups.iter().map(|(_, g)| g.sockets.len()).sum());
-    for (inode, read) in groups {
+    let mut raw_sockets = Vec::new();
+    let raw_read_here = super::rawsock::note_gaps(
+        groups
+            .iter()
+            .map(|(i, g)| (i.and_then(|i| labels.get(&i)), &g.raw)),
+        &mut coverage,
+    );
+    for (inode, mut read) in groups {
         let mut group = read.sockets;
         if let Some(walk) = walk.as_ref().filter(|_| options.attribute) {
             let inodes: Vec<u64> = group.iter().map(|s| s.inode.unwrap_or(0)).collect();
@@ -211,6 +218,12 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
             socket.netns.clone_from(&label);
         }
         sockets.append(&mut group);
+        let walk = walk.as_ref().filter(|_| options.attribute);
+        super::rawsock::attribute(&mut read.raw.sockets, walk, label.as_deref());
+        raw_sockets.append(&mut read.raw.sockets);
+    }
+    if raw_read_here {
+        coverage.collected.push(crate::model::Fact::RawSockets);
     }
     let (stdio_peers, extra_pids) = match walk.as_ref().filter(|_| options.attribute) {
         Some(walk) => {
@@ -240,6 +253,8 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
             }
         }
     }
+    let mut extra_pids = extra_pids;
+    extra_pids.extend(raw_sockets.iter().flat_map(|s| s.pids.iter().copied()));
     Ok(PlatformSockets {
         sockets,
         coverage,
@@ -249,6 +264,7 @@ pub(crate) fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectE
         namespaces,
         deep,
         hidden_processes,
+        raw_sockets,
     })
 }
 

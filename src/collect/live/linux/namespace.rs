@@ -3,6 +3,7 @@
 
 use super::netns::{self, Found};
 use super::proctables::Row;
+use super::rawsock::{self, RawRead};
 use super::{diag, proctables, udp};
 use crate::collect::CollectError;
 use crate::collect::live::sockets::dump;
@@ -21,6 +22,8 @@ pub(super) struct NsRead {
     pub(super) error: Option<String>,
     /// A lesser gap (no queue sizes).
     pub(super) note: Option<String>,
+    /// Its raw and packet sockets.
+    pub(super) raw: RawRead,
 }
 
 /// The calling thread's namespace: the netlink dump (with per-connection counters when
@@ -74,6 +77,7 @@ pub(super) fn read_here(net_dir: &Path, deep: bool, traffic: bool) -> Result<NsR
         via: Some(ReadVia::Netlink),
         error: None,
         note,
+        raw: rawsock::read_here(net_dir),
     })
 }
 
@@ -97,11 +101,13 @@ pub(super) fn read_other(found: &Found, deep: bool, traffic: bool) -> NsRead {
         via: None,
         error: Some(error),
         note: None,
+        raw: RawRead::default(),
     };
     let Some(pid) = found.pids.first() else {
         return failed(why);
     };
-    match proctables::read_all(Path::new(&format!("/proc/{pid}/net"))) {
+    let net_dir = format!("/proc/{pid}/net");
+    match proctables::read_all(Path::new(&net_dir)) {
         Ok(rows) => {
             let sockets = rows
                 .iter()
@@ -122,6 +128,7 @@ pub(super) fn read_other(found: &Found, deep: bool, traffic: bool) -> NsRead {
                 via: Some(ReadVia::Proc),
                 error: Some(format!("{why}; read from /proc/{pid}/net instead")),
                 note: None,
+                raw: rawsock::read_proc_only(Path::new(&net_dir)),
             }
         }
         Err(e) => failed(format!("{why}; /proc/{pid}/net: {e}")),

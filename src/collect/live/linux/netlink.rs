@@ -136,6 +136,13 @@ impl Conn {
                 }
                 interrupted |= parsed.header.flags & NLM_F_DUMP_INTR != 0;
                 match parsed.payload {
+                    // A dump the kernel has no handler for (raw_diag not built) ends with
+                    // an error code in its DONE message, not an error message.
+                    NetlinkPayload::Done(done) if done.code < 0 => {
+                        return Err(DumpError::Kernel(std::io::Error::from_raw_os_error(
+                            -done.code,
+                        )));
+                    }
                     NetlinkPayload::Done(_) => return Ok(interrupted),
                     NetlinkPayload::Error(e) if e.code.is_some() => {
                         return Err(DumpError::Kernel(e.to_io()));
