@@ -117,8 +117,9 @@ fn a_real_syn_flood_fires_the_syn_cookie_rule_of_the_default_pack() {
 fn this_machines_normal_traffic_keeps_the_default_pack_quiet() {
     let eval = eval(&snapshot_with("host", "host-a", "host-b"), true, &[]);
     assert!(eval.findings.is_empty(), "{}", summary(&eval));
-    // Every counter rule had two samples; what waits is data this snapshot does not carry
-    // (feeds, queue sizes) or the hidden-socket check (no --deep).
+    // Every counter rule had two samples; what waits is data this schema-1 snapshot does not
+    // carry (feeds, queue sizes, stdio peers, the hidden-process check, raw sockets) or the
+    // hidden-socket check (no --deep).
     let waiting: Vec<&str> = eval.inactive.iter().map(|i| i.rule.as_str()).collect();
     assert_eq!(
         waiting,
@@ -128,7 +129,10 @@ fn this_machines_normal_traffic_keeps_the_default_pack_quiet() {
             "blocklisted-peer-inbound",
             "relayed-shell",
             "relayed-shell-loopback",
-            "hidden-socket"
+            "hidden-process",
+            "hidden-socket",
+            "packet-socket-unexpected",
+            "raw-socket-unexpected"
         ],
         "{:?}",
         eval.inactive
@@ -373,9 +377,10 @@ fn state_keeps_each_namespaces_last_sample_for_the_next_run() {
         "the second run compares with the first: {:?}",
         second["inactive"]
     );
-    // 23 socket rules (a live scan has queue sizes, so accept-queue-full runs, and stdio
-    // peers) and 4 counter rules; hidden-socket waits for --deep, the blocklist rules for a feed.
-    assert_eq!(second["summary"]["rules_run"], 27);
+    // 26 socket and process rules (a live scan has queue sizes, so accept-queue-full runs,
+    // stdio peers, the hidden-process check and raw sockets) and 4 counter rules;
+    // hidden-socket waits for --deep, the blocklist rules for a feed.
+    assert_eq!(second["summary"]["rules_run"], 30);
 }
 
 #[test]
