@@ -114,23 +114,33 @@ pub fn find(listed: &BTreeSet<u32>, probe_all: bool) -> Unhide {
         }
     }
     out.candidates = seen.len();
-    if !seen.is_empty() {
+    // Most disagreements are processes (kernel workers too) that started or exited between
+    // two reads: a fresh look drops them at once, so only what survives it costs the pause.
+    let first = if seen.is_empty() {
+        Vec::new()
+    } else {
+        survivors(seen, private.as_ref())
+    };
+    if !first.is_empty() {
         std::thread::sleep(RECHECK_PAUSE);
-        confirm(&mut out, seen, private.as_ref());
+        let again = first.into_iter().map(|c| (c.pid, c.seen_by)).collect();
+        let confirmed = survivors(again, private.as_ref());
+        describe(&mut out, confirmed, private.as_ref());
     }
+    out.masked = mountinfo::masked_pids(&mountinfo::read())
+        .into_keys()
+        .collect();
     out.millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     out
 }
 
-/// The re-check: candidates still alive, still covered or still unlisted, read through the
-/// best view that shows them.
-fn confirm(
-    out: &mut Unhide,
+/// The candidates a fresh read of every view still shows as hidden: alive processes still
+/// covered by a mount, still unlisted, or still dropped by libc's readdir.
+fn survivors(
     seen: BTreeMap<u32, BTreeSet<&'static str>>,
     private: Option<&PrivateProc>,
-) {
+) -> Vec<Candidate> {
     let masked = mountinfo::masked_pids(&mountinfo::read());
-    out.masked = masked.keys().copied().collect();
     let relisted = views::list_pids(Path::new("/proc")).unwrap_or_default();
     let private_pids = private.and_then(|p| p.pids().ok()).unwrap_or_default();
     // Dropped by libc's readdir but listed by getdents64: a hook in this very process.
@@ -168,6 +178,11 @@ fn confirm(
             seen_by,
         });
     }
+    hidden
+}
+
+/// Reports the confirmed hidden processes, read through the best view that shows them.
+fn describe(out: &mut Unhide, mut hidden: Vec<Candidate>, private: Option<&PrivateProc>) {
     let unlisted_only = hidden
         .iter()
         .filter(|h| h.mount.is_none() && h.hook.is_none())
