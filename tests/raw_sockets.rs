@@ -449,3 +449,21 @@ fn list_of_a_saved_snapshot_shows_raw_and_packet_sockets_only_when_asked() {
         "{csv}"
     );
 }
+
+/// `list -w -0` of a table without raw or packet sockets says so in the raw table's footer
+/// instead of printing an empty TCP/UDP table.
+#[test]
+fn list_w_0_without_raw_sockets_prints_their_footer() {
+    let out = common::sockaudit()
+        .args([
+            "list",
+            "-w",
+            "-0",
+            "--input",
+            "fixtures/snapshots/hidden-process.json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "Raw: 0 | Packet: 0\n");
+}

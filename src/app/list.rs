@@ -58,6 +58,10 @@ pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> 
                 wide: args.wide,
             };
             let text = match args.format {
+                // Nothing to tabulate: the raw table's own footer, not an empty TCP table.
+                ListFormat::Text if filter.raw_only() && snapshot.raw_sockets.is_empty() => {
+                    "Raw: 0 | Packet: 0\n".to_string()
+                }
                 ListFormat::Text => render_text(&snapshot, style, palette),
                 ListFormat::Csv => render_csv(&snapshot, enrichment.as_ref(), args.wide)
                     .map_err(|e| AppError::Render(e.to_string()))?,

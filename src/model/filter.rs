@@ -48,6 +48,11 @@ impl SocketFilter {
             && !self.packet
     }
 
+    /// Whether only raw or packet sockets are asked for (`-w`/`-0` without `-t`/`-u`).
+    pub fn raw_only(&self) -> bool {
+        (self.raw || self.packet) && self.protocols.is_empty()
+    }
+
     /// Builds the namespace condition from `--netns` globs.
     pub fn netns_globs(patterns: &[String]) -> Result<Option<globset::GlobSet>, String> {
         if patterns.is_empty() {
