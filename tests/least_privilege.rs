@@ -174,6 +174,10 @@ fn an_unprivileged_scan_says_which_rules_could_not_check_which_sockets() {
     for rule in ["reverse-shell", "masquerade", "exe-in-temp", "deleted-exe"] {
         assert!(named.contains(&rule), "{rule} missing from {named:?}");
     }
+    // The raw and packet socket rules never look at these TCP/UDP sockets.
+    for rule in ["raw-socket-unexpected", "packet-socket-unexpected"] {
+        assert!(!named.contains(&rule), "{rule} in {named:?}");
+    }
 
     let out = as_nobody_with(&bin, &[], &["scan"]);
     let text = String::from_utf8_lossy(&out.stdout);

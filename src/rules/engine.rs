@@ -100,7 +100,7 @@ pub fn evaluate(
             allows,
         };
         rules_run += 1;
-        if rule.body.needs_process_facts() {
+        if rule.body.checks_inet_owners() {
             process_rules.push(rule.common.id.clone());
         }
         rule.body.evaluate(&run, &ctx, &mut findings);

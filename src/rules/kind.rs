@@ -64,6 +64,12 @@ pub trait Body: Debug + Send + Sync + Any {
     /// `scan` skips the `/proc` walk.
     fn needs_process_facts(&self) -> bool;
 
+    /// Whether a TCP/UDP socket whose owner could not be read is one it could not check (the
+    /// report's `Unchecked:` line); rules on other sockets (raw, packet) say no.
+    fn checks_inet_owners(&self) -> bool {
+        self.needs_process_facts()
+    }
+
     /// Whether it needs per-connection byte counters (then a live collection reads them).
     fn needs_traffic(&self) -> bool {
         false

@@ -86,6 +86,10 @@ impl Body for RawRule {
         true
     }
 
+    fn checks_inet_owners(&self) -> bool {
+        false
+    }
+
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
