@@ -102,24 +102,32 @@ pub fn process_facts(
 
 /// `processes` with their user names resolved from their uids (processes whose facts were
 /// read without sysinfo: hidden ones).
-pub fn with_user_names(mut processes: Vec<Process>) -> Vec<Process> {
-    if processes.is_empty() {
+pub fn with_user_names(processes: Vec<Process>) -> Vec<Process> {
+    // Only Unix has numeric uids to resolve (Windows processes carry SIDs).
+    if processes.is_empty() || cfg!(not(unix)) {
         return processes;
     }
     let users = Users::new_with_refreshed_list().ok();
-    #[cfg(unix)]
-    for process in &mut processes {
-        process.user = process.uid.and_then(|uid| {
-            users
-                .as_ref()?
-                .iter()
-                .find(|u| **u.id() == uid)
-                .map(|u| u.name().to_string())
-        });
-    }
-    #[cfg(not(unix))]
-    let _ = users;
     processes
+        .into_iter()
+        .map(|mut process| {
+            process.user = process.uid.and_then(|uid| user_name(users.as_ref()?, uid));
+            process
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+fn user_name(users: &Users, uid: u32) -> Option<String> {
+    users
+        .iter()
+        .find(|u| **u.id() == uid)
+        .map(|u| u.name().to_string())
+}
+
+#[cfg(not(unix))]
+fn user_name(_users: &Users, _uid: u32) -> Option<String> {
+    None
 }
 
 /// The container and systemd unit of a process, from its cgroup (Linux).
