@@ -29,6 +29,19 @@ fn scan(snapshot: &str, extra_rules: &[&str]) -> Evaluation {
     )
 }
 
+/// The default pack over a snapshot given as text (a fixture edited to look older).
+fn scan_text(text: &str) -> Evaluation {
+    let rules =
+        load(&RuleSources::only(Vec::new(), true)).unwrap_or_else(|e| panic!("{}", e.rendered));
+    let snapshot = sockaudit::collect::file::parse(Path::new("old.json"), text).unwrap();
+    evaluate(
+        &rules,
+        &snapshot,
+        &sockaudit::enrich::Enrichment::default(),
+        TODAY,
+    )
+}
+
 /// One line per finding plus its message: stable, reviewable snapshot text.
 fn summary(eval: &Evaluation) -> String {
     let mut out = String::new();
@@ -512,15 +525,7 @@ fn a_schema_1_snapshot_makes_the_relayed_shell_rules_inactive() {
     let text = std::fs::read_to_string("fixtures/snapshots/shells-fire.json")
         .unwrap()
         .replace("\"schema_version\": 2", "\"schema_version\": 1");
-    let snapshot = sockaudit::collect::file::parse(Path::new("old.json"), &text).unwrap();
-    let rules =
-        load(&RuleSources::only(Vec::new(), true)).unwrap_or_else(|e| panic!("{}", e.rendered));
-    let eval = evaluate(
-        &rules,
-        &snapshot,
-        &sockaudit::enrich::Enrichment::default(),
-        TODAY,
-    );
+    let eval = scan_text(&text);
     let inactive: Vec<&str> = eval.inactive.iter().map(|i| i.rule.as_str()).collect();
     assert!(
         inactive.contains(&"relayed-shell") && inactive.contains(&"relayed-shell-loopback"),
@@ -564,15 +569,7 @@ fn a_schema_1_snapshot_makes_the_hidden_process_rule_inactive() {
     let text = std::fs::read_to_string("fixtures/snapshots/hidden-process.json")
         .unwrap()
         .replace("\"schema_version\": 2", "\"schema_version\": 1");
-    let snapshot = sockaudit::collect::file::parse(Path::new("old.json"), &text).unwrap();
-    let rules =
-        load(&RuleSources::only(Vec::new(), true)).unwrap_or_else(|e| panic!("{}", e.rendered));
-    let eval = evaluate(
-        &rules,
-        &snapshot,
-        &sockaudit::enrich::Enrichment::default(),
-        TODAY,
-    );
+    let eval = scan_text(&text);
     assert!(eval.inactive.iter().any(|i| i.rule == "hidden-process"));
     assert!(!eval.findings.iter().any(|f| f.rule == "hidden-process"));
 }
@@ -631,15 +628,7 @@ fn raw_rules_are_inactive_without_the_raw_sockets_fact() {
         .unwrap()
         .replace(",\n    \"collected\": [\n      \"raw-sockets\"\n    ]", "");
     assert!(!text.contains("\"collected\""));
-    let snapshot = sockaudit::collect::file::parse(Path::new("old.json"), &text).unwrap();
-    let rules =
-        load(&RuleSources::only(Vec::new(), true)).unwrap_or_else(|e| panic!("{}", e.rendered));
-    let eval = evaluate(
-        &rules,
-        &snapshot,
-        &sockaudit::enrich::Enrichment::default(),
-        TODAY,
-    );
+    let eval = scan_text(&text);
     let inactive: Vec<&str> = eval.inactive.iter().map(|i| i.rule.as_str()).collect();
     assert!(
         inactive.contains(&"packet-socket-unexpected")
