@@ -188,27 +188,32 @@ fn inet_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palette) -> 
             row
         })
         .collect();
+    let mut out = aligned_table(&headers, &rows, palette.bold, palette.reset);
+    out.push_str(&footer(snapshot));
+    out.push('\n');
+    out
+}
+
+/// Header (in `bold`..`reset`) and rows, each column as wide as its widest cell.
+pub(super) fn aligned_table(
+    headers: &[&str],
+    rows: &[Vec<String>],
+    bold: &str,
+    reset: &str,
+) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
-    for row in &rows {
+    for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let mut out = String::with_capacity((rows.len() + 3) * 100);
     let header: Vec<String> = headers.iter().map(|h| (*h).to_string()).collect();
-    let _ = writeln!(
-        out,
-        "{}{}{}",
-        palette.bold,
-        join_row(&header, &widths),
-        palette.reset
-    );
-    for row in &rows {
+    let _ = writeln!(out, "{bold}{}{reset}", join_row(&header, &widths));
+    for row in rows {
         out.push_str(&join_row(row, &widths));
         out.push('\n');
     }
-    out.push_str(&footer(snapshot));
-    out.push('\n');
     out
 }
 

@@ -97,20 +97,8 @@ pub fn render_text(snapshot: &Snapshot, bold: &str, reset: &str) -> String {
         "PID/Program",
         "User",
     ]);
-    let header: Vec<String> = headers.iter().map(|h| (*h).to_string()).collect();
     let rows = rows(snapshot, netns_column);
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let _ = writeln!(out, "{bold}{}{reset}", join_row(&header, &widths));
-    for row in &rows {
-        out.push_str(&join_row(row, &widths));
-        out.push('\n');
-    }
+    let mut out = super::list::aligned_table(&headers, &rows, bold, reset);
     let count = |kind| {
         snapshot
             .raw_sockets
@@ -125,18 +113,6 @@ pub fn render_text(snapshot: &Snapshot, bold: &str, reset: &str) -> String {
         count(crate::model::RawKind::Packet)
     );
     out
-}
-
-fn join_row(cells: &[String], widths: &[usize]) -> String {
-    let mut line = String::new();
-    for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
-        if i + 1 == cells.len() {
-            line.push_str(cell);
-        } else {
-            let _ = write!(line, "{cell:<width$}  ");
-        }
-    }
-    line.trim_end().to_string()
 }
 
 /// A raw or packet socket with its first owner's facts inline (`list --format json`).
