@@ -86,9 +86,11 @@ pub fn find(listed: &BTreeSet<u32>, probe_all: bool) -> Unhide {
             None
         }
     };
+    // What the fd walk read under these PIDs is whatever was mounted there, not theirs.
+    out.masked = mountinfo::masked_pids(&mounts).into_keys().collect();
     let mut seen: BTreeMap<u32, BTreeSet<&'static str>> = BTreeMap::new();
-    for pid in mountinfo::masked_pids(&mounts).into_keys() {
-        seen.entry(pid).or_default();
+    for pid in &out.masked {
+        seen.entry(*pid).or_default();
     }
     if let Ok(libc) = views::libc_pids() {
         out.views.push("libc-readdir");
@@ -127,9 +129,6 @@ pub fn find(listed: &BTreeSet<u32>, probe_all: bool) -> Unhide {
         let confirmed = survivors(again, private.as_ref());
         describe(&mut out, confirmed, private.as_ref());
     }
-    out.masked = mountinfo::masked_pids(&mountinfo::read())
-        .into_keys()
-        .collect();
     out.millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     out
 }
