@@ -11,6 +11,7 @@ pub mod routes;
 pub mod scan;
 pub mod stats;
 pub mod style;
+pub mod table;
 
 use std::io::{self, Write};
 

@@ -98,7 +98,7 @@ pub fn render_text(snapshot: &Snapshot, bold: &str, reset: &str) -> String {
         "User",
     ]);
     let rows = rows(snapshot, netns_column);
-    let mut out = super::list::aligned_table(&headers, &rows, bold, reset);
+    let mut out = super::table::aligned_table(&headers, &rows, bold, reset);
     let count = |kind| {
         snapshot
             .raw_sockets
