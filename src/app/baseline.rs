@@ -120,14 +120,22 @@ pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, 
             let input = input_for(input.as_deref(), own_namespace());
             let mut snapshot = collect(&input)?;
             super::routes::attach_all(&mut snapshot, &input, "routes are not recorded");
-            let (updated, added, removed) = crate::baseline::update(&text, &snapshot)
+            let updated = crate::baseline::update(&text, &snapshot)
                 .map_err(|e| AppError::Usage(format!("{}: {}", file.display(), e.message())))?;
-            write_atomic(file, updated.as_bytes(), NewFileMode::Public)?;
-            print(&format!(
-                "updated {}: {added} entr{} added, {removed} removed\n",
+            write_atomic(file, updated.text.as_bytes(), NewFileMode::Public)?;
+            let mut report = format!(
+                "updated {}: {} entr{} added, {} removed\n",
                 file.display(),
-                if added == 1 { "y" } else { "ies" }
-            ))?;
+                updated.added,
+                if updated.added == 1 { "y" } else { "ies" },
+                updated.removed
+            );
+            for entry in &updated.moving {
+                report.push_str(&format!(
+                    "learned: {entry} listens on a port that moves (now port = \"ephemeral\")\n"
+                ));
+            }
+            print(&report)?;
             Ok(ExitStatus::Clean)
         }
     }

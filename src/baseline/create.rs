@@ -39,10 +39,12 @@ pub fn create(snapshot: &Snapshot, version: &str) -> String {
     format!(
         "# sockaudit baseline of {host}, {}, sockaudit {version}\n\
          #\n\
-         # What is normal on this host: every listener (proto, bind, port or \"ephemeral\", owner)\n\
-         # and every program that owns sockets. No PIDs, no client ports. Review it and edit\n\
-         # freely: `sockaudit baseline update` keeps comments and hand edits on entries that\n\
-         # still exist. Mark a listener `optional = true` if its absence is fine.\n\
+         # What is normal on this host: every listener (proto, bind, port, owner) and every\n\
+         # program that owns sockets. No PIDs, no client ports. Review it and edit freely:\n\
+         # `sockaudit baseline update` keeps comments and hand edits on entries that still\n\
+         # exist. Mark a listener `optional = true` if its absence is fine, and\n\
+         # `port = \"ephemeral\"` if its program's port moves at each start (update learns it\n\
+         # when it sees the move). Link-local binds are recorded as bind = \"link-local\".\n\
          # Routes (when read): default, host, static and policy-table routes, not the kernel's\n\
          # own local/broadcast/connected ones, and the gateways' MAC addresses (docs/routes.md).\n\
          # Use: sockaudit scan --baseline FILE, or sockaudit baseline check FILE.\n\n{}",

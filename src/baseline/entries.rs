@@ -5,8 +5,7 @@ use std::collections::BTreeSet;
 use toml_edit::{Table, value};
 
 use crate::model::Snapshot;
-use crate::model::baseline::{BasePort, Bind, KnownProgram, Listener};
-use crate::model::scope::canonical;
+use crate::model::baseline::{BasePort, KnownProgram, Listener, recorded_bind};
 
 /// The listeners of a snapshot as baseline entries, de-duplicated and sorted.
 pub fn listeners_of(snapshot: &Snapshot) -> Vec<Listener> {
@@ -18,8 +17,8 @@ pub fn listeners_of(snapshot: &Snapshot) -> Vec<Listener> {
             let p = snapshot.process_of(s);
             Listener {
                 proto: s.proto,
-                bind: Bind::Addr(canonical(s.local_addr)),
-                port: BasePort::of(s.local_port, snapshot),
+                bind: recorded_bind(s.local_addr),
+                port: BasePort::Number(s.local_port),
                 process: p.map(|p| p.name.clone()),
                 exe: p.and_then(|p| p.exe.clone()),
                 user: p.and_then(|p| p.user.clone()),

@@ -12,4 +12,4 @@ mod update;
 
 pub use create::create;
 pub use entries::{listeners_of, programs_of};
-pub use update::update;
+pub use update::{Updated, update};

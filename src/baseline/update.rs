@@ -4,24 +4,117 @@
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
 use super::entries::{listener_table, listeners_of, program_table, programs_of};
-use crate::model::Snapshot;
-use crate::model::baseline::{BasePort, Bind, Listener};
+use crate::model::baseline::{BasePort, Bind, DEFAULT_EPHEMERAL, Listener};
+use crate::model::{Protocol, Snapshot};
 
-/// Whether a baselined listener and a live one are the same entry (proto, bind, port).
-fn same_slot(entry: &Table, l: &Listener) -> bool {
-    let s = |k: &str| entry.get(k).and_then(Item::as_str).map(str::to_string);
-    let port = match entry.get("port") {
-        Some(item) if item.as_str() == Some("ephemeral") => Some(BasePort::Ephemeral),
-        Some(item) => item
-            .as_integer()
-            .and_then(|n| u16::try_from(n).ok())
-            .map(BasePort::Number),
-        None => None,
+/// A `[[baseline.listener]]` table read back (already validated by the rule loader);
+/// `None` for an entry the loader would reject, which stays as the user wrote it.
+fn entry_of(t: &Table) -> Option<Listener> {
+    let s = |k: &str| t.get(k).and_then(Item::as_str).map(str::to_string);
+    let proto = match s("proto")?.as_str() {
+        "tcp" => Protocol::Tcp,
+        "udp" => Protocol::Udp,
+        _ => return None,
     };
-    s("proto").as_deref() == Some(l.proto.as_str())
-        && s("bind").and_then(|b| Bind::parse(&b)) == Some(l.bind.clone())
-        && port == Some(l.port)
-        && (l.port != BasePort::Ephemeral || s("exe") == l.exe)
+    let port = match t.get("port")? {
+        item if item.as_str() == Some("ephemeral") => BasePort::Ephemeral,
+        item => BasePort::Number(u16::try_from(item.as_integer()?).ok()?),
+    };
+    Some(Listener {
+        proto,
+        bind: Bind::parse(&s("bind")?)?,
+        port,
+        process: s("process"),
+        exe: s("exe"),
+        user: s("user"),
+        optional: t.get("optional").and_then(Item::as_bool) == Some(true),
+        origin: String::new(),
+    })
+}
+
+/// Whether two listeners are the same program: by exe when both know it, else by name.
+fn same_program(a: &Listener, b: &Listener) -> bool {
+    match (&a.exe, &b.exe) {
+        (Some(x), Some(y)) => x == y,
+        _ => a.process.is_some() && a.process == b.process,
+    }
+}
+
+/// Whether a baselined entry expects the live listener `l`: same proto and bind, and the same
+/// port, or (for a moving port) any port of the client range owned by the entry's program.
+fn same_slot(entry: &Listener, l: &Listener, range: [u16; 2]) -> bool {
+    let BasePort::Number(port) = l.port else {
+        return false;
+    };
+    entry.proto == l.proto
+        && entry.bind == l.bind
+        && match entry.port {
+            BasePort::Number(n) => n == port,
+            BasePort::Ephemeral => in_range(port, range) && same_program(entry, l),
+        }
+}
+
+fn in_range(port: u16, range: [u16; 2]) -> bool {
+    (range[0]..=range[1]).contains(&port)
+}
+
+/// Which listener entries stay, which live listeners they account for, and which entries
+/// were learned to have a moving port.
+struct Matching {
+    keep: Vec<bool>,
+    live_of: Vec<Option<usize>>,
+    learned: Vec<bool>,
+    taken: Vec<bool>,
+}
+
+/// Matches entries with live listeners. An entry whose port is gone while the same program
+/// (same proto and bind) now listens on another port of the client range has a port that
+/// moves: it is learned as `port = "ephemeral"`, not removed and re-added.
+fn match_listeners(entries: &[Option<Listener>], live: &[Listener], range: [u16; 2]) -> Matching {
+    let mut m = Matching {
+        keep: vec![false; entries.len()],
+        live_of: vec![None; entries.len()],
+        learned: vec![false; entries.len()],
+        taken: vec![false; live.len()],
+    };
+    for (i, entry) in entries.iter().enumerate() {
+        let Some(entry) = entry else {
+            // The loader reports unreadable entries; they are the user's to fix.
+            m.keep[i] = true;
+            continue;
+        };
+        for (j, l) in live.iter().enumerate() {
+            if !m.taken[j] && same_slot(entry, l, range) {
+                m.taken[j] = true;
+                m.keep[i] = true;
+                m.live_of[i].get_or_insert(j);
+                // A numbered port is one listener; a moving one covers all its program's.
+                if entry.port != BasePort::Ephemeral {
+                    break;
+                }
+            }
+        }
+    }
+    for (i, entry) in entries.iter().enumerate() {
+        let Some(entry) = entry else { continue };
+        let BasePort::Number(was) = entry.port else {
+            continue;
+        };
+        if m.keep[i] || !in_range(was, range) {
+            continue;
+        }
+        let mut moving = entry.clone();
+        moving.port = BasePort::Ephemeral;
+        for (j, l) in live.iter().enumerate() {
+            if !m.taken[j] && same_slot(&moving, l, range) {
+                m.taken[j] = true;
+                m.keep[i] = true;
+                m.learned[i] = true;
+                m.live_of[i].get_or_insert(j);
+            }
+        }
+    }
+    m
 }
 
 fn set_or_remove(t: &mut Table, key: &str, v: Option<&str>) {
@@ -36,13 +129,24 @@ fn set_or_remove(t: &mut Table, key: &str, v: Option<&str>) {
     }
 }
 
+/// What `baseline update` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Updated {
+    /// The new text of the baseline.
+    pub text: String,
+    /// Entries appended.
+    pub added: usize,
+    /// Entries removed.
+    pub removed: usize,
+    /// Listener entries whose port was learned to move (now `port = "ephemeral"`), as
+    /// `proto bind program`.
+    pub moving: Vec<String>,
+}
+
 /// Rewrites an existing baseline document to match the snapshot: entries that still exist
 /// keep their comments and extra keys (owners are updated), vanished ones are removed, new
-/// ones are appended. Returns the new text and (added, removed) counts.
-pub fn update(
-    text: &str,
-    snapshot: &Snapshot,
-) -> Result<(String, usize, usize), toml_edit::TomlError> {
+/// ones are appended, and ports that moved within the client range are learned as moving.
+pub fn update(text: &str, snapshot: &Snapshot) -> Result<Updated, toml_edit::TomlError> {
     let mut doc: DocumentMut = text.parse()?;
     let live = listeners_of(snapshot);
     let programs = programs_of(snapshot);
@@ -50,41 +154,58 @@ pub fn update(
         .entry("baseline")
         .or_insert_with(|| Item::Table(Table::new()));
     let Some(base) = base.as_table_mut() else {
-        return Ok((doc.to_string(), 0, 0));
+        return Ok(Updated {
+            text: doc.to_string(),
+            added: 0,
+            removed: 0,
+            moving: Vec::new(),
+        });
     };
     base.insert("updated", value(snapshot.collected_at.to_string()));
+    let range = snapshot
+        .host
+        .ephemeral_ports
+        .or_else(|| recorded_range(base))
+        .unwrap_or(DEFAULT_EPHEMERAL);
     let mut added = 0;
     let mut removed = 0;
+    let mut moving = Vec::new();
 
     let listeners = base
         .entry("listener")
         .or_insert_with(|| Item::ArrayOfTables(ArrayOfTables::new()));
     if let Some(aot) = listeners.as_array_of_tables_mut() {
-        let mut matched = vec![false; live.len()];
-        let before = aot.len();
-        aot.retain(|entry| {
-            let hit = live
-                .iter()
-                .enumerate()
-                .find(|(i, l)| !matched[*i] && same_slot(entry, l));
-            match hit {
-                Some((i, _)) => {
-                    matched[i] = true;
-                    true
+        let entries: Vec<Option<Listener>> = aot.iter().map(entry_of).collect();
+        let m = match_listeners(&entries, &live, range);
+        for (i, entry) in aot.iter_mut().enumerate() {
+            if m.learned[i] {
+                entry.insert("port", value("ephemeral"));
+                if let Some(e) = &entries[i] {
+                    moving.push(format!(
+                        "{} {} {}",
+                        e.proto,
+                        e.bind.text(),
+                        e.exe.as_deref().or(e.process.as_deref()).unwrap_or("?")
+                    ));
                 }
-                // Hand-marked optional entries stay even when the listener is down.
-                None => entry.get("optional").and_then(Item::as_bool) == Some(true),
             }
-        });
-        removed += before - aot.len();
-        for entry in aot.iter_mut() {
-            if let Some(l) = live.iter().find(|l| same_slot(entry, l)) {
+            if let Some(l) = m.live_of[i].and_then(|j| live.get(j)) {
                 set_or_remove(entry, "process", l.process.as_deref());
                 set_or_remove(entry, "exe", l.exe.as_deref());
                 set_or_remove(entry, "user", l.user.as_deref());
             }
         }
-        for (l, seen) in live.iter().zip(matched) {
+        let before = aot.len();
+        let mut index = 0;
+        aot.retain(|entry| {
+            // Hand-marked optional entries stay even when the listener is down.
+            let stays =
+                m.keep[index] || entry.get("optional").and_then(Item::as_bool) == Some(true);
+            index += 1;
+            stays
+        });
+        removed += before - aot.len();
+        for (l, seen) in live.iter().zip(&m.taken) {
             if !seen {
                 aot.push(listener_table(l));
                 added += 1;
@@ -124,5 +245,17 @@ pub fn update(
         added += a;
         removed += r;
     }
-    Ok((doc.to_string(), added, removed))
+    Ok(Updated {
+        text: doc.to_string(),
+        added,
+        removed,
+        moving,
+    })
+}
+
+/// The `ephemeral-ports = [LOW, HIGH]` recorded in the baseline.
+fn recorded_range(base: &Table) -> Option<[u16; 2]> {
+    let a = base.get("ephemeral-ports")?.as_array()?;
+    let port = |i: usize| u16::try_from(a.get(i)?.as_integer()?).ok();
+    Some([port(0)?, port(1)?])
 }

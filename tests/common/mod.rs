@@ -9,6 +9,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod desktop;
+pub mod docker;
 pub mod geo;
 pub mod group;
 pub mod inherit;

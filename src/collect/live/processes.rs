@@ -3,7 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind, Users};
+#[cfg(not(unix))]
+use sysinfo::Users;
+use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
+
+use super::accounts::Accounts;
 
 use crate::model::{Coverage, Process, Socket};
 
@@ -38,6 +42,9 @@ pub fn process_facts(
         }
     };
     system.refresh_processes_specifics(ProcessesToUpdate::Some(&sys_pids), true, refresh_kind());
+    #[cfg(unix)]
+    let mut accounts = Accounts::default();
+    #[cfg(not(unix))]
     let users = Users::new_with_refreshed_list().ok();
     let mut processes = BTreeMap::new();
     let mut missing = 0usize;
@@ -49,8 +56,11 @@ pub fn process_facts(
         // Numeric uids exist on Unix only (Windows has SIDs; the user name still resolves).
         #[cfg(unix)]
         let uid = proc_.user_id().map(|u| **u);
+        #[cfg(unix)]
+        let user = uid.and_then(|uid| accounts.name(uid));
         #[cfg(not(unix))]
         let uid = None;
+        #[cfg(not(unix))]
         let user = proc_.user_id().and_then(|uid| {
             users
                 .as_ref()
@@ -107,27 +117,14 @@ pub fn with_user_names(processes: Vec<Process>) -> Vec<Process> {
     if processes.is_empty() || cfg!(not(unix)) {
         return processes;
     }
-    let users = Users::new_with_refreshed_list().ok();
+    let mut accounts = Accounts::default();
     processes
         .into_iter()
         .map(|mut process| {
-            process.user = process.uid.and_then(|uid| user_name(users.as_ref()?, uid));
+            process.user = process.uid.and_then(|uid| accounts.name(uid));
             process
         })
         .collect()
-}
-
-#[cfg(unix)]
-fn user_name(users: &Users, uid: u32) -> Option<String> {
-    users
-        .iter()
-        .find(|u| **u.id() == uid)
-        .map(|u| u.name().to_string())
-}
-
-#[cfg(not(unix))]
-fn user_name(_users: &Users, _uid: u32) -> Option<String> {
-    None
 }
 
 /// The container and systemd unit of a process, from its cgroup (Linux).

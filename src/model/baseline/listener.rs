@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use crate::model::scope::{Scope, canonical, classify};
-use crate::model::{Process, Protocol, Snapshot, Socket};
+use crate::model::{Process, Protocol, Socket};
 
 /// Where a baselined listener is bound.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -59,25 +59,25 @@ pub fn scope_width(scope: Scope) -> u8 {
     }
 }
 
-/// A baselined port: a number, or any port in the ephemeral range.
+/// A baselined port: a number, or a port that moves.
+///
+/// `baseline create` records every listener's port as the number it had: a port a daemon was
+/// configured with (sshd's 22, a container published with `-p 41082:80`) stays the same,
+/// whether or not it falls in the kernel's client range. `Ephemeral` is for a program whose port
+/// really moves (the kernel picks it at each start): `baseline update` learns it when the same
+/// program is seen on another port of that range, or the user writes `port = "ephemeral"`.
+/// Such an entry always names its program: the port alone identifies nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum BasePort {
     /// This port.
     Number(u16),
-    /// A port the kernel picked from `ip_local_port_range`.
+    /// Any port of the ephemeral range, for this entry's program only.
     Ephemeral,
 }
 
-impl BasePort {
-    /// The port as recorded for a live socket.
-    pub fn of(port: u16, snapshot: &Snapshot) -> BasePort {
-        if snapshot.host.is_ephemeral(port) {
-            BasePort::Ephemeral
-        } else {
-            BasePort::Number(port)
-        }
-    }
-}
+/// The client port range used when neither the snapshot nor the baseline records one (IANA's
+/// dynamic ports, the Windows and BSD default).
+pub const DEFAULT_EPHEMERAL: [u16; 2] = [49152, 65535];
 
 /// One expected listener.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -111,6 +111,28 @@ pub struct KnownProgram {
     pub user: Option<String>,
 }
 
+impl Listener {
+    /// Whether a process is this entry's program: by exe when both know it, else by process
+    /// name; an entry that names neither only fits a socket whose owner is unknown too.
+    pub fn program_matches(&self, p: Option<&Process>) -> bool {
+        match (p, &self.exe, &self.process) {
+            (Some(p), Some(exe), _) if p.exe.is_some() => p.exe.as_deref() == Some(exe.as_str()),
+            (Some(p), _, Some(name)) => &p.name == name,
+            (Some(_), _, None) => false,
+            (None, exe, name) => exe.is_none() && name.is_none(),
+        }
+    }
+
+    /// Whether `port` (owned by `p`) is this entry's port: the same number, or, for a moving
+    /// port, any port of the client range `range` owned by this entry's program.
+    pub fn port_matches(&self, port: u16, p: Option<&Process>, range: [u16; 2]) -> bool {
+        match self.port {
+            BasePort::Number(n) => n == port,
+            BasePort::Ephemeral => (range[0]..=range[1]).contains(&port) && self.program_matches(p),
+        }
+    }
+}
+
 impl KnownProgram {
     /// Whether a process is this program (by exe when both know it, else by name).
     pub fn matches(&self, p: &Process) -> bool {
@@ -121,10 +143,22 @@ impl KnownProgram {
     }
 }
 
-/// The listeners of a snapshot that a baseline entry covers (for `baseline check` output).
-pub fn covers(entry: &Listener, socket: &Socket, snapshot: &Snapshot) -> bool {
+/// Whether a live socket is a listener this baseline entry expects.
+pub fn covers(entry: &Listener, socket: &Socket, p: Option<&Process>, range: [u16; 2]) -> bool {
     socket.is_listener()
         && socket.proto == entry.proto
-        && BasePort::of(socket.local_port, snapshot) == entry.port
         && entry.bind.matches(socket.local_addr)
+        && entry.port_matches(socket.local_port, p, range)
+}
+
+/// How a live listener's bind is recorded: its exact address, except link-local addresses,
+/// which are recorded as the `link-local` scope. A daemon that binds every interface address
+/// (bind9 with `listen-on-v6 { any; }`) listens on each veth's `fe80::` address, and those
+/// change whenever a container restarts: the scope is what stays.
+pub fn recorded_bind(addr: IpAddr) -> Bind {
+    let addr = canonical(addr);
+    match classify(addr) {
+        Scope::LinkLocal => Bind::Scope(Scope::LinkLocal),
+        _ => Bind::Addr(addr),
+    }
 }

@@ -8,7 +8,9 @@
 mod listener;
 mod route;
 
-pub use listener::{BasePort, Bind, KnownProgram, Listener, covers, scope_width};
+pub use listener::{
+    BasePort, Bind, DEFAULT_EPHEMERAL, KnownProgram, Listener, covers, recorded_bind, scope_width,
+};
 pub use route::{GatewayEntry, RouteEntry, sharing};
 
 /// A parsed baseline.
@@ -16,6 +18,9 @@ pub use route::{GatewayEntry, RouteEntry, sharing};
 pub struct Baseline {
     /// The host it was made on.
     pub host: Option<String>,
+    /// The client port range of the host it was made on (`ephemeral-ports`), for snapshots
+    /// that do not carry their own.
+    pub ephemeral_ports: Option<[u16; 2]>,
     /// Expected listeners.
     pub listeners: Vec<Listener>,
     /// Programs expected to own sockets.
@@ -28,4 +33,16 @@ pub struct Baseline {
     pub routes: Vec<RouteEntry>,
     /// Gateways' MAC addresses (`[[baseline.gateway]]`).
     pub gateways: Vec<GatewayEntry>,
+}
+
+impl Baseline {
+    /// The client port range a `port = "ephemeral"` entry matches in `snapshot`: the
+    /// snapshot's own, else the one recorded with the baseline, else IANA's dynamic ports.
+    pub fn ephemeral_range(&self, snapshot: &crate::model::Snapshot) -> [u16; 2] {
+        snapshot
+            .host
+            .ephemeral_ports
+            .or(self.ephemeral_ports)
+            .unwrap_or(DEFAULT_EPHEMERAL)
+    }
 }

@@ -51,9 +51,10 @@ pub(super) fn read_baseline(
     let host = reader.string("host", diags).map(|(h, _)| h);
     let _ = reader.string("created", diags);
     let _ = reader.string("updated", diags);
-    let _ = reader.items("ephemeral-ports", diags);
+    let ephemeral_ports = read_range(reader.items("ephemeral-ports", diags), loc.clone(), diags);
     let mut baseline = Baseline {
         host,
+        ephemeral_ports,
         ..Baseline::default()
     };
     for (entry, entry_loc) in reader.tables("listener", diags) {
@@ -77,7 +78,12 @@ pub(super) fn read_baseline(
             }
             parsed
         });
-        let port = match r.items("port", diags).as_deref() {
+        let port_items = r.items("port", diags);
+        let port_loc = port_items
+            .as_deref()
+            .and_then(|items| items.first())
+            .map_or_else(|| entry_loc.clone(), |item| item.loc.clone());
+        let port = match port_items.as_deref() {
             Some([item]) => match &item.value {
                 Scalar::Str(s) if s == "ephemeral" => Some(BasePort::Ephemeral),
                 Scalar::Int(n) if (1..=65535).contains(n) => {
@@ -109,6 +115,17 @@ pub(super) fn read_baseline(
             &entry_loc,
             diags,
         );
+        if port == Some(BasePort::Ephemeral) && process.is_none() && exe.is_none() {
+            diags.push(
+                Diag::at(
+                    port_loc,
+                    "`port = \"ephemeral\"` needs `process` or `exe`: a port that moves \
+                     identifies a listener only together with its program",
+                    "moving port of no program",
+                )
+                .help("name the program (process = \"NAME\" or exe = \"/path\"), or write the port number"),
+            );
+        }
         r.finish(diags);
         if let (Some(proto), Some(bind), Some(port)) = (proto, bind, port) {
             baseline.listeners.push(Listener {
@@ -175,4 +192,38 @@ pub(super) fn read_baseline(
             }),
         })
         .collect()
+}
+
+/// `ephemeral-ports = [LOW, HIGH]`.
+fn read_range(
+    items: Option<Vec<super::reader::RawItem>>,
+    loc: Loc,
+    diags: &mut Vec<Diag>,
+) -> Option<[u16; 2]> {
+    let items = items?;
+    let port = |i: &super::reader::RawItem| match i.value {
+        Scalar::Int(n) => u16::try_from(n).ok().filter(|&p| p > 0),
+        Scalar::Str(_) => None,
+    };
+    match items.as_slice() {
+        [lo, hi] => match (port(lo), port(hi)) {
+            (Some(a), Some(b)) if a <= b => Some([a, b]),
+            _ => {
+                diags.push(Diag::at(
+                    lo.loc.clone(),
+                    "`ephemeral-ports` must be [LOW, HIGH], two ports with LOW <= HIGH",
+                    "bad port range",
+                ));
+                None
+            }
+        },
+        _ => {
+            diags.push(Diag::at(
+                items.first().map_or(loc, |i| i.loc.clone()),
+                "`ephemeral-ports` must be [LOW, HIGH] (as in ip_local_port_range)",
+                "bad port range",
+            ));
+            None
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! programs.
 
 use super::check::DriftCheck;
-use crate::model::baseline::{BasePort, Baseline, Listener};
+use crate::model::baseline::{BasePort, Baseline, Listener, covers};
 use crate::model::finding::{Evidence, Finding};
 use crate::model::scope::classify;
 use crate::model::{Process, Socket};
@@ -12,10 +12,17 @@ use crate::text::endpoint::endpoint;
 fn owner_differs(entry: &Listener, process: Option<&Process>) -> Option<String> {
     let p = process?;
     let mut changes = Vec::new();
-    if let (Some(was), Some(now)) = (&entry.exe, &p.exe)
-        && was != now
-    {
-        changes.push(format!("exe {was} -> {now}"));
+    match (&entry.exe, &p.exe) {
+        (Some(was), Some(now)) if was != now => changes.push(format!("exe {was} -> {now}")),
+        (Some(_), Some(_)) => {}
+        // Without both executables (a scan without root), the name still tells programs apart.
+        _ => {
+            if let Some(was) = &entry.process
+                && was != &p.name
+            {
+                changes.push(format!("process {was} -> {}", p.name));
+            }
+        }
     }
     if let (Some(was), Some(now)) = (&entry.user, &p.user)
         && was != now
@@ -34,6 +41,7 @@ pub(super) fn evaluate(
     out: &mut Vec<Finding>,
 ) {
     let snapshot = ctx.snapshot;
+    let range = base.ephemeral_range(snapshot);
     match check {
         DriftCheck::ExpectedListenerMissing => {
             for entry in base.listeners.iter().filter(|e| !e.optional) {
@@ -41,7 +49,7 @@ pub(super) fn evaluate(
                     .sockets
                     .iter()
                     .filter(|s| snapshot.in_own_namespace(s))
-                    .any(|s| crate::model::baseline::covers(entry, s, snapshot));
+                    .any(|s| covers(entry, s, ctx.process(s), range));
                 if present {
                     continue;
                 }
@@ -49,7 +57,11 @@ pub(super) fn evaluate(
                     BasePort::Number(n) => n.to_string(),
                     BasePort::Ephemeral => "ephemeral".to_string(),
                 };
-                let owner = entry.process.as_deref().unwrap_or("unknown program");
+                let owner = entry
+                    .process
+                    .as_deref()
+                    .or(entry.exe.as_deref())
+                    .unwrap_or("unknown program");
                 let message = format!(
                     "{} {} port {port} ({owner}) is not listening (baseline entry at {})",
                     entry.proto,
@@ -95,7 +107,8 @@ pub(super) fn evaluate(
                 .filter(|s| s.is_listener() && snapshot.in_own_namespace(s))
             {
                 let process = ctx.process(socket);
-                if let Some((message, identity)) = listener_drift(check, base, socket, process, ctx)
+                if let Some((message, identity)) =
+                    listener_drift(check, base, socket, process, range)
                     && !run.allowed(socket, process)
                 {
                     let refs: Vec<&str> = identity.iter().map(String::as_str).collect();
@@ -118,20 +131,23 @@ fn listener_drift(
     base: &Baseline,
     socket: &Socket,
     process: Option<&Process>,
-    ctx: &Context<'_>,
+    range: [u16; 2],
 ) -> Option<(String, Vec<String>)> {
-    let port = BasePort::of(socket.local_port, ctx.snapshot);
-    let exe = process.and_then(|p| p.exe.clone());
+    // The entries for this port: the same number whoever owns it (another program on it is an
+    // owner change), or a moving port of this very program.
     let same_port: Vec<&Listener> = base
         .listeners
         .iter()
-        .filter(|e| e.proto == socket.proto && e.port == port)
-        // An ephemeral port only identifies a listener together with its program.
-        .filter(|e| port != BasePort::Ephemeral || e.exe.is_none() || e.exe == exe)
+        .filter(|e| e.proto == socket.proto && e.port_matches(socket.local_port, process, range))
         .collect();
     let here = endpoint(socket.local_addr, socket.local_port);
     let scope = classify(socket.local_addr);
-    let stable_port = ctx.stable_port(socket.local_port);
+    // Drift is about this exact port, unless the baseline says the port moves.
+    let port = if same_port.iter().any(|e| e.port == BasePort::Ephemeral) {
+        "ephemeral".to_string()
+    } else {
+        socket.local_port.to_string()
+    };
     let program = program_identity(process);
     let owner = owner_phrase(socket, process);
     if same_port.is_empty() {
@@ -144,23 +160,26 @@ fn listener_drift(
                 vec![
                     socket.proto.as_str().to_string(),
                     scope.as_str().to_string(),
-                    stable_port,
+                    port,
                     program,
                 ],
             )
         });
     }
     let exact = same_port.iter().find(|e| e.bind.matches(socket.local_addr));
-    match (check, exact) {
-        (DriftCheck::OwnerChanged, Some(entry)) => owner_differs(entry, process).map(|change| {
+    let changed = |entry: &Listener| {
+        owner_differs(entry, process).map(|change| {
             (
                 format!(
                     "{} {here}: owner changed ({change}), now {owner}",
                     socket.proto
                 ),
-                vec![socket.proto.as_str().to_string(), stable_port, program],
+                vec![socket.proto.as_str().to_string(), port.clone(), program.clone()],
             )
-        }),
+        })
+    };
+    match (check, exact) {
+        (DriftCheck::OwnerChanged, Some(entry)) => changed(entry),
         (DriftCheck::ScopeWidened, None) => {
             let widest = same_port.iter().map(|e| e.bind.width()).max().unwrap_or(0);
             let now = crate::model::baseline::scope_width(scope);
@@ -176,25 +195,14 @@ fn listener_drift(
                     ),
                     vec![
                         socket.proto.as_str().to_string(),
-                        stable_port,
+                        port.clone(),
                         scope.as_str().to_string(),
                     ],
                 )
             })
         }
         // A narrower or sideways bind on a baselined port: compare owners with the entry.
-        (DriftCheck::OwnerChanged, None) => same_port
-            .first()
-            .and_then(|entry| owner_differs(entry, process))
-            .map(|change| {
-                (
-                    format!(
-                        "{} {here}: owner changed ({change}), now {owner}",
-                        socket.proto
-                    ),
-                    vec![socket.proto.as_str().to_string(), stable_port, program],
-                )
-            }),
+        (DriftCheck::OwnerChanged, None) => same_port.first().and_then(|entry| changed(entry)),
         _ => None,
     }
 }
