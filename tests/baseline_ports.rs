@@ -141,6 +141,10 @@ fn high_ports_are_exact_and_a_moving_port_is_learned_per_program() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("[new-listener, medium]"), "{out}");
     assert!(out.contains("[expected-listener-missing, medium]"), "{out}");
+    assert!(
+        out.contains("`sockaudit baseline update` learns that"),
+        "the finding says how to record a moving port:\n{out}"
+    );
 
     // ...until `baseline update` sees the move and learns that this program's port moves.
     let (code, out, err) = run_in(&ns, &["baseline", "update", &path]);

@@ -259,3 +259,61 @@ fn recorded_range(base: &Table) -> Option<[u16; 2]> {
     let port = |i: usize| u16::try_from(a.get(i)?.as_integer()?).ok();
     Some([port(0)?, port(1)?])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::baseline::Bind;
+
+    const RANGE: [u16; 2] = [32768, 60999];
+
+    fn listener(port: BasePort, exe: &str) -> Listener {
+        Listener {
+            proto: Protocol::Tcp,
+            bind: Bind::Addr(std::net::Ipv4Addr::LOCALHOST.into()),
+            port,
+            process: exe.rsplit('/').next().map(str::to_string),
+            exe: Some(exe.to_string()),
+            user: None,
+            optional: false,
+            origin: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_port_that_moved_for_the_same_program_is_learned() {
+        let entries = vec![Some(listener(BasePort::Number(40001), "/usr/sbin/statd"))];
+        let live = vec![listener(BasePort::Number(40777), "/usr/sbin/statd")];
+        let m = match_listeners(&entries, &live, RANGE);
+        assert_eq!((m.keep[0], m.learned[0], m.taken[0]), (true, true, true));
+    }
+
+    #[test]
+    fn another_program_or_a_port_outside_the_range_is_not_a_move() {
+        let entries = vec![
+            Some(listener(BasePort::Number(40001), "/usr/sbin/statd")),
+            Some(listener(BasePort::Number(8080), "/usr/bin/app")),
+        ];
+        let live = vec![
+            listener(BasePort::Number(40777), "/usr/bin/intruder"),
+            listener(BasePort::Number(8081), "/usr/bin/app"),
+        ];
+        let m = match_listeners(&entries, &live, RANGE);
+        assert_eq!(m.keep, vec![false, false]);
+        assert_eq!(m.learned, vec![false, false]);
+        assert_eq!(m.taken, vec![false, false]);
+    }
+
+    #[test]
+    fn a_moving_entry_covers_all_of_its_programs_ports_in_the_range_only() {
+        let entries = vec![Some(listener(BasePort::Ephemeral, "/usr/sbin/statd"))];
+        let live = vec![
+            listener(BasePort::Number(40001), "/usr/sbin/statd"),
+            listener(BasePort::Number(50002), "/usr/sbin/statd"),
+            listener(BasePort::Number(111), "/usr/sbin/statd"),
+        ];
+        let m = match_listeners(&entries, &live, RANGE);
+        assert!(m.keep[0] && !m.learned[0]);
+        assert_eq!(m.taken, vec![true, true, false]);
+    }
+}

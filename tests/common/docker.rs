@@ -104,17 +104,19 @@ impl Docker {
         {
             copy_into(&rootfs, Path::new(lib));
         }
+        let archive = self.dir.path().join("rootfs.tar");
         let tar = Command::new("tar")
             .arg("-C")
             .arg(&rootfs)
-            .args(["-c", "."])
-            .stdout(Stdio::piped())
-            .spawn()
+            .arg("-cf")
+            .arg(&archive)
+            .arg(".")
+            .status()
             .expect("tar runs");
+        assert!(tar.success(), "tar of the rootfs failed");
         let status = Command::new("docker")
-            .args(["import", "-", IMAGE])
+            .args(["import", &archive.display().to_string(), IMAGE])
             .env("DOCKER_HOST", format!("unix://{}", self.socket().display()))
-            .stdin(tar.stdout.expect("tar stdout"))
             .stdout(Stdio::null())
             .status()
             .expect("docker import runs");

@@ -154,8 +154,9 @@ fn listener_drift(
         return (check == DriftCheck::NewListener).then(|| {
             (
                 format!(
-                    "{} {here} listening ({scope} address) by {owner}: not in the baseline",
-                    socket.proto
+                    "{} {here} listening ({scope} address) by {owner}: not in the baseline{}",
+                    socket.proto,
+                    moved_hint(base, socket, process, range)
                 ),
                 vec![
                     socket.proto.as_str().to_string(),
@@ -205,4 +206,32 @@ fn listener_drift(
         (DriftCheck::OwnerChanged, None) => same_port.first().and_then(|entry| changed(entry)),
         _ => None,
     }
+}
+
+/// For a new listener on a port of the client range whose program the baseline has on another
+/// port of that range: how to record a port that moves (the finding stays: a second listener
+/// of that program is drift too).
+fn moved_hint(base: &Baseline, socket: &Socket, p: Option<&Process>, range: [u16; 2]) -> String {
+    let in_range = |port: u16| (range[0]..=range[1]).contains(&port);
+    if !in_range(socket.local_port) {
+        return String::new();
+    }
+    base.listeners
+        .iter()
+        .find_map(|e| match e.port {
+            BasePort::Number(n)
+                if n != socket.local_port
+                    && in_range(n)
+                    && e.proto == socket.proto
+                    && e.bind.matches(socket.local_addr)
+                    && e.program_matches(p) =>
+            {
+                Some(format!(
+                    " (the baseline has this program on port {n}: if its port moves at each \
+                     start, `sockaudit baseline update` learns that)"
+                ))
+            }
+            _ => None,
+        })
+        .unwrap_or_default()
 }
