@@ -184,6 +184,8 @@ fn run<R: Read>(
         last: None,
     };
     let mut first = true;
+    // A file of blank lines is empty whatever format was forced on it.
+    let mut blank = true;
     loop {
         let next = lines.next_line().map_err(|source| ImportError::Read {
             path: ctx.path.clone(),
@@ -191,8 +193,12 @@ fn run<R: Read>(
         })?;
         let result = match next {
             Next::End => break,
-            Next::TooLong(n) => Err((n, format!("line longer than {} KiB", text::MAX_LINE / 1024))),
+            Next::TooLong(n) => {
+                blank = false;
+                Err((n, format!("line longer than {} KiB", text::MAX_LINE / 1024)))
+            }
             Next::Line(mut line) => {
+                blank &= text::is_blank(&line.text);
                 if first {
                     first = false;
                     if bom > 0 {
@@ -251,6 +257,10 @@ fn run<R: Read>(
             }
             each(last)
         }
+        None if blank => Err(ImportError::Empty {
+            path: ctx.path.clone(),
+        }
+        .into()),
         None if state.blocks == 0 && !out.saw_header => Err(ImportError::NoRows {
             path: ctx.path.clone(),
             format,
