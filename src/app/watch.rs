@@ -134,10 +134,10 @@ pub(super) fn run(args: &WatchArgs, quiet: bool) -> Result<ExitStatus, AppError>
 /// event log, timestamped like its events), on stderr for JSON (stdout holds only events).
 fn say_start(args: &WatchArgs, scanner: &Scanner, quiet: bool) -> Result<(), AppError> {
     let what = format!(
-        "watching {} {} with {} rule(s)",
+        "watching {} with {} rule(s), {}",
         super::start::source_text(&scanner.input),
-        super::start::every_text(args.interval, args.count),
-        scanner.rules.rules.len()
+        scanner.rules.rules.len(),
+        super::start::every_text(args.interval, args.count)
     );
     if args.scan.format == ScanFormat::Text {
         let stamp = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ");

@@ -56,8 +56,8 @@ pub struct ListArgs {
     #[arg(short = 'p', long = "programs", hide = true)]
     pub programs: bool,
     /// Extended, like `netstat -e`: add the Inode column to the table (User is always shown;
-    /// CSV and JSON always carry uid and inode). Linux: captures and other systems have no
-    /// inode, shown as `-`.
+    /// CSV and JSON always carry uid and inode). Sockets without one (Windows, most captures,
+    /// TIME_WAIT) show `-`.
     #[arg(short = 'e', long = "extended")]
     pub extended: bool,
     /// Accepted for netstat habit (`netstat -tunpo`, Windows `netstat -ano`): the owning PID
