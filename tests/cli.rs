@@ -389,6 +389,12 @@ fn out_of_range_intervals_and_counts_name_the_flag_the_value_and_the_range() {
                 && stderr.contains(range),
             "{args:?} {value}: {stderr}"
         );
+        let kind = match *value {
+            "1e300" | "8d" => "is too long",
+            "1e-300" | "0.01" => "is too short",
+            _ => "is out of range",
+        };
+        assert!(stderr.contains(kind), "{args:?} {value}: {stderr}");
         assert!(out.stdout.is_empty());
     }
     // The bounds themselves are accepted: the range is not stricter than it says.

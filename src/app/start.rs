@@ -30,9 +30,9 @@ pub(super) fn duration_text(duration: Duration) -> String {
     let ms = duration.as_millis();
     match ms {
         0 => format!("{}us", duration.as_micros()),
-        _ if ms % 3_600_000 == 0 => format!("{}h", ms / 3_600_000),
-        _ if ms % 60_000 == 0 => format!("{}m", ms / 60_000),
-        _ if ms % 1000 == 0 => format!("{}s", ms / 1000),
+        _ if ms.is_multiple_of(3_600_000) => format!("{}h", ms / 3_600_000),
+        _ if ms.is_multiple_of(60_000) => format!("{}m", ms / 60_000),
+        _ if ms.is_multiple_of(1000) => format!("{}s", ms / 1000),
         _ if ms < 1000 => format!("{ms}ms"),
         _ => {
             let text = format!("{:.3}", duration.as_secs_f64());

@@ -78,15 +78,22 @@ fn parse_within(text: &str, bounds: &Bounds) -> Result<Duration, String> {
             Duration::try_from_secs_f64(secs).ok()
         }
         Ok(_) => None,
+        // `500ms`, `1m`, `24h`; `7d` and `1w` too, as days of 24 hours.
         Err(_) => text
             .parse::<jiff::SignedDuration>()
             .ok()
+            .or_else(|| {
+                text.parse::<jiff::Span>()
+                    .ok()?
+                    .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+                    .ok()
+            })
             .and_then(|d| Duration::try_from(d).ok())
             .filter(|d| !d.is_zero()),
     };
     let Some(duration) = parsed else {
         return Err(format!(
-            "`{text}` is not a positive interval; try 5, 0.5, 500ms or 1m ({})",
+            "`{text}` is not a positive interval; try 5, 0.5, 500ms or 1m; the allowed range is {}",
             bounds.text
         ));
     };
@@ -110,11 +117,14 @@ mod tests {
         assert_eq!(parse_interval("1m"), Ok(Duration::from_secs(60)));
         assert_eq!(parse_interval("0.1"), Ok(Duration::from_millis(100)));
         assert_eq!(parse_interval("7d"), Ok(Duration::from_secs(604_800)));
+        assert_eq!(parse_interval("1w"), Ok(Duration::from_secs(604_800)));
+        assert_eq!(parse_interval("2h"), Ok(Duration::from_secs(7200)));
         assert!(parse_interval("0").is_err());
         assert!(parse_interval("-1").is_err());
         assert!(parse_interval("soon").is_err());
         assert!(parse_interval("inf").is_err());
         assert!(parse_interval("NaN").is_err());
+        assert!(parse_interval("1 month").is_err());
     }
 
     #[test]
