@@ -257,7 +257,9 @@ fn run<R: Read>(
             }
             each(last)
         }
-        None if blank => Err(ImportError::Empty {
+        // tcpvcon prints no header, so its listing of no socket is an empty file: read as
+        // an empty table below. Every other format prints at least a header.
+        None if blank && format != Format::Tcpvcon => Err(ImportError::Empty {
             path: ctx.path.clone(),
         }
         .into()),
@@ -268,7 +270,14 @@ fn run<R: Read>(
         .into()),
         None if state.blocks == 0 => {
             // A capture with a header and no sockets (or nothing readable): an empty table.
-            tracing::warn!("{}: no sockets in this capture", ctx.path);
+            if blank {
+                tracing::warn!(
+                    "{}: the file is empty: read as a tcpvcon listing of no socket",
+                    ctx.path
+                );
+            } else {
+                tracing::warn!("{}: no sockets in this capture", ctx.path);
+            }
             let empty = builder::build(
                 Vec::new(),
                 &out.info,
