@@ -296,3 +296,253 @@ fn hostile_process_names_cannot_forge_or_clear_the_output() {
         "\u{1b}[2Jevil\nFAKE: all clear"
     );
 }
+
+/// Issue #19, point 8: intervals and counts out of range are usage errors at parsing, naming
+/// the flag, the value and the range (`1e300` used to panic in `Duration::from_secs_f64`,
+/// `1e-300` gave a zero interval, `--count 0` was accepted).
+#[test]
+fn out_of_range_intervals_and_counts_name_the_flag_the_value_and_the_range() {
+    let cases: &[(&[&str], &str, &str, &str)] = &[
+        (
+            &["list", "--interval"],
+            "--interval",
+            "1e300",
+            "100ms to 7 days",
+        ),
+        (
+            &["list", "--interval"],
+            "--interval",
+            "1e-300",
+            "100ms to 7 days",
+        ),
+        (
+            &["list", "--interval"],
+            "--interval",
+            "0.01",
+            "100ms to 7 days",
+        ),
+        (
+            &["watch", "--interval"],
+            "--interval",
+            "1e300",
+            "100ms to 7 days",
+        ),
+        (
+            &["watch", "--interval"],
+            "--interval",
+            "8d",
+            "100ms to 7 days",
+        ),
+        (
+            &["stats", "--interval"],
+            "--interval",
+            "1e-300",
+            "100ms to 7 days",
+        ),
+        (
+            &["top", "--batch", "--interval"],
+            "--interval",
+            "1e300",
+            "100ms to 7 days",
+        ),
+        (
+            &["scan", "--sample"],
+            "--sample",
+            "1e300",
+            "100ms to 1 hour",
+        ),
+        (
+            &["snapshot", "--sample"],
+            "--sample",
+            "1e-300",
+            "100ms to 1 hour",
+        ),
+        (
+            &["scan", "--state", "/nonexistent/s.json", "--renotify"],
+            "--renotify",
+            "1e300",
+            "1ms to 3650 days",
+        ),
+        (
+            &["list", "--interval", "1", "--count"],
+            "--count",
+            "0",
+            "1 or more",
+        ),
+        (&["watch", "--count"], "--count", "0", "1 or more"),
+        (
+            &["stats", "--interval", "1", "--count"],
+            "--count",
+            "0",
+            "1 or more",
+        ),
+        (&["top", "--batch", "--count"], "--count", "0", "1 or more"),
+    ];
+    for (args, flag, value, range) in cases {
+        let out = sockaudit().args(*args).arg(value).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_no_panic(&format!("{args:?} {value}"), &stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} {value}: {stderr}");
+        assert!(
+            stderr.contains(&format!("'{flag} <"))
+                && stderr.contains(&format!("`{value}`"))
+                && stderr.contains(range),
+            "{args:?} {value}: {stderr}"
+        );
+        let kind = match *value {
+            "1e300" | "8d" => "is too long",
+            "1e-300" | "0.01" => "is too short",
+            _ => "is out of range",
+        };
+        assert!(stderr.contains(kind), "{args:?} {value}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    // The bounds themselves are accepted: the range is not stricter than it says.
+    let out = sockaudit()
+        .args([
+            "list",
+            "--interval",
+            "0.1",
+            "--count",
+            "1",
+            "--input",
+            CLEAN,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let help = sockaudit().args(["list", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("100ms to 7 days") && help.contains("N >= 1"),
+        "{help}"
+    );
+}
+
+/// Issue #19, point 11: an empty input is said to be empty, with its name, whatever format is
+/// forced on it, and exits 2 like other bad input; no advice to pass --input-format (it
+/// cannot help) and no "looks like netstat-linux".
+#[test]
+fn an_empty_input_file_is_said_to_be_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    let blank = dir.path().join("blank.txt");
+    std::fs::write(&blank, "\n  \r\n\t\n").unwrap();
+    let files = [
+        "/dev/null".to_string(),
+        empty.display().to_string(),
+        blank.display().to_string(),
+    ];
+    // Not tcpvcon: it prints no header, so its listing of no socket is an empty file (read as
+    // an empty table, with a warning that says the file is empty).
+    let forced: [&[&str]; 5] = [
+        &[],
+        &["--input-format", "netstat-linux"],
+        &["--input-format", "netstat-windows"],
+        &["--input-format", "ss"],
+        &["--input-format", "snapshot"],
+    ];
+    for file in &files {
+        for format in forced {
+            for command in ["list", "scan", "snapshot"] {
+                let out = sockaudit()
+                    .args([command, "--input", file])
+                    .args(format)
+                    .output()
+                    .unwrap();
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                let what = format!("{command} {file} {format:?}");
+                assert_no_panic(&what, &stderr);
+                assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+                assert!(
+                    stderr.starts_with(&format!("error: {file}: the file is empty")),
+                    "{what}: {stderr}"
+                );
+                assert!(
+                    !stderr.contains("--input-format") && !stderr.contains("looks like"),
+                    "{what}: {stderr}"
+                );
+                assert_eq!(stderr.lines().count(), 1, "{what}: {stderr}");
+                assert!(out.stdout.is_empty(), "{what}");
+            }
+        }
+        let out = sockaudit()
+            .args(["list", "--input", file, "--input-format", "tcpvcon"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "tcpvcon {file}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{file}: the file is empty")),
+            "tcpvcon {file}: {stderr}"
+        );
+    }
+}
+
+/// Issue #19, point 5: the CSV header is the same whatever the rows (a table without
+/// namespaces, one with containers, raw sockets, an imported capture), and every row has
+/// as many fields as the header.
+#[test]
+fn csv_columns_do_not_change_with_the_data() {
+    let inputs: [&[&str]; 4] = [
+        &["--input", CLEAN],
+        &["--input", "fixtures/snapshots/namespaces-fire.json"],
+        &[
+            "--input",
+            "fixtures/snapshots/raw-sockets.json",
+            "-t",
+            "-u",
+            "-w",
+        ],
+        &["--input", "fixtures/captures/linux-netstat-tulpen.txt"],
+    ];
+    let mut headers = Vec::new();
+    for input in inputs {
+        let out = sockaudit()
+            .args(["list", "--format", "csv"])
+            .args(input)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{input:?}");
+        let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+        let header = reader.headers().unwrap().clone();
+        assert!(header.iter().any(|h| h == "netns"), "{input:?}: {header:?}");
+        let mut rows = 0;
+        for record in reader.records() {
+            // The csv reader refuses rows whose length differs from the header's.
+            let record = record.unwrap_or_else(|e| panic!("{input:?}: {e}"));
+            assert_eq!(record.len(), header.len(), "{input:?}");
+            rows += 1;
+        }
+        assert!(rows > 0, "{input:?}");
+        headers.push(header);
+    }
+    assert!(
+        headers.windows(2).all(|w| w[0] == w[1]),
+        "one header for every input: {headers:#?}"
+    );
+    // A namespaced table names each socket's namespace; a container's is not `host`.
+    let out = sockaudit()
+        .args([
+            "list",
+            "--format",
+            "csv",
+            "--input",
+            "fixtures/snapshots/namespaces-fire.json",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines()
+            .skip(1)
+            .any(|l| !l.ends_with(",host") && !l.ends_with(',')),
+        "{text}"
+    );
+}

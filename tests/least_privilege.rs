@@ -230,3 +230,61 @@ fn an_unprivileged_scan_says_which_rules_could_not_check_which_sockets() {
     );
     holder.stop();
 }
+
+/// Issue #19, point 9: a repeating run says a coverage gap once, not once per round:
+/// `list --interval ... --count 3` and `watch --count 3` as uid 65534 print the "could not be
+/// attributed" warning once, while every round's JSON still records the gap.
+#[test]
+fn a_repeating_unprivileged_run_warns_about_coverage_once() {
+    if !require_root("dropping to uid 65534") || !require_tool("setpriv") {
+        return;
+    }
+    let _machine = machine_wide();
+    // A root-owned socket uid 65534 cannot attribute: the warning has a reason to appear.
+    let holder = Holder::spawn("tcp");
+    let (_guard, bin) = binary_for_nobody();
+    const WARNING: &str = "could not be attributed";
+    let out = as_nobody_with(
+        &bin,
+        &[],
+        &[
+            "list",
+            "--format",
+            "json",
+            "--interval",
+            "0.1",
+            "--count",
+            "3",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.matches(WARNING).count(), 1, "once: {stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rounds: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rounds.len(), 3, "{stdout}");
+    for doc in &rounds {
+        assert_eq!(doc["coverage"]["privileged"], false);
+        assert!(sockets_on_port(doc, holder.ports[0]).len() == 1, "{doc}");
+    }
+    let out = as_nobody_with(
+        &bin,
+        &[],
+        &[
+            "watch",
+            "--no-default-rules",
+            "--format",
+            "jsonl",
+            "--interval",
+            "0.1",
+            "--count",
+            "3",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.matches(WARNING).count(), 1, "once: {stderr}");
+}

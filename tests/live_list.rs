@@ -348,3 +348,67 @@ fn non_root_run_reports_coverage_instead_of_guessing() {
     );
     assert_eq!(stderr.lines().count(), 1, "one warning line: {stderr}");
 }
+
+/// Issue #19, point 4: net-tools' `-e` (extended: User and Inode) and Windows' `-o` (owner
+/// PID; Linux timers, not collected) are accepted, so `netstat -tulpen` and `netstat -ano`
+/// habits work live; `-e` shows the socket's inode as the kernel numbers it.
+#[test]
+fn netstat_habits_tulpen_and_ano_work_on_the_live_table() {
+    use std::os::unix::fs::MetadataExt as _;
+    use std::os::unix::io::AsRawFd as _;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // fstat of a socket fd: st_ino is the socket inode the kernel lists in /proc/net/tcp.
+    let inode = std::fs::metadata(format!("/proc/self/fd/{}", listener.as_raw_fd()))
+        .unwrap()
+        .ino();
+    let local = format!("127.0.0.1:{port}");
+    let owner = format!("{}/", std::process::id());
+    let row_of = |args: &[&str]| -> (String, String) {
+        let out = sockaudit()
+            .args(args)
+            .args(["--port", &port.to_string()])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let header = text.lines().next().unwrap_or_default().to_string();
+        let row = text
+            .lines()
+            .find(|l| l.split_whitespace().any(|w| w == local))
+            .unwrap_or_else(|| panic!("{args:?}: no row for {local}:\n{text}"))
+            .to_string();
+        (header, row)
+    };
+    let (header, row) = row_of(&["list", "-tulpen"]);
+    let columns: Vec<&str> = header.split_whitespace().collect();
+    assert!(
+        columns.ends_with(&["User", "Inode"]),
+        "User then Inode: {header}"
+    );
+    assert_eq!(
+        row.split_whitespace().last(),
+        Some(inode.to_string().as_str()),
+        "{row}"
+    );
+    assert!(row.contains(&owner), "{row}");
+    // Without -e, no Inode column.
+    let (header, _) = row_of(&["list", "-tulpn"]);
+    assert!(!header.contains("Inode"), "{header}");
+    let (header, row) = row_of(&["list", "-ano"]);
+    assert!(!header.contains("Inode"), "{header}");
+    assert!(row.contains(&owner) && row.contains("LISTEN"), "{row}");
+    // The help says what -o does and does not do.
+    let help = sockaudit().args(["list", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("-e, --extended") && help.contains("Inode"),
+        "{help}"
+    );
+    assert!(
+        help.lines().any(|l| l.trim() == "-o") && help.contains("timer"),
+        "{help}"
+    );
+    drop(listener);
+}

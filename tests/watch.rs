@@ -116,3 +116,90 @@ fn sigterm_and_sigint_end_watch_cleanly() {
         );
     }
 }
+
+/// Issue #19, point 9: with nothing to report, `watch` still says what it watches and how
+/// often: the first line of a text watch (stdout is its event log), on stderr for JSON (stdout
+/// holds only events and stays valid JSON Lines); `list --interval` says it on stderr; `-q`
+/// silences the stderr line.
+#[test]
+fn a_watch_with_nothing_to_report_says_what_it_watches_and_how_often() {
+    const INPUT: &str = "fixtures/snapshots/clean-debian.json";
+    let run = |args: &[&str]| {
+        let out = common::sockaudit().args(args).output().unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        (String::from_utf8(out.stdout).unwrap(), stderr)
+    };
+    let watch = [
+        "watch",
+        "--no-default-rules",
+        "--input",
+        INPUT,
+        "--interval",
+        "0.1",
+        "--count",
+        "2",
+    ];
+    let (stdout, _) = run(&watch);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "only the start line, no rule no finding: {stdout}"
+    );
+    assert!(
+        lines[0].starts_with("20")
+            && lines[0].contains(&format!(
+                "watching {INPUT} with 0 rule(s), every 100ms, 2 times"
+            )),
+        "{stdout}"
+    );
+
+    let (stdout, stderr) = run(&[&watch[..], &["--format", "jsonl"]].concat());
+    assert!(stdout.is_empty(), "no event, no line: {stdout}");
+    assert!(
+        stderr.contains(&format!(
+            "sockaudit watch: watching {INPUT} with 0 rule(s), every 100ms, 2 times"
+        )),
+        "{stderr}"
+    );
+    let (_, stderr) = run(&[&["-q"], &watch[..], &["--format", "jsonl"]].concat());
+    assert!(stderr.is_empty(), "-q: {stderr}");
+
+    let (stdout, stderr) = run(&[
+        "list",
+        "--format",
+        "csv",
+        "--input",
+        INPUT,
+        "--interval",
+        "0.1",
+        "--count",
+        "2",
+    ]);
+    assert!(
+        stderr.contains(&format!(
+            "sockaudit list: listing {INPUT} every 100ms, 2 times"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stdout.starts_with("proto,"),
+        "stdout holds only the listings: {stdout}"
+    );
+    let (stdout, _) = run(&[
+        "list",
+        "--format",
+        "json",
+        "--input",
+        INPUT,
+        "--interval",
+        "0.1",
+        "--count",
+        "2",
+    ]);
+    for line in stdout.lines() {
+        let _: serde_json::Value = serde_json::from_str(line).unwrap();
+    }
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+}

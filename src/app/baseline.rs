@@ -2,6 +2,7 @@
 
 use super::error::{AppError, ExitStatus};
 use super::inputs::{collect, input_for, print};
+use super::notices::Notices;
 use super::pipeline::open_enricher;
 use crate::cli::{BaselineCommand, ScanFormat};
 use crate::collect::LiveOptions;
@@ -22,7 +23,7 @@ pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, 
     match command {
         BaselineCommand::Create { output, input } => {
             let input = input_for(input.as_deref(), own_namespace());
-            let mut snapshot = collect(&input)?;
+            let mut snapshot = collect(&input, &Notices::default())?;
             super::routes::attach_all(&mut snapshot, &input, "routes are not recorded");
             let text = crate::baseline::create(&snapshot, env!("CARGO_PKG_VERSION"));
             match output {
@@ -55,7 +56,7 @@ pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, 
                 )));
             }
             let input = input_for(input.as_deref(), own_namespace());
-            let mut snapshot = collect(&input)?;
+            let mut snapshot = collect(&input, &Notices::default())?;
             super::routes::attach(
                 &mut snapshot,
                 &input,
@@ -118,7 +119,7 @@ pub(super) fn run(command: &BaselineCommand, color: bool) -> Result<ExitStatus, 
                 })
             })?;
             let input = input_for(input.as_deref(), own_namespace());
-            let mut snapshot = collect(&input)?;
+            let mut snapshot = collect(&input, &Notices::default())?;
             super::routes::attach_all(&mut snapshot, &input, "routes are not recorded");
             let updated = crate::baseline::update(&text, &snapshot)
                 .map_err(|e| AppError::Usage(format!("{}: {}", file.display(), e.message())))?;

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::error::AppError;
+use super::notices::Notices;
 use crate::collect::{Input, LiveOptions};
 use crate::model::Snapshot;
 
@@ -27,25 +28,26 @@ pub(super) fn input_with(
     }
 }
 
-/// Collects, then says once on stderr what could not be seen.
-pub(super) fn collect(input: &Input) -> Result<Snapshot, AppError> {
+/// Collects, then says on stderr what could not be seen, once per run (`notices`).
+pub(super) fn collect(input: &Input, notices: &Notices) -> Result<Snapshot, AppError> {
     let snapshot = crate::collect::collect(input)?;
-    report_collected(input, &snapshot);
+    report_collected(input, &snapshot, notices);
     Ok(snapshot)
 }
 
 /// Every snapshot of the input, streamed: each listing of a capture with `--all-blocks`.
 pub(super) fn collect_each(
     input: &Input,
+    notices: &Notices,
     each: &mut dyn FnMut(Snapshot) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
     crate::collect::for_each_block(input, &mut |snapshot: Snapshot| {
-        report_collected(input, &snapshot);
+        report_collected(input, &snapshot, notices);
         each(snapshot)
     })
 }
 
-fn report_collected(input: &Input, snapshot: &Snapshot) {
+fn report_collected(input: &Input, snapshot: &Snapshot, notices: &Notices) {
     tracing::info!(
         "{} sockets, {} owning processes, from {}",
         snapshot.sockets.len(),
@@ -53,25 +55,31 @@ fn report_collected(input: &Input, snapshot: &Snapshot) {
         crate::collect::label(input, snapshot)
     );
     if matches!(input, Input::Live(_)) {
-        warn_coverage(snapshot);
+        warn_coverage(snapshot, notices);
     } else {
         // Imported captures: what the capture could not show, once, on stderr (the JSON
         // output carries it in `coverage`).
         for note in &snapshot.coverage.notes {
-            tracing::info!("{}: {note}", snapshot.source);
+            let line = format!("{}: {note}", snapshot.source);
+            if notices.first(&line) {
+                tracing::info!("{line}");
+            }
         }
     }
 }
 
-/// What a live collection could not see, on stderr: one line, so a cron mail or a terminal
-/// is not flooded (the JSON `coverage` has the details).
-fn warn_coverage(snapshot: &Snapshot) {
+/// What a live collection could not see, on stderr: one line per run, so a cron mail or a
+/// terminal is not flooded (the JSON `coverage` of each round has the details and numbers).
+fn warn_coverage(snapshot: &Snapshot, notices: &Notices) {
     let coverage = &snapshot.coverage;
     let own_namespace_only = coverage
         .notes
         .iter()
         .any(|n| n == crate::collect::live::NOT_ROOT_NAMESPACES);
     if coverage.privileged == Some(false) && coverage.unattributed.permission > 0 {
+        if !notices.first("coverage: not root") {
+            return;
+        }
         let namespaces = if own_namespace_only {
             ", and only this network namespace was read (sockets of containers and other namespaces are not visible)"
         } else {
@@ -83,8 +91,11 @@ fn warn_coverage(snapshot: &Snapshot) {
             coverage.sockets
         );
     } else if own_namespace_only {
-        tracing::warn!("{}", crate::collect::live::NOT_ROOT_NAMESPACES);
+        notices.warn(crate::collect::live::NOT_ROOT_NAMESPACES);
     } else if coverage.unattributed.permission > 0 {
+        if !notices.first("coverage: unreadable fd tables") {
+            return;
+        }
         // The fd tables are listed and readable-or-not for a known reason; the hidden-process
         // check says whether some owner is not there at all.
         let check = match &coverage.hidden_process_check {

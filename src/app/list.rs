@@ -2,6 +2,7 @@
 
 use super::error::{AppError, ExitStatus};
 use super::inputs::{collect_each, input_with, print, repeat};
+use super::notices::Notices;
 use crate::cli::{ListArgs, ListFormat};
 use crate::collect::LiveOptions;
 use crate::files::services::Services;
@@ -10,7 +11,7 @@ use crate::model::{Family, Protocol};
 use crate::report::list::{AddressStyle, render_csv, render_json, render_text};
 use crate::report::style::Palette;
 
-pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> {
+pub(super) fn run(args: &ListArgs, color: bool, quiet: bool) -> Result<ExitStatus, AppError> {
     let filter = filter_from(args)?;
     let services = args.resolve.then(Services::load_system);
     let enricher = if args.geo {
@@ -48,14 +49,28 @@ pub(super) fn run(args: &ListArgs, color: bool) -> Result<ExitStatus, AppError> 
     // by a blank line, JSON is one compact document per line (JSON Lines).
     let repeating = args.interval.is_some() || args.capture.all_blocks;
     let mut iteration: u64 = 0;
+    if let Some(interval) = args.interval {
+        // On stderr: stdout holds only the listings (CSV and JSON Lines stay parseable).
+        super::start::to_stderr(
+            quiet,
+            &format!(
+                "sockaudit list: listing {} {}",
+                super::start::source_text(&input),
+                super::start::every_text(interval, args.count)
+            ),
+        );
+    }
+    // Coverage gaps are said once per run, not once per listing.
+    let notices = Notices::default();
     repeat(args.interval, args.count, || {
-        collect_each(&input, &mut |snapshot| {
+        collect_each(&input, &notices, &mut |snapshot| {
             let snapshot = filter.apply(&snapshot);
             let enrichment = enricher.as_ref().map(|e| e.enrich(&snapshot));
             let style = AddressStyle {
                 services: services.as_ref(),
                 geo: enrichment.as_ref(),
                 wide: args.wide,
+                inode: args.extended,
             };
             let text = match args.format {
                 // Nothing to tabulate: the raw table's own footer, not an empty TCP table.

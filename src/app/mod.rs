@@ -6,6 +6,7 @@ mod counters;
 mod error;
 mod inputs;
 mod list;
+mod notices;
 mod ops;
 mod pipeline;
 mod reload;
@@ -14,6 +15,7 @@ mod rules;
 mod scan;
 mod scan_blocks;
 mod snapshot;
+mod start;
 mod stats;
 mod top;
 mod watch;
@@ -26,12 +28,12 @@ pub fn run(cli: Cli) -> Result<ExitStatus, AppError> {
     let color = crate::cli::color::stdout(cli.global.color);
     crate::files::trust::set_insecure(cli.global.insecure_config);
     match cli.command {
-        Command::List(args) => list::run(&args, color),
+        Command::List(args) => list::run(&args, color, cli.global.quiet),
         Command::Snapshot(args) => snapshot::run(&args),
         Command::Scan(args) => scan::run(&args, color),
         Command::Rules(command) => rules::run(&command),
         Command::Baseline(command) => baseline::run(&command, color),
-        Command::Watch(args) => watch::run(&args),
+        Command::Watch(args) => watch::run(&args, cli.global.quiet),
         Command::Top(args) => top::run(&args, color),
         Command::Routes(args) => routes::run(&args, color),
         Command::Stats(args) => stats::run(&args, color),

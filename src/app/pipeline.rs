@@ -54,6 +54,8 @@ pub(super) struct Scanner {
     strict: bool,
     /// When kernel counters are read (src/app/counters.rs).
     pub counters: super::counters::CounterPlan,
+    /// Warnings already said this run (`watch` scans again and again).
+    pub(super) notices: super::notices::Notices,
 }
 
 impl Scanner {
@@ -109,6 +111,7 @@ impl Scanner {
             input,
             strict: args.strict,
             counters,
+            notices: super::notices::Notices::default(),
         })
     }
 
@@ -118,8 +121,9 @@ impl Scanner {
         &self,
         previous: &std::collections::BTreeMap<String, crate::model::counters::CounterSample>,
     ) -> Result<(Snapshot, Evaluation), AppError> {
-        let mut snapshot =
-            super::counters::collect_with(self.counters, || super::inputs::collect(&self.input))?;
+        let mut snapshot = super::counters::collect_with(self.counters, || {
+            super::inputs::collect(&self.input, &self.notices)
+        })?;
         super::counters::attach_previous(&mut snapshot, previous);
         // A baseline that records routes needs the live routing table too (docs/routes.md).
         let needs = crate::rules::kinds::drift::route_needs(&self.rules);
@@ -134,7 +138,7 @@ impl Scanner {
         let mut eval =
             crate::rules::engine::evaluate(&self.rules, &snapshot, &enrichment, now.date());
         for w in &eval.warnings {
-            tracing::warn!("{}", w.message);
+            self.notices.warn(&w.message);
         }
         eval.warnings
             .extend(self.enricher.warnings.iter().map(|note| Warning {
@@ -154,7 +158,10 @@ impl Scanner {
             // Built-in rules waiting for optional data (feeds) are shown in the report only;
             // the user's own rules also warn on stderr.
             if !inactive.origin.starts_with("builtin:") {
-                tracing::warn!("rule {} is inactive: {}", inactive.rule, inactive.reason);
+                self.notices.warn(&format!(
+                    "rule {} is inactive: {}",
+                    inactive.rule, inactive.reason
+                ));
             }
         }
         // Rules that wait for an opt-in check (--deep) lack nothing the user configured.

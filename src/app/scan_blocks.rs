@@ -28,7 +28,7 @@ pub(super) fn run(args: &ScanArgs, color: bool, scanner: &Scanner) -> Result<Exi
     let mut failed = false;
     let mut written = String::new();
     let mut blocks = 0usize;
-    collect_each(&scanner.input, &mut |snapshot| {
+    collect_each(&scanner.input, &scanner.notices, &mut |snapshot| {
         let started = std::time::Instant::now();
         let (snapshot, eval) = scanner.evaluate(snapshot)?;
         let summary = Summary::new(&snapshot, &eval, args.fail_on.threshold());

@@ -2,6 +2,7 @@
 
 use super::error::{AppError, ExitStatus};
 use super::inputs::{collect, collect_each, input_with, print};
+use super::notices::Notices;
 use crate::cli::SnapshotArgs;
 use crate::collect::LiveOptions;
 use crate::files::atomic::{NewFileMode, write_atomic};
@@ -26,7 +27,8 @@ pub(super) fn run(args: &SnapshotArgs) -> Result<ExitStatus, AppError> {
         read: args.sample.is_some(),
         sample: args.sample,
     };
-    let mut snapshot = super::counters::collect_with(plan, || collect(&input))?;
+    let mut snapshot =
+        super::counters::collect_with(plan, || collect(&input, &Notices::default()))?;
     if args.routes {
         super::routes::attach_all(&mut snapshot, &input, "the snapshot has no routes");
     }
@@ -52,7 +54,7 @@ pub(super) fn run(args: &SnapshotArgs) -> Result<ExitStatus, AppError> {
 fn all_blocks(args: &SnapshotArgs, input: &crate::collect::Input) -> Result<ExitStatus, AppError> {
     let mut written = String::new();
     let mut blocks = 0usize;
-    collect_each(input, &mut |snapshot| {
+    collect_each(input, &Notices::default(), &mut |snapshot| {
         let mut line =
             serde_json::to_string(&snapshot).map_err(|e| AppError::Render(e.to_string()))?;
         line.push('\n');

@@ -11,7 +11,7 @@ use crate::cli::{ScanFormat, WatchArgs};
 use crate::files::state::{State, StateFile};
 use crate::text::escape::{MESSAGE_MAX_CHARS, for_display};
 
-pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
+pub(super) fn run(args: &WatchArgs, quiet: bool) -> Result<ExitStatus, AppError> {
     // Long-running: databases are copied into memory, so rewriting one in place cannot crash
     // us, and reloaded when they change (super::reload).
     crate::enrich::geoip::never_map();
@@ -28,6 +28,7 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
         // A second handler (tests, embedding) is not an error: we just keep the default.
         let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
     }
+    say_start(args, &scanner, quiet)?;
     let mut memory = State::default();
     let mut scans: u64 = 0;
     let mut worst_failed = false;
@@ -53,7 +54,7 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
         let delta = match file {
             Some(file) => {
                 for w in &file.warnings {
-                    tracing::warn!("{w}");
+                    scanner.notices.warn(w);
                 }
                 let (delta, mut next) = file.state.advance(&eval.findings, now, args.scan.renotify);
                 next.counters = super::counters::latest(&snapshot);
@@ -127,6 +128,31 @@ pub(super) fn run(args: &WatchArgs) -> Result<ExitStatus, AppError> {
     } else {
         ExitStatus::Clean
     })
+}
+
+/// What is watched, how often and what will be printed: the first line of a text watch (an
+/// event log, timestamped like its events), on stderr for JSON (stdout holds only events).
+fn say_start(args: &WatchArgs, scanner: &Scanner, quiet: bool) -> Result<(), AppError> {
+    let what = format!(
+        "watching {} with {} rule(s), {}",
+        super::start::source_text(&scanner.input),
+        scanner.rules.rules.len(),
+        super::start::every_text(args.interval, args.count)
+    );
+    if args.scan.format == ScanFormat::Text {
+        let stamp = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ");
+        print(&format!(
+            "{stamp} = {what}; `+` lines are new findings, `-` lines resolved ones\n"
+        ))
+    } else {
+        super::start::to_stderr(
+            quiet,
+            &format!(
+                "sockaudit watch: {what}; one JSON line per new or resolved finding on stdout"
+            ),
+        );
+        Ok(())
+    }
 }
 
 /// One JSON Lines event: `{"time", "event", "finding"}`.

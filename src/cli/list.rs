@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 
 use super::capture::CaptureArgs;
 use super::scan::NamespaceArgs;
-use super::values::parse_interval;
+use super::values::{parse_count, parse_interval};
 
 /// Output formats of `list`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -55,6 +55,16 @@ pub struct ListArgs {
     /// Accepted for netstat habit; the PID/Program column is always shown.
     #[arg(short = 'p', long = "programs", hide = true)]
     pub programs: bool,
+    /// Extended, like `netstat -e`: add the Inode column to the table (User is always shown;
+    /// CSV and JSON always carry uid and inode). Sockets without one (Windows, most captures,
+    /// TIME_WAIT) show `-`.
+    #[arg(short = 'e', long = "extended")]
+    pub extended: bool,
+    /// Accepted for netstat habit (`netstat -tunpo`, Windows `netstat -ano`): the owning PID
+    /// is always shown; netstat's Linux timer column is not (sockaudit does not collect TCP
+    /// timers).
+    #[arg(short = 'o')]
+    pub timers: bool,
     /// Only sockets in this TCP state (LISTEN, ESTABLISHED, SYN_RECV, TIME_WAIT...). Repeatable.
     #[arg(long = "state", value_name = "STATE", value_parser = parse_state)]
     pub states: Vec<crate::model::TcpState>,
@@ -100,11 +110,12 @@ pub struct ListArgs {
     /// byte columns). JSON: the `traffic` object of each socket.
     #[arg(long)]
     pub wide: bool,
-    /// Repeat every interval (seconds, or 500ms, 5s, 1m), like `netstat -on 5`.
+    /// Repeat every interval (seconds, or 500ms, 5s, 1m; 100ms to 7 days), like
+    /// `netstat -on 5`.
     #[arg(long, value_name = "SECS", value_parser = parse_interval)]
     pub interval: Option<Duration>,
-    /// Stop after N listings (with --interval; default: until interrupted).
-    #[arg(long, value_name = "N", requires = "interval")]
+    /// Stop after N listings, N >= 1 (with --interval; default: until interrupted).
+    #[arg(long, value_name = "N", value_parser = parse_count, requires = "interval")]
     pub count: Option<u64>,
 }
 

@@ -80,6 +80,7 @@ pub enum Command {
     #[command(after_help = "\
 Examples:
   sockaudit list -tlnp                 listening TCP sockets (-n and -p are the default anyway)
+  sockaudit list -tulpen               listeners with User and Inode columns, like netstat -tulpen
   sockaudit list -u -6                 IPv6 UDP sockets
   sockaudit list --port 22 --port 443  sockets on local or remote port 22 or 443
   sockaudit list --interval 5 --count 3   repeat three times, five seconds apart")]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::capture::CaptureArgs;
-use super::values::parse_interval;
+use super::values::{parse_count, parse_interval, parse_renotify, parse_sample};
 
 /// Arguments of `watch`.
 #[derive(Debug, Args)]
@@ -14,11 +14,11 @@ pub struct WatchArgs {
     /// Everything `scan` takes.
     #[command(flatten)]
     pub scan: ScanArgs,
-    /// Time between scans (seconds, or 500ms, 5s, 1m).
+    /// Time between scans (seconds, or 500ms, 5s, 1m; 100ms to 7 days).
     #[arg(long, value_name = "SECS", value_parser = parse_interval, default_value = "5s")]
     pub interval: Duration,
-    /// Stop after N scans (default: until Ctrl-C or SIGTERM).
-    #[arg(long, value_name = "N")]
+    /// Stop after N scans, N >= 1 (default: until Ctrl-C or SIGTERM).
+    #[arg(long, value_name = "N", value_parser = parse_count)]
     pub count: Option<u64>,
 }
 
@@ -192,8 +192,9 @@ pub struct ScanArgs {
     /// FILE: /var/lib/sockaudit/state.json as root, else $XDG_STATE_HOME/sockaudit/state.json.
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
     pub state: Option<PathBuf>,
-    /// With --state: report a still-present finding again after this long (e.g. 24h).
-    #[arg(long, value_name = "DURATION", value_parser = parse_interval, requires = "state")]
+    /// With --state: report a still-present finding again after this long (e.g. 24h; 1ms to
+    /// 3650 days).
+    #[arg(long, value_name = "DURATION", value_parser = parse_renotify, requires = "state")]
     pub renotify: Option<Duration>,
     /// Also write another format to a file (atomically), from the same scan. Repeatable:
     /// --write prometheus=/var/lib/node_exporter/textfile/sockaudit.prom --write json=last.json
@@ -204,7 +205,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub notify: bool,
     /// Read the kernel counters, collect, and read them again DURATION after the first read
-    /// (e.g. 1s), so counter rules (SYN cookies, listen drops) have a rate this run.
-    #[arg(long, value_name = "DURATION", value_parser = parse_interval, conflicts_with = "input")]
+    /// (e.g. 1s; 100ms to 1 hour), so counter rules (SYN cookies, listen drops) have a rate
+    /// this run.
+    #[arg(long, value_name = "DURATION", value_parser = parse_sample, conflicts_with = "input")]
     pub sample: Option<Duration>,
 }

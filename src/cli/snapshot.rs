@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::capture::CaptureArgs;
 use super::scan::{DeepArgs, NamespaceArgs};
-use super::values::parse_interval;
+use super::values::parse_sample;
 
 /// Arguments of `snapshot`.
 #[derive(Debug, Args)]
@@ -36,7 +36,7 @@ pub struct SnapshotArgs {
     #[arg(long, conflicts_with = "input")]
     pub routes: bool,
     /// Also record the kernel counters twice, DURATION apart (Linux), so counter rules can
-    /// check the snapshot elsewhere (docs/counters.md).
-    #[arg(long, value_name = "DURATION", value_parser = parse_interval, conflicts_with = "input")]
+    /// check the snapshot elsewhere (docs/counters.md); 100ms to 1 hour.
+    #[arg(long, value_name = "DURATION", value_parser = parse_sample, conflicts_with = "input")]
     pub sample: Option<Duration>,
 }

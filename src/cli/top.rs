@@ -7,12 +7,12 @@ use clap::Args;
 
 use super::capture::CaptureArgs;
 use super::scan::{NamespaceArgs, RuleArgs};
-use super::values::parse_interval;
+use super::values::{parse_count, parse_interval};
 
 /// Arguments of `top`.
 #[derive(Debug, Args)]
 pub struct TopArgs {
-    /// Time between refreshes (seconds, or 500ms, 5s, 1m).
+    /// Time between refreshes (seconds, or 500ms, 5s, 1m; 100ms to 7 days).
     #[arg(long, value_name = "SECS", value_parser = parse_interval, default_value = "1s")]
     pub interval: Duration,
     /// Rule sources for the Finding column.
@@ -52,8 +52,8 @@ pub struct TopArgs {
     /// `top -b`.
     #[arg(long)]
     pub batch: bool,
-    /// With --batch: stop after N refreshes (default 1).
-    #[arg(long, value_name = "N", requires = "batch")]
+    /// With --batch: stop after N refreshes, N >= 1 (default 1).
+    #[arg(long, value_name = "N", value_parser = parse_count, requires = "batch")]
     pub count: Option<u64>,
     /// With --batch: the screen to render, WIDTHxHEIGHT.
     #[arg(long, value_name = "WxH", value_parser = parse_screen, default_value = "80x24", requires = "batch")]

@@ -90,6 +90,14 @@ pub enum ImportError {
         /// The supported formats.
         supported: String,
     },
+    /// The file holds nothing but blank space: no format can help.
+    #[error(
+        "{path}: the file is empty: there is no socket table to read; check that the capture command wrote to it (e.g. `ss -tunap > ss.txt`, `netstat -ano > netstat.txt`) and pass that file"
+    )]
+    Empty {
+        /// The file.
+        path: String,
+    },
     /// The file is output of another command.
     #[error("{path}: this is {what}, not a socket table; {hint}")]
     NotSockets {

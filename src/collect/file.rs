@@ -67,7 +67,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot, CollectError> {
     if text.trim().is_empty() {
         return Err(invalid(
             path,
-            "empty file, expected snapshot JSON".to_string(),
+            "the file is empty, expected snapshot JSON (create one with `sockaudit snapshot -o FILE`)"
+                .to_string(),
         ));
     }
     match serde_json::from_str::<Snapshot>(text) {
@@ -152,7 +153,10 @@ mod tests {
 
     #[test]
     fn bad_documents_say_what_is_wrong() {
-        assert_eq!(err_text(""), "x.json: empty file, expected snapshot JSON");
+        assert_eq!(
+            err_text(""),
+            "x.json: the file is empty, expected snapshot JSON (create one with `sockaudit snapshot -o FILE`)"
+        );
         assert!(
             err_text("{\"schema_version\": 99}").contains("schema_version 99 is not supported")
         );

@@ -22,6 +22,8 @@ pub struct AddressStyle<'a> {
     pub geo: Option<&'a Enrichment>,
     /// Traffic columns: bytes sent and received, round-trip time, retransmissions (`--wide`).
     pub wide: bool,
+    /// The Inode column after User (`-e`, like `netstat -e`).
+    pub inode: bool,
 }
 
 /// Sent and received bytes (live counters or a capture's), RTT in ms and retransmissions;
@@ -157,6 +159,9 @@ fn inet_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palette) -> 
         headers.extend(["Country", "ASN"]);
     }
     headers.extend(["State", "PID/Program", "User"]);
+    if style.inode {
+        headers.push("Inode");
+    }
     if style.wide {
         headers.extend(["Sent", "Recv", "RTT ms", "Retrans"]);
     }
@@ -182,6 +187,14 @@ fn inet_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palette) -> 
                 owner_text(snapshot, s),
                 user_text(snapshot.process_of(s), s),
             ]);
+            if style.inode {
+                // 0 is a socket no fd holds (SYN_RECV, TIME_WAIT): no inode to look up.
+                row.push(
+                    s.inode
+                        .filter(|&i| i != 0)
+                        .map_or_else(|| "-".to_string(), |i| i.to_string()),
+                );
+            }
             if style.wide {
                 row.extend(traffic_cells(s));
             }
@@ -194,48 +207,56 @@ fn inet_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palette) -> 
     out
 }
 
-/// CSV with a header row; program names are escaped like the text table. With `geo`, the
-/// peer's country, AS number and organisation follow; with `wide`, the traffic counters.
+/// The CSV columns every listing has, in order: the same header whatever the data (a socket
+/// in a container or none, a live table or a capture); `--geo` and `--wide` append theirs.
+/// docs/outputs.md lists them.
+pub const CSV_COLUMNS: [&str; 15] = [
+    "proto",
+    "family",
+    "local_addr",
+    "local_port",
+    "remote_addr",
+    "remote_port",
+    "state",
+    "pids",
+    "program",
+    "exe",
+    "user",
+    "uid",
+    "inode",
+    "unattributed",
+    "netns",
+];
+
+/// `--geo` columns, after [`CSV_COLUMNS`].
+pub const CSV_GEO_COLUMNS: [&str; 3] = ["country", "asn", "org"];
+
+/// `--wide` columns, last.
+pub const CSV_WIDE_COLUMNS: [&str; 6] = [
+    "bytes_sent",
+    "bytes_received",
+    "segs_out",
+    "segs_in",
+    "rtt_us",
+    "retrans",
+];
+
+/// CSV with a header row; program names are escaped like the text table. The columns depend
+/// on the flags only, never on the rows (a script reads them by position or name): with
+/// `geo`, the peer's country, AS number and organisation follow; with `wide`, the traffic
+/// counters.
 pub fn render_csv(
     snapshot: &Snapshot,
     geo: Option<&Enrichment>,
     wide: bool,
 ) -> Result<String, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut header = vec![
-        "proto",
-        "family",
-        "local_addr",
-        "local_port",
-        "remote_addr",
-        "remote_port",
-        "state",
-        "pids",
-        "program",
-        "exe",
-        "user",
-        "uid",
-        "inode",
-        "unattributed",
-    ];
-    // Live collections label every socket's namespace; captures and old snapshots do not.
-    let netns_column = snapshot.sockets.iter().any(|s| s.netns.is_some())
-        || snapshot.raw_sockets.iter().any(|s| s.netns.is_some());
-    if netns_column {
-        header.push("netns");
-    }
+    let mut header = CSV_COLUMNS.to_vec();
     if geo.is_some() {
-        header.extend(["country", "asn", "org"]);
+        header.extend(CSV_GEO_COLUMNS);
     }
     if wide {
-        header.extend([
-            "bytes_sent",
-            "bytes_received",
-            "segs_out",
-            "segs_in",
-            "rtt_us",
-            "retrans",
-        ]);
+        header.extend(CSV_WIDE_COLUMNS);
     }
     writer.write_record(&header)?;
     for s in &snapshot.sockets {
@@ -271,9 +292,8 @@ pub fn render_csv(
                 .map(|u| u.as_str().to_string())
                 .unwrap_or_default(),
         ];
-        if netns_column {
-            record.push(csv_text(s.netns_label()));
-        }
+        // Empty when the source does not say (captures, old snapshots): not guessed as `host`.
+        record.push(s.netns.as_deref().map(csv_text).unwrap_or_default());
         if let Some(geo) = geo {
             let info = s.remote_addr.map(|ip| geo.get(ip));
             record.push(
@@ -308,12 +328,10 @@ pub fn render_csv(
         writer.write_record(&record)?;
     }
     // Raw and packet sockets (`-w`, `-0`): same columns, the protocol where the port goes.
-    let extra = header.len() - 14 - usize::from(netns_column);
+    let extra = header.len() - CSV_COLUMNS.len();
     for s in &snapshot.raw_sockets {
         let mut record = super::rawlist::csv_record(snapshot, s, &csv_text);
-        if netns_column {
-            record.push(csv_text(s.netns_label()));
-        }
+        record.push(s.netns.as_deref().map(csv_text).unwrap_or_default());
         record.extend(std::iter::repeat_n(String::new(), extra));
         writer.write_record(&record)?;
     }

@@ -1,6 +1,7 @@
 //! Where `top`'s frames come from: the live system every refresh, or the listings of a file.
 
 use crate::app::error::AppError;
+use crate::app::notices::Notices;
 use crate::collect::Input;
 use crate::enrich::Enricher;
 use crate::model::Snapshot;
@@ -19,6 +20,8 @@ pub(super) struct Source {
     /// A file's listings not shown yet (`None` for the live system).
     pub(super) blocks: Option<VecDeque<Snapshot>>,
     first: bool,
+    /// Coverage gaps said once per run, not every refresh.
+    notices: Notices,
 }
 
 impl Source {
@@ -27,11 +30,12 @@ impl Source {
         rules: RuleSet,
         enricher: Enricher,
     ) -> Result<Source, AppError> {
+        let notices = Notices::default();
         let blocks = match &input {
             Input::Live(_) => None,
             Input::File(..) => {
                 let mut blocks = VecDeque::new();
-                crate::app::inputs::collect_each(&input, &mut |snapshot| {
+                crate::app::inputs::collect_each(&input, &notices, &mut |snapshot| {
                     blocks.push_back(snapshot);
                     Ok(())
                 })?;
@@ -44,6 +48,7 @@ impl Source {
             enricher,
             blocks,
             first: true,
+            notices,
         })
     }
 
@@ -77,7 +82,7 @@ impl Source {
                 Some(s) => s,
                 None => return Ok(None),
             },
-            None => crate::app::inputs::collect(&self.input)?,
+            None => crate::app::inputs::collect(&self.input, &self.notices)?,
         };
         let collected = started.elapsed();
         let enrichment = self.enricher.enrich(&snapshot);

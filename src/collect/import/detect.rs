@@ -58,17 +58,30 @@ pub fn detect_bytes(
             break;
         }
     }
+    let first = lines.iter().find(|l| !text::is_blank(l));
+    if first.is_none() {
+        // Blank to the end of the head: empty only when the head is the whole file.
+        return Err(if head.len() < HEAD_BYTES && lines.len() < 400 {
+            ImportError::Empty {
+                path: label.to_string(),
+            }
+        } else {
+            ImportError::Undetected {
+                path: label.to_string(),
+                why: "its first lines are all blank".to_string(),
+                supported: Format::supported(),
+            }
+        });
+    }
     detect_lines(label, &lines)
 }
 
 /// Picks the format whose line shapes match the most lines.
 fn detect_lines(label: &str, lines: &[String]) -> Result<Format, ImportError> {
-    let first = lines.iter().map(|l| l.trim()).find(|l| !l.is_empty());
+    let first = lines.iter().map(|l| l.trim()).find(|l| !text::is_blank(l));
     let Some(first) = first else {
-        return Err(ImportError::Undetected {
+        return Err(ImportError::Empty {
             path: label.to_string(),
-            why: "the file is empty".to_string(),
-            supported: Format::supported(),
         });
     };
     if first.starts_with('{') {

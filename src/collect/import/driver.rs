@@ -184,6 +184,8 @@ fn run<R: Read>(
         last: None,
     };
     let mut first = true;
+    // A file of blank lines is empty whatever format was forced on it.
+    let mut blank = true;
     loop {
         let next = lines.next_line().map_err(|source| ImportError::Read {
             path: ctx.path.clone(),
@@ -191,8 +193,12 @@ fn run<R: Read>(
         })?;
         let result = match next {
             Next::End => break,
-            Next::TooLong(n) => Err((n, format!("line longer than {} KiB", text::MAX_LINE / 1024))),
+            Next::TooLong(n) => {
+                blank = false;
+                Err((n, format!("line longer than {} KiB", text::MAX_LINE / 1024)))
+            }
             Next::Line(mut line) => {
+                blank &= text::is_blank(&line.text);
                 if first {
                     first = false;
                     if bom > 0 {
@@ -251,6 +257,12 @@ fn run<R: Read>(
             }
             each(last)
         }
+        // tcpvcon prints no header, so its listing of no socket is an empty file: read as
+        // an empty table below. Every other format prints at least a header.
+        None if blank && format != Format::Tcpvcon => Err(ImportError::Empty {
+            path: ctx.path.clone(),
+        }
+        .into()),
         None if state.blocks == 0 && !out.saw_header => Err(ImportError::NoRows {
             path: ctx.path.clone(),
             format,
@@ -258,7 +270,14 @@ fn run<R: Read>(
         .into()),
         None if state.blocks == 0 => {
             // A capture with a header and no sockets (or nothing readable): an empty table.
-            tracing::warn!("{}: no sockets in this capture", ctx.path);
+            if blank {
+                tracing::warn!(
+                    "{}: the file is empty: read as a tcpvcon listing of no socket",
+                    ctx.path
+                );
+            } else {
+                tracing::warn!("{}: no sockets in this capture", ctx.path);
+            }
             let empty = builder::build(
                 Vec::new(),
                 &out.info,

@@ -207,6 +207,12 @@ pub struct Line {
     pub text: String,
 }
 
+/// Whether a line holds nothing to read: white space, or a byte order mark a forced
+/// `--encoding` left in the text.
+pub fn is_blank(line: &str) -> bool {
+    line.chars().all(|c| c.is_whitespace() || c == '\u{FEFF}')
+}
+
 /// What [`LineReader::next_line`] hands out.
 #[derive(Debug)]
 pub enum Next {
