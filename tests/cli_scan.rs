@@ -341,3 +341,136 @@ fn baselines_work_on_imported_captures_too() {
         .assert()
         .code(1);
 }
+
+/// `fixtures/snapshots/raw-sockets.json` (a live collection as root, raw sockets read) with its
+/// listener's accept queue, so every fact the built-in pack needs is there; written to `dir`.
+fn full_data_snapshot(dir: &std::path::Path) -> String {
+    let mut doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("fixtures/snapshots/raw-sockets.json").unwrap(),
+    )
+    .unwrap();
+    doc["sockets"][0]["listen"] = serde_json::json!({"accept_queue": 0, "backlog": 128});
+    let path = dir.join("full.json");
+    std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn strict_passes_when_only_unconfigured_feeds_are_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = full_data_snapshot(dir.path());
+    let empty_geoip = tempfile::tempdir().unwrap();
+    let scan = |extra: &[&str]| {
+        sockaudit()
+            .env("SOCKAUDIT_GEOIP_DIRS", empty_geoip.path())
+            .args(["scan", "--strict", "--fail-on", "never", "--input", &input])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = scan(&["--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Full data: what is inactive waits only for opt-in checks (--deep, a second sample).
+    let short: Vec<&serde_json::Value> = doc["inactive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["opt_in"] != true)
+        .collect();
+    assert!(short.is_empty(), "{short:?}");
+    let unconfigured: Vec<&str> = doc["not_configured"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        unconfigured,
+        ["blocklisted-peer-outbound", "blocklisted-peer-inbound"]
+    );
+    let text = String::from_utf8(scan(&[]).stdout).unwrap();
+    assert!(
+        text.contains("Not configured (built-in rules waiting for optional data; --strict does not count them):\n  blocklisted-peer-outbound: feed(s) blocklist not configured"),
+        "{text}"
+    );
+    let inactive_block = text
+        .split("Inactive rules")
+        .nth(1)
+        .and_then(|rest| rest.split("Not configured").next())
+        .unwrap_or("");
+    assert!(
+        !inactive_block.contains("blocklisted-"),
+        "listed once, not also as inactive: {text}"
+    );
+
+    // A configured feed that is missing stops the scan, naming the file.
+    let missing = dir.path().join("nope.netset");
+    let rules = dir.path().join("feeds.toml");
+    std::fs::write(
+        &rules,
+        format!("[feeds]\nblocklist = {:?}\n", missing.display().to_string()),
+    )
+    .unwrap();
+    let out = scan(&["--rules", &rules.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no report");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nope.netset"), "{stderr}");
+
+    // Configured and present: the rules run, neither inactive nor unconfigured.
+    std::fs::write(&missing, "192.0.2.0/24\n").unwrap();
+    let out = scan(&["--format", "json", "--rules", &rules.display().to_string()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["not_configured"], serde_json::json!([]));
+    let feed_rules: Vec<&serde_json::Value> = doc["inactive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["rule"].as_str().unwrap().starts_with("blocklisted-"))
+        .collect();
+    assert!(feed_rules.is_empty(), "{feed_rules:?}");
+}
+
+#[test]
+fn strict_fails_when_a_rule_the_user_wrote_or_enabled_lacks_its_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = full_data_snapshot(dir.path());
+    for (name, text) in [
+        (
+            "own.toml",
+            "[[remote]]\nid = \"my-list\"\nseverity = \"high\"\nfeeds = [\"mine\"]\n",
+        ),
+        // A pack rule the user switched on by hand is one they asked for.
+        (
+            "enable.toml",
+            "[rules.blocklisted-peer-outbound]\nenabled = true\n",
+        ),
+    ] {
+        let rules = dir.path().join(name);
+        std::fs::write(&rules, text).unwrap();
+        let out = sockaudit()
+            .args(["scan", "--strict", "--fail-on", "never", "--input", &input])
+            .arg("--rules")
+            .arg(&rules)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("--strict: 1 rule(s) inactive for lack of data"),
+            "{name}: {stderr}"
+        );
+    }
+}

@@ -157,7 +157,9 @@ impl Scanner {
                 tracing::warn!("rule {} is inactive: {}", inactive.rule, inactive.reason);
             }
         }
-        // Rules that wait for an opt-in check (--deep) lack nothing the user configured.
+        // Rules that wait for an opt-in check (--deep) lack nothing the user configured, and
+        // `eval.not_configured` (built-in rules whose feed or GeoIP nobody set up) lack
+        // nothing the user asked for: neither fails --strict.
         let missing: Vec<&str> = eval
             .inactive
             .iter()

@@ -77,6 +77,8 @@ struct JsonReport<'a> {
     findings: &'a [Finding],
     warnings: &'a [Warning],
     inactive: &'a [Inactive],
+    /// Built-in rules waiting for an optional input nobody configured (not a gap).
+    not_configured: &'a [Inactive],
     /// Sockets the process rules could not check (owner unreadable).
     #[serde(skip_serializing_if = "Option::is_none")]
     unchecked: Option<&'a Unchecked>,
@@ -108,6 +110,7 @@ pub fn render_json(
         findings: &eval.findings,
         warnings: &eval.warnings,
         inactive: &eval.inactive,
+        not_configured: &eval.not_configured,
         unchecked: eval.unchecked.as_ref(),
         state,
         coverage: &snapshot.coverage,
@@ -328,6 +331,15 @@ pub fn render_text(
     if !eval.inactive.is_empty() {
         let _ = writeln!(out, "\nInactive rules (they could not check anything):");
         for i in &eval.inactive {
+            let _ = writeln!(out, "  {}: {}", i.rule, i.reason);
+        }
+    }
+    if !eval.not_configured.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNot configured (built-in rules waiting for optional data; --strict does not count them):"
+        );
+        for i in &eval.not_configured {
             let _ = writeln!(out, "  {}: {}", i.rule, i.reason);
         }
     }
