@@ -123,8 +123,12 @@ pub struct Snapshot {
     pub schema_version: u32,
     /// The machine.
     pub host: Host,
-    /// When the sockets were read (RFC 3339).
+    /// When the sockets were read (RFC 3339); how far to trust it is [`Snapshot::time_source`].
     pub collected_at: jiff::Timestamp,
+    /// Where `collected_at` comes from. Snapshots written before it existed load with it
+    /// inferred from `source` (crate::collect::file).
+    #[serde(default)]
+    pub time_source: super::TimeSource,
     /// `live`, or `file:NAME (FORMAT)` for data read from a file.
     pub source: String,
     /// Every socket, sorted.

@@ -356,6 +356,7 @@ struct ListDocument<'a> {
     schema_version: u32,
     host: &'a crate::model::Host,
     collected_at: &'a jiff::Timestamp,
+    time_source: crate::model::TimeSource,
     source: &'a str,
     sockets: Vec<SocketWithProcess<'a>>,
     processes: &'a std::collections::BTreeMap<u32, Process>,
@@ -377,6 +378,7 @@ pub fn render_json(
         schema_version: snapshot.schema_version,
         host: &snapshot.host,
         collected_at: &snapshot.collected_at,
+        time_source: snapshot.time_source,
         source: &snapshot.source,
         sockets: snapshot
             .sockets

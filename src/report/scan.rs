@@ -72,6 +72,7 @@ struct JsonReport<'a> {
     schema_version: u32,
     host: &'a Host,
     collected_at: &'a jiff::Timestamp,
+    time_source: crate::model::TimeSource,
     source: &'a str,
     summary: &'a Summary,
     findings: &'a [Finding],
@@ -105,6 +106,7 @@ pub fn render_json(
         schema_version: SCHEMA_VERSION,
         host: &snapshot.host,
         collected_at: &snapshot.collected_at,
+        time_source: snapshot.time_source,
         source: &snapshot.source,
         summary,
         findings: &eval.findings,
@@ -198,10 +200,11 @@ pub fn render_text(
         });
     let _ = writeln!(
         out,
-        "{}sockaudit scan{} of {host} ({}, collected {})",
+        "{}sockaudit scan{} of {host} ({}, {} {})",
         palette.bold,
         palette.reset,
         for_terminal(input_label),
+        snapshot.time_source.label(),
         snapshot.collected_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     );
     let c = &snapshot.coverage;
