@@ -233,6 +233,25 @@ pub fn render_text(
             u.rules.join(", "),
             u.reason
         );
+        // Which sockets, so a person can look at them (`list --port N`) rather than guess.
+        let shown: Vec<_> = u
+            .examples
+            .iter()
+            .map(|e| for_display(e, FIELD_MAX_CHARS))
+            .collect();
+        if !shown.is_empty() {
+            let more = u.sockets.saturating_sub(shown.len());
+            let _ = writeln!(
+                out,
+                "  not attributed: {}{}",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            );
+        }
     }
     for severity in Severity::ALL.iter().rev() {
         let group: Vec<&Finding> = eval
@@ -292,6 +311,16 @@ pub fn render_text(
             }
             let _ = write!(detail, "rule at {}", f.origin);
             let _ = writeln!(out, "      {}{detail}{}", palette.dim, palette.reset);
+        }
+    }
+    let explain = super::next_steps::explain_commands(&eval.findings);
+    if !explain.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNext steps: what each rule detects, why it matters, its false positives:"
+        );
+        for command in explain {
+            let _ = writeln!(out, "  {command}");
         }
     }
     match state {
