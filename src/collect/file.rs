@@ -76,9 +76,6 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot, CollectError> {
         Ok(mut snapshot) if READABLE.contains(&snapshot.schema_version) => {
             // Hand-edited or foreign files may be in any order; our output never is.
             snapshot.sort();
-            if snapshot.time_source == crate::model::TimeSource::Unrecorded {
-                snapshot.time_source = crate::model::TimeSource::infer(&snapshot.source);
-            }
             Ok(snapshot)
         }
         Ok(snapshot) => Err(version_error(path, snapshot.schema_version)),

@@ -16,12 +16,17 @@ pub enum TimeSource {
     /// modification time (a pipe).
     Imported,
     /// Not recorded: a snapshot written before sockaudit recorded it, whose source does not
-    /// tell either. Loading infers it from `source` where it can ([`TimeSource::infer`]).
+    /// tell either. Readers infer it from `source` where they can ([`TimeSource::infer`]).
     #[default]
     Unrecorded,
 }
 
 impl TimeSource {
+    /// Whether it is [`TimeSource::Unrecorded`] (then left out of JSON, as it was written).
+    pub fn is_unrecorded(&self) -> bool {
+        *self == TimeSource::Unrecorded
+    }
+
     /// For a snapshot that does not record it: a live collection read the clock, an import
     /// before this field existed took the file's modification time.
     pub fn infer(source: &str) -> TimeSource {

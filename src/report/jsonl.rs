@@ -24,7 +24,7 @@ pub fn render(snapshot: &Snapshot, findings: &[Finding]) -> Result<String, serde
         out.push_str(&serde_json::to_string(&Line {
             host: snapshot.host.hostname.as_deref(),
             time: &snapshot.collected_at,
-            time_source: snapshot.time_source,
+            time_source: snapshot.time_source(),
             source: &snapshot.source,
             finding,
         })?);

@@ -356,6 +356,8 @@ struct ListDocument<'a> {
     schema_version: u32,
     host: &'a crate::model::Host,
     collected_at: &'a jiff::Timestamp,
+    /// As recorded (absent for older snapshots), so the document loads back as the snapshot.
+    #[serde(skip_serializing_if = "crate::model::TimeSource::is_unrecorded")]
     time_source: crate::model::TimeSource,
     source: &'a str,
     sockets: Vec<SocketWithProcess<'a>>,

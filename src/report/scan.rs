@@ -106,7 +106,7 @@ pub fn render_json(
         schema_version: SCHEMA_VERSION,
         host: &snapshot.host,
         collected_at: &snapshot.collected_at,
-        time_source: snapshot.time_source,
+        time_source: snapshot.time_source(),
         source: &snapshot.source,
         summary,
         findings: &eval.findings,
@@ -204,7 +204,7 @@ pub fn render_text(
         palette.bold,
         palette.reset,
         for_terminal(input_label),
-        snapshot.time_source.label(),
+        snapshot.time_source().label(),
         snapshot.collected_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     );
     let c = &snapshot.coverage;
