@@ -94,6 +94,7 @@ fn main() {
         schema_version: SCHEMA_VERSION,
         host: Host::default(),
         collected_at: jiff::Timestamp::now(),
+        time_source: sockaudit::model::TimeSource::Clock,
         source: "bench".into(),
         sockets,
         processes: BTreeMap::new(),

@@ -341,3 +341,273 @@ fn baselines_work_on_imported_captures_too() {
         .assert()
         .code(1);
 }
+
+/// `fixtures/snapshots/raw-sockets.json` (a live collection as root, raw sockets read) with its
+/// listener's accept queue, so every fact the built-in pack needs is there; written to `dir`.
+fn full_data_snapshot(dir: &std::path::Path) -> String {
+    let mut doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("fixtures/snapshots/raw-sockets.json").unwrap(),
+    )
+    .unwrap();
+    doc["sockets"][0]["listen"] = serde_json::json!({"accept_queue": 0, "backlog": 128});
+    let path = dir.join("full.json");
+    std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn strict_passes_when_only_unconfigured_feeds_are_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = full_data_snapshot(dir.path());
+    let empty_geoip = tempfile::tempdir().unwrap();
+    let scan = |extra: &[&str]| {
+        sockaudit()
+            .env("SOCKAUDIT_GEOIP_DIRS", empty_geoip.path())
+            .args(["scan", "--strict", "--fail-on", "never", "--input", &input])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = scan(&["--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Full data: what is inactive waits only for opt-in checks (--deep, a second sample).
+    let short: Vec<&serde_json::Value> = doc["inactive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["opt_in"] != true)
+        .collect();
+    assert!(short.is_empty(), "{short:?}");
+    let unconfigured: Vec<&str> = doc["not_configured"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        unconfigured,
+        ["blocklisted-peer-outbound", "blocklisted-peer-inbound"]
+    );
+    let text = String::from_utf8(scan(&[]).stdout).unwrap();
+    assert!(
+        text.contains("Not configured (built-in rules waiting for optional data; --strict does not count them):\n  blocklisted-peer-outbound: feed(s) blocklist not configured"),
+        "{text}"
+    );
+    let inactive_block = text
+        .split("Inactive rules")
+        .nth(1)
+        .and_then(|rest| rest.split("Not configured").next())
+        .unwrap_or("");
+    assert!(
+        !inactive_block.contains("blocklisted-"),
+        "listed once, not also as inactive: {text}"
+    );
+
+    // A configured feed that is missing stops the scan, naming the file.
+    let missing = dir.path().join("nope.netset");
+    let rules = dir.path().join("feeds.toml");
+    std::fs::write(
+        &rules,
+        format!("[feeds]\nblocklist = {:?}\n", missing.display().to_string()),
+    )
+    .unwrap();
+    let out = scan(&["--rules", &rules.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no report");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nope.netset"), "{stderr}");
+
+    // Configured and present: the rules run, neither inactive nor unconfigured.
+    std::fs::write(&missing, "192.0.2.0/24\n").unwrap();
+    let out = scan(&["--format", "json", "--rules", &rules.display().to_string()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["not_configured"], serde_json::json!([]));
+    let feed_rules: Vec<&serde_json::Value> = doc["inactive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["rule"].as_str().unwrap().starts_with("blocklisted-"))
+        .collect();
+    assert!(feed_rules.is_empty(), "{feed_rules:?}");
+}
+
+#[test]
+fn strict_fails_when_a_rule_the_user_wrote_or_enabled_lacks_its_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = full_data_snapshot(dir.path());
+    for (name, text) in [
+        (
+            "own.toml",
+            "[[remote]]\nid = \"my-list\"\nseverity = \"high\"\nfeeds = [\"mine\"]\n",
+        ),
+        // A pack rule the user switched on by hand is one they asked for.
+        (
+            "enable.toml",
+            "[rules.blocklisted-peer-outbound]\nenabled = true\n",
+        ),
+    ] {
+        let rules = dir.path().join(name);
+        std::fs::write(&rules, text).unwrap();
+        let out = sockaudit()
+            .args(["scan", "--strict", "--fail-on", "never", "--input", &input])
+            .arg("--rules")
+            .arg(&rules)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("--strict: 1 rule(s) inactive for lack of data"),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn text_report_points_to_rules_explain_once_per_rule() {
+    let out = sockaudit()
+        .args(["scan", "--fail-on", "never", "--input", LISTEN])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let doc = common::json_of(&[
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--input",
+        LISTEN,
+    ]);
+    let mut rules: Vec<&str> = Vec::new();
+    for f in doc["findings"].as_array().unwrap() {
+        let rule = f["rule"].as_str().unwrap();
+        if !rules.contains(&rule) {
+            rules.push(rule);
+        }
+    }
+    assert!(
+        doc["findings"].as_array().unwrap().len() > rules.len(),
+        "the fixture has a rule with several findings"
+    );
+    let block: Vec<&str> = text
+        .split("\nNext steps: what each rule detects, why it matters, its false positives:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no next steps:\n{text}"))
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let expected: Vec<String> = rules
+        .iter()
+        .map(|r| format!("  sockaudit rules explain {r}"))
+        .collect();
+    assert_eq!(block, expected, "{text}");
+    // Each pointer works as printed.
+    let first = block[0].trim().split(' ').skip(1).collect::<Vec<_>>();
+    sockaudit().args(&first).assert().success();
+    // A rule from a file named with --rules is explained with that file.
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site.toml");
+    std::fs::write(
+        &site,
+        "[[listen]]\nid = \"site-ssh\"\nseverity = \"low\"\nport = 22\n",
+    )
+    .unwrap();
+    let out = sockaudit()
+        .args(["scan", "--fail-on", "never", "--input", CLEAN, "--rules"])
+        .arg(&site)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = format!(
+        "  sockaudit rules explain site-ssh --rules {}",
+        site.display()
+    );
+    assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+    sockaudit()
+        .args(["rules", "explain", "site-ssh", "--rules"])
+        .arg(&site)
+        .assert()
+        .success();
+    // No findings, no next steps.
+    let clean = sockaudit()
+        .args(["scan", "--fail-on", "never", "--input", CLEAN])
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8(clean.stdout)
+            .unwrap()
+            .contains("Next steps")
+    );
+}
+
+#[test]
+fn unchecked_line_names_the_sockets_that_were_not_attributed() {
+    // The clean Debian host as an unprivileged scan would see it: five sockets' owners unread.
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(CLEAN).unwrap()).unwrap();
+    let mut hidden = Vec::new();
+    for socket in doc["sockets"].as_array_mut().unwrap() {
+        if hidden.len() < 5 && !socket["pids"].as_array().unwrap().is_empty() {
+            socket["pids"] = serde_json::json!([]);
+            socket["attribution"] = serde_json::Value::Null;
+            socket["unattributed"] = "permission".into();
+            hidden.push(format!(
+                "{} {}:{}",
+                socket["proto"].as_str().unwrap(),
+                socket["local_addr"].as_str().unwrap(),
+                socket["local_port"]
+            ));
+        }
+    }
+    let attributed = doc["coverage"]["attributed"].as_u64().unwrap() - 5;
+    doc["coverage"]["attributed"] = attributed.into();
+    doc["coverage"]["unattributed"]["permission"] = 5.into();
+    doc["coverage"]["privileged"] = false.into();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("unprivileged.json");
+    std::fs::write(&input, serde_json::to_string(&doc).unwrap()).unwrap();
+    let out = sockaudit()
+        .args(["scan", "--fail-on", "never", "--input"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("Unchecked: 5 socket(s)"))
+        .unwrap_or_else(|| panic!("no Unchecked line:\n{text}"));
+    let named = lines[at + 1];
+    assert!(named.starts_with("  not attributed: "), "{text}");
+    for socket in &hidden[..3] {
+        assert!(named.contains(socket.as_str()), "{socket} in {named}");
+    }
+    assert!(
+        !named.contains(hidden[3].as_str()),
+        "only the first few: {named}"
+    );
+    assert!(named.ends_with(" and 2 more"), "{named}");
+    let report = common::json_of(&[
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--input",
+        &input.display().to_string(),
+    ]);
+    assert_eq!(report["unchecked"]["examples"].as_array().unwrap().len(), 3);
+}

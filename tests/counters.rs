@@ -118,15 +118,13 @@ fn this_machines_normal_traffic_keeps_the_default_pack_quiet() {
     let eval = eval(&snapshot_with("host", "host-a", "host-b"), true, &[]);
     assert!(eval.findings.is_empty(), "{}", summary(&eval));
     // Every counter rule had two samples; what waits is data this schema-1 snapshot does not
-    // carry (feeds, queue sizes, stdio peers, the hidden-process check, raw sockets) or the
-    // hidden-socket check (no --deep).
+    // carry (queue sizes, stdio peers, the hidden-process check, raw sockets) or the
+    // hidden-socket check (no --deep); the feed rules wait for a feed nobody configured.
     let waiting: Vec<&str> = eval.inactive.iter().map(|i| i.rule.as_str()).collect();
     assert_eq!(
         waiting,
         [
             "accept-queue-full",
-            "blocklisted-peer-outbound",
-            "blocklisted-peer-inbound",
             "relayed-shell",
             "relayed-shell-loopback",
             "hidden-process",
@@ -140,6 +138,15 @@ fn this_machines_normal_traffic_keeps_the_default_pack_quiet() {
     assert_eq!(
         eval.rules_run, 24,
         "20 socket rules and 4 counter rules ran (the relayed-shell rules wait for stdio peers a schema-1 snapshot lacks)"
+    );
+    let unconfigured: Vec<&str> = eval
+        .not_configured
+        .iter()
+        .map(|i| i.rule.as_str())
+        .collect();
+    assert_eq!(
+        unconfigured,
+        ["blocklisted-peer-outbound", "blocklisted-peer-inbound"]
     );
 }
 

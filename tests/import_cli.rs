@@ -345,3 +345,81 @@ fn snapshot_json_still_works() {
         .assert()
         .success();
 }
+
+/// A capture records no time: the report says the time is the file's, in text and JSON, and a
+/// snapshot converted from it keeps saying so; a saved snapshot's own time stays "collected".
+#[test]
+fn a_capture_time_is_labelled_as_the_file_modification_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("web1-ss.txt");
+    std::fs::copy(capture("linux-ss-tunap.txt"), &copy).unwrap();
+    // A time far from today, as after a copy made years after the capture.
+    let modified = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_577_934_245);
+    std::fs::File::options()
+        .write(true)
+        .open(&copy)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let input = copy.display().to_string();
+    let text = sockaudit()
+        .args(["scan", "--fail-on", "never", "--input", &input])
+        .output()
+        .unwrap();
+    assert_eq!(text.status.code(), Some(0));
+    let first = String::from_utf8(text.stdout).unwrap();
+    let first = first.lines().next().unwrap().to_string();
+    assert!(
+        first.ends_with(", capture file modified 2020-01-02 03:04:05 UTC)"),
+        "{first}"
+    );
+    assert!(!first.contains("collected"), "{first}");
+    let doc = common::json_of(&[
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--input",
+        &input,
+    ]);
+    assert_eq!(doc["collected_at"], "2020-01-02T03:04:05Z");
+    assert_eq!(doc["time_source"], "file-modified");
+    let list = common::json_of(&["list", "--format", "json", "--input", &input]);
+    assert_eq!(list["time_source"], "file-modified");
+
+    // Converted to a snapshot and read back: still the file's time, still said so.
+    let saved = dir.path().join("web1.json");
+    sockaudit()
+        .args(["snapshot", "--input", &input, "-o"])
+        .arg(&saved)
+        .assert()
+        .success();
+    let snap: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert_eq!(snap["time_source"], "file-modified");
+    let again = common::json_of(&[
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--input",
+        &saved.display().to_string(),
+    ]);
+    assert_eq!(again["collected_at"], "2020-01-02T03:04:05Z");
+    assert_eq!(again["time_source"], "file-modified");
+
+    // A snapshot older than the field, taken live: its recorded time is the collection's.
+    let old = common::json_of(&[
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--input",
+        "fixtures/snapshots/clean-debian.json",
+    ]);
+    assert_eq!(old["collected_at"], "2026-11-24T09:00:00Z");
+    assert_eq!(old["time_source"], "clock");
+}

@@ -637,3 +637,93 @@ fn raw_rules_are_inactive_without_the_raw_sockets_fact() {
     );
     assert!(!eval.findings.iter().any(|f| f.kind.as_str() == "raw"));
 }
+
+/// The number of rule tables (`[[kind]]` headers) in a rule file: what `rules check` must
+/// count as valid when the file is the pack itself.
+fn rule_tables(path: &str) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("[[") && !l.starts_with("[[allow"))
+        .count()
+}
+
+#[test]
+fn checking_the_shipped_pack_passes_with_or_without_the_builtin_copy() {
+    let tables = rule_tables("rules/default.toml");
+    assert!(tables > 20, "the pack has its rules");
+    let expected = format!("ok: 1 file(s), {tables} rule(s) valid\n");
+    // The pack itself, and a copy of it elsewhere (an installed /usr/share/... file).
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.toml");
+    std::fs::copy("rules/default.toml", &copy).unwrap();
+    for file in [PathBuf::from("rules/default.toml"), copy] {
+        for extra in [&[][..], &["--no-default-rules"][..]] {
+            let out = sockaudit()
+                .args(["rules", "check"])
+                .args(extra)
+                .arg(&file)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{file:?} {extra:?}: {stderr}");
+            assert!(!stderr.contains("duplicate"), "{stderr}");
+            assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+        }
+    }
+    // A scan naming the pack with --rules runs each rule once.
+    let out = sockaudit()
+        .args([
+            "scan",
+            "--input",
+            "fixtures/snapshots/clean-debian.json",
+            "--rules",
+            "rules/default.toml",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_user_file_reusing_a_builtin_id_is_still_a_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("site.toml");
+    std::fs::write(
+        &file,
+        "[[listen]]\nid = \"backdoor-port\"\nseverity = \"low\"\nport = 1\n",
+    )
+    .unwrap();
+    let out = sockaudit()
+        .args(["rules", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("duplicate rule id `backdoor-port`")
+            && stderr.contains(&format!("{}:2:6", file.display()))
+            && stderr.contains("first defined at builtin:rules/default.toml:"),
+        "{stderr}"
+    );
+    // Alone, the same file is valid: nothing else defines the id.
+    let alone = sockaudit()
+        .args(["rules", "check", "--no-default-rules"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        alone.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&alone.stderr)
+    );
+}

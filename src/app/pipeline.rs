@@ -164,7 +164,9 @@ impl Scanner {
                 ));
             }
         }
-        // Rules that wait for an opt-in check (--deep) lack nothing the user configured.
+        // Rules that wait for an opt-in check (--deep) lack nothing the user configured, and
+        // `eval.not_configured` (built-in rules whose feed or GeoIP nobody set up) lack
+        // nothing the user asked for: neither fails --strict.
         let missing: Vec<&str> = eval
             .inactive
             .iter()

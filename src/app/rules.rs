@@ -13,10 +13,14 @@ pub(super) fn run(command: &RulesCommand) -> Result<ExitStatus, AppError> {
     match command {
         RulesCommand::List(args) => list(args),
         RulesCommand::Explain { id, rules } => explain(id, rules),
-        RulesCommand::Check { paths } => {
-            // The built-in pack is loaded too so its lists (@temp-dirs...) can be referenced and
-            // duplicate ids are caught; only problems are reported.
-            let set = crate::rules::load(&RuleSources::only(paths.clone(), true))
+        RulesCommand::Check {
+            paths,
+            no_default_rules,
+        } => {
+            // The built-in pack is loaded too (unless refused) so its lists (@temp-dirs...) can be
+            // referenced and duplicate ids are caught; only problems are reported. A named file
+            // that is the pack itself replaces it rather than duplicating it (rules/load/files.rs).
+            let set = crate::rules::load(&RuleSources::only(paths.clone(), !no_default_rules))
                 .map_err(AppError::Rules)?;
             let own = set
                 .rules

@@ -24,5 +24,9 @@ pub enum RulesCommand {
         /// Files or directories to check (with the built-in pack's lists available).
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// Check the files alone: without the built-in pack, its lists (@temp-dirs...) are not
+        /// available and duplicates of its ids are not looked for.
+        #[arg(long)]
+        no_default_rules: bool,
     },
 }

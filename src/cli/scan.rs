@@ -183,9 +183,11 @@ pub struct ScanArgs {
     /// in rule files, else /usr/share/GeoIP and /var/lib/GeoIP.
     #[arg(long = "geoip", value_name = "FILE")]
     pub geoip: Vec<PathBuf>,
-    /// Treat inactive rules (missing GeoIP data or feeds), bad feed lines, unreadable lines
-    /// of an --input capture and, when not root, sockets whose owner could not be read as
-    /// errors (exit 2).
+    /// Treat inactive rules (data that was configured or is needed but missing: an input
+    /// without owners, a rule of yours whose feed or GeoIP database is absent), bad feed lines,
+    /// unreadable lines of an --input capture and, when not root, sockets whose owner could not
+    /// be read as errors (exit 2). Built-in rules whose optional feed or GeoIP database nobody
+    /// configured are "not configured", not errors (docs/geoip.md).
     #[arg(long)]
     pub strict: bool,
     /// Remember what was reported: later runs report only new and resolved findings. Without

@@ -27,8 +27,13 @@ pub struct Capabilities {
     pub country: bool,
     /// An ASN database is open.
     pub asn: bool,
-    /// Feeds loaded, by name.
+    /// Feeds loaded, by name. A feed that is configured but cannot be loaded stops the scan
+    /// (exit 2), so a feed missing here is one nobody configured.
     pub feeds: BTreeSet<String>,
+    /// A GeoIP database was named (`--geoip`, `[geoip]`) or found in the standard directories,
+    /// whether or not it could be opened: a rule lacking one is then short of data, not
+    /// unconfigured.
+    pub geoip_configured: bool,
 }
 
 /// Per-address facts for one snapshot.
@@ -95,6 +100,8 @@ pub struct Enricher {
     pub databases: Vec<geoip::DbInfo>,
     /// The files loaded, as they were: `watch` reloads when one changes.
     pub stamps: stamp::Stamps,
+    /// Some GeoIP database was named or found ([`Capabilities::geoip_configured`]).
+    geoip_configured: bool,
 }
 
 impl Enricher {
@@ -109,6 +116,7 @@ impl Enricher {
         } else {
             geoip::standard_files()
         };
+        enricher.geoip_configured = !paths.is_empty();
         for path in paths {
             enricher.stamps.record(&path);
             let db = match geoip::open(&path) {
@@ -210,6 +218,7 @@ impl Enricher {
             country: self.country.is_some(),
             asn: self.asn.is_some(),
             feeds: self.feeds.iter().map(|f| f.name.clone()).collect(),
+            geoip_configured: self.geoip_configured,
         }
     }
 

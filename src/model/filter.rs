@@ -158,6 +158,7 @@ impl SocketFilter {
             schema_version: snapshot.schema_version,
             host: snapshot.host.clone(),
             collected_at: snapshot.collected_at,
+            time_source: snapshot.time_source,
             source: snapshot.source.clone(),
             sockets,
             processes,

@@ -19,6 +19,7 @@ pub mod routes;
 pub mod scope;
 pub mod snapshot;
 pub mod socket;
+pub mod time;
 pub mod traffic;
 
 pub use fact::Fact;
@@ -29,4 +30,5 @@ pub use snapshot::{
     Coverage, HiddenProcessCheck, Host, SCHEMA_VERSION, Snapshot, UnattributedCounts,
 };
 pub use socket::{Attribution, CaptureFacts, Family, Protocol, Socket, TcpState, Unattributed};
+pub use time::TimeSource;
 pub use traffic::Traffic;

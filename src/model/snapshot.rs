@@ -123,8 +123,13 @@ pub struct Snapshot {
     pub schema_version: u32,
     /// The machine.
     pub host: Host,
-    /// When the sockets were read (RFC 3339).
+    /// When the sockets were read (RFC 3339); how far to trust it is [`Snapshot::time_source`].
     pub collected_at: jiff::Timestamp,
+    /// Where `collected_at` comes from; read it with [`Snapshot::time_source`]. Absent from
+    /// snapshots written before it existed (`unrecorded`), and kept absent when they are
+    /// written again, so they round-trip exactly.
+    #[serde(default, skip_serializing_if = "super::TimeSource::is_unrecorded")]
+    pub time_source: super::TimeSource,
     /// `live`, or `file:NAME (FORMAT)` for data read from a file.
     pub source: String,
     /// Every socket, sorted.
@@ -157,6 +162,15 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Where `collected_at` comes from: as recorded, else inferred from `source` (a snapshot
+    /// older than the field).
+    pub fn time_source(&self) -> super::TimeSource {
+        match self.time_source {
+            super::TimeSource::Unrecorded => super::TimeSource::infer(&self.source),
+            recorded => recorded,
+        }
+    }
+
     /// Sorts sockets into the deterministic output order.
     pub fn sort(&mut self) {
         self.sockets.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

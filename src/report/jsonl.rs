@@ -10,6 +10,8 @@ use crate::model::finding::Finding;
 struct Line<'a> {
     host: Option<&'a str>,
     time: &'a jiff::Timestamp,
+    /// How far to trust `time` (a capture's file time is not when it was taken).
+    time_source: crate::model::TimeSource,
     source: &'a str,
     #[serde(flatten)]
     finding: &'a Finding,
@@ -22,6 +24,7 @@ pub fn render(snapshot: &Snapshot, findings: &[Finding]) -> Result<String, serde
         out.push_str(&serde_json::to_string(&Line {
             host: snapshot.host.hostname.as_deref(),
             time: &snapshot.collected_at,
+            time_source: snapshot.time_source(),
             source: &snapshot.source,
             finding,
         })?);

@@ -44,7 +44,12 @@ pub fn render(rules: &RuleSet, eval: &Evaluation, hostname: Option<&str>) -> Str
     for rule in rules.rules.iter().filter(|r| r.dormant_reason().is_none()) {
         let id = &rule.common.id;
         let class = format!("sockaudit.{}", rule.kind());
-        if let Some(inactive) = eval.inactive.iter().find(|i| &i.rule == id) {
+        if let Some(inactive) = eval
+            .inactive
+            .iter()
+            .chain(&eval.not_configured)
+            .find(|i| &i.rule == id)
+        {
             tests += 1;
             skipped += 1;
             let _ = writeln!(

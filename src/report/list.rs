@@ -374,6 +374,9 @@ struct ListDocument<'a> {
     schema_version: u32,
     host: &'a crate::model::Host,
     collected_at: &'a jiff::Timestamp,
+    /// As recorded (absent for older snapshots), so the document loads back as the snapshot.
+    #[serde(skip_serializing_if = "crate::model::TimeSource::is_unrecorded")]
+    time_source: crate::model::TimeSource,
     source: &'a str,
     sockets: Vec<SocketWithProcess<'a>>,
     processes: &'a std::collections::BTreeMap<u32, Process>,
@@ -395,6 +398,7 @@ pub fn render_json(
         schema_version: snapshot.schema_version,
         host: &snapshot.host,
         collected_at: &snapshot.collected_at,
+        time_source: snapshot.time_source,
         source: &snapshot.source,
         sockets: snapshot
             .sockets

@@ -92,6 +92,16 @@ pub fn render(snapshot: &Snapshot, eval: &Evaluation, duration_seconds: f64) -> 
     let _ = writeln!(out, "sockaudit_rules_inactive {}", eval.inactive.len());
     header(
         &mut out,
+        "sockaudit_rules_not_configured",
+        "Built-in rules waiting for optional data nobody configured (feeds, GeoIP).",
+    );
+    let _ = writeln!(
+        out,
+        "sockaudit_rules_not_configured {}",
+        eval.not_configured.len()
+    );
+    header(
+        &mut out,
         "sockaudit_scan_duration_seconds",
         "Time the last scan took (collection and evaluation).",
     );

@@ -72,11 +72,14 @@ struct JsonReport<'a> {
     schema_version: u32,
     host: &'a Host,
     collected_at: &'a jiff::Timestamp,
+    time_source: crate::model::TimeSource,
     source: &'a str,
     summary: &'a Summary,
     findings: &'a [Finding],
     warnings: &'a [Warning],
     inactive: &'a [Inactive],
+    /// Built-in rules waiting for an optional input nobody configured (not a gap).
+    not_configured: &'a [Inactive],
     /// Sockets the process rules could not check (owner unreadable).
     #[serde(skip_serializing_if = "Option::is_none")]
     unchecked: Option<&'a Unchecked>,
@@ -103,11 +106,13 @@ pub fn render_json(
         schema_version: SCHEMA_VERSION,
         host: &snapshot.host,
         collected_at: &snapshot.collected_at,
+        time_source: snapshot.time_source(),
         source: &snapshot.source,
         summary,
         findings: &eval.findings,
         warnings: &eval.warnings,
         inactive: &eval.inactive,
+        not_configured: &eval.not_configured,
         unchecked: eval.unchecked.as_ref(),
         state,
         coverage: &snapshot.coverage,
@@ -195,10 +200,11 @@ pub fn render_text(
         });
     let _ = writeln!(
         out,
-        "{}sockaudit scan{} of {host} ({}, collected {})",
+        "{}sockaudit scan{} of {host} ({}, {} {})",
         palette.bold,
         palette.reset,
         for_terminal(input_label),
+        snapshot.time_source().label(),
         snapshot.collected_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     );
     let c = &snapshot.coverage;
@@ -227,6 +233,25 @@ pub fn render_text(
             u.rules.join(", "),
             u.reason
         );
+        // Which sockets, so a person can look at them (`list --port N`) rather than guess.
+        let shown: Vec<_> = u
+            .examples
+            .iter()
+            .map(|e| for_display(e, FIELD_MAX_CHARS))
+            .collect();
+        if !shown.is_empty() {
+            let more = u.sockets.saturating_sub(shown.len());
+            let _ = writeln!(
+                out,
+                "  not attributed: {}{}",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            );
+        }
     }
     for severity in Severity::ALL.iter().rev() {
         let group: Vec<&Finding> = eval
@@ -288,6 +313,16 @@ pub fn render_text(
             let _ = writeln!(out, "      {}{detail}{}", palette.dim, palette.reset);
         }
     }
+    let explain = super::next_steps::explain_commands(&eval.findings);
+    if !explain.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNext steps: what each rule detects, why it matters, its false positives:"
+        );
+        for command in explain {
+            let _ = writeln!(out, "  {command}");
+        }
+    }
     match state {
         None if eval.findings.is_empty() => out.push_str("\nNo findings.\n"),
         None => {}
@@ -328,6 +363,15 @@ pub fn render_text(
     if !eval.inactive.is_empty() {
         let _ = writeln!(out, "\nInactive rules (they could not check anything):");
         for i in &eval.inactive {
+            let _ = writeln!(out, "  {}: {}", i.rule, i.reason);
+        }
+    }
+    if !eval.not_configured.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNot configured (built-in rules waiting for optional data; --strict does not count them):"
+        );
+        for i in &eval.not_configured {
             let _ = writeln!(out, "  {}: {}", i.rule, i.reason);
         }
     }

@@ -34,4 +34,8 @@ pub struct Common {
     pub origin: String,
     /// Where the definition is, for quoting it (`rules explain`).
     pub loc: Loc,
+    /// Defined by the built-in pack and not enabled by the user (`[rules.ID] enabled = true`):
+    /// an optional input it needs that nobody configured (a feed, GeoIP) makes it "not
+    /// configured" rather than inactive, so `--strict` does not fail on it.
+    pub from_pack: bool,
 }

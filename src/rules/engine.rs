@@ -39,11 +39,18 @@ pub struct Inactive {
     pub opt_in: bool,
 }
 
+/// A rule of the built-in pack that did not run because an optional input it needs (a feed, a
+/// GeoIP database) was never configured: nothing the user asked for went unchecked, so
+/// `--strict` passes. Same shape as [`Inactive`].
+pub type NotConfigured = Inactive;
+
 /// Findings and warnings of one evaluation.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Evaluation {
-    /// Rules that could not run (never silently passing).
+    /// Rules that could not run for lack of data (never silently passing).
     pub inactive: Vec<Inactive>,
+    /// Built-in rules waiting for an optional input nobody configured (feeds, GeoIP).
+    pub not_configured: Vec<NotConfigured>,
     /// Sorted: severity (highest first), rule id, then socket.
     pub findings: Vec<Finding>,
     /// Sorted warnings.
@@ -66,10 +73,24 @@ pub fn evaluate(
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
     let mut inactive = Vec::new();
+    let mut not_configured = Vec::new();
     let mut rules_run = 0;
     let mut process_rules = Vec::new();
     for rule in &rules.rules {
         if rule.dormant_reason().is_some() {
+            continue;
+        }
+        if let Some(reason) = rule
+            .body
+            .not_configured(&enrichment.capabilities)
+            .filter(|_| rule.common.from_pack)
+        {
+            not_configured.push(NotConfigured {
+                rule: rule.common.id.clone(),
+                reason,
+                origin: rule.common.origin.clone(),
+                opt_in: false,
+            });
             continue;
         }
         if let Some(reason) = rule.body.unavailable(&enrichment.capabilities, snapshot) {
@@ -117,6 +138,7 @@ pub fn evaluate(
         findings,
         warnings,
         inactive,
+        not_configured,
         rules_run,
         unchecked: unchecked(snapshot, process_rules),
     }

@@ -82,6 +82,14 @@ pub trait Body: Debug + Send + Sync + Any {
         missing_fact(&self.needed_facts(), snapshot)
     }
 
+    /// What it needs that nobody configured (a feed, a GeoIP database), if anything: a rule of
+    /// the built-in pack is then "not configured", which `--strict` does not count. Checked
+    /// before [`Body::unavailable`].
+    fn not_configured(&self, capabilities: &Capabilities) -> Option<String> {
+        let _ = capabilities;
+        None
+    }
+
     /// Whether what it lacks comes only from something the run did not ask for (`--deep`, a
     /// second counter sample): `--strict` does not count such a rule as missing data.
     fn waits_for_opt_in(&self, snapshot: &Snapshot) -> bool {

@@ -3,7 +3,11 @@
 
 use serde::Serialize;
 
-use crate::model::Snapshot;
+use crate::model::{Snapshot, Socket, Unattributed};
+use crate::text::endpoint::{endpoint, proto_text};
+
+/// Sockets named in [`Unchecked::examples`]; the count says how many more there are.
+pub const EXAMPLES: usize = 3;
 
 /// Sockets whose owner could not be read, and the rules that therefore could not check them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -16,6 +20,33 @@ pub struct Unchecked {
     pub reason: String,
     /// Running as root would check them (the scan was not privileged); `--strict` then fails.
     pub needs_root: bool,
+    /// The first few of them in socket order (`tcp 0.0.0.0:2024 LISTEN`), so a person knows
+    /// which sockets to look at; at most [`EXAMPLES`].
+    pub examples: Vec<String>,
+}
+
+/// `tcp 10.0.0.5:22 -> 10.0.0.9:51234 ESTABLISHED`, `udp 0.0.0.0:68`.
+fn describe(socket: &Socket) -> String {
+    let mut text = format!(
+        "{} {}",
+        proto_text(socket),
+        endpoint(socket.local_addr, socket.local_port)
+    );
+    if let (Some(addr), Some(port)) = (socket.remote_addr, socket.remote_port)
+        && !addr.is_unspecified()
+    {
+        text.push_str(" -> ");
+        text.push_str(&endpoint(addr, port));
+    }
+    if let Some(state) = socket.state {
+        text.push(' ');
+        text.push_str(state.as_str());
+    }
+    if let Some(netns) = &socket.netns {
+        text.push_str(" in ");
+        text.push_str(netns);
+    }
+    text
 }
 
 /// What `process_rules` (ids of rules that ran and need process facts) could not check.
@@ -36,10 +67,18 @@ pub fn unchecked(snapshot: &Snapshot, mut process_rules: Vec<String>) -> Option<
             snapshot.coverage.unreadable_processes
         )
     };
+    let examples = snapshot
+        .sockets
+        .iter()
+        .filter(|s| s.pids.is_empty() && s.unattributed == Some(Unattributed::Permission))
+        .take(EXAMPLES)
+        .map(describe)
+        .collect();
     Some(Unchecked {
         sockets,
         rules: process_rules,
         reason,
         needs_root,
+        examples,
     })
 }

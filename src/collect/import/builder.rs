@@ -99,6 +99,8 @@ pub struct Finish<'a> {
     pub format: Format,
     /// When the capture was taken, as far as we know (the file's modification time).
     pub collected_at: jiff::Timestamp,
+    /// Where `collected_at` comes from.
+    pub time_source: crate::model::TimeSource,
     /// Lines skipped in this block.
     pub skipped_lines: usize,
     /// Process facts from `--processes` (tasklist), by PID.
@@ -227,6 +229,7 @@ pub fn build(rows: Vec<Row>, info: &CaptureInfo, finish: &Finish<'_>) -> Snapsho
         schema_version: SCHEMA_VERSION,
         host,
         collected_at: finish.collected_at,
+        time_source: finish.time_source,
         source: finish.source.clone(),
         sockets,
         processes,

@@ -16,7 +16,7 @@ use super::{
     tcpview,
 };
 use crate::collect::error::{CollectError, ImportError};
-use crate::model::{Process, Snapshot};
+use crate::model::{Process, Snapshot, TimeSource};
 
 /// Reads a capture file and calls `each` with its last block (or every block with
 /// `all_blocks`). JSON snapshots are not handled here (see [`crate::collect::file`]).
@@ -42,12 +42,17 @@ pub fn import_file(
         ))
         .into());
     }
-    let collected_at = file
+    // No capture format records when it was taken: the file's time is the best there is, and
+    // the snapshot says that is what it is (docs/import.md).
+    let (collected_at, time_source) = match file
         .metadata()
         .and_then(|m| m.modified())
         .ok()
         .and_then(|t| jiff::Timestamp::try_from(t).ok())
-        .unwrap_or_else(jiff::Timestamp::now);
+    {
+        Some(modified) => (modified, TimeSource::FileModified),
+        None => (jiff::Timestamp::now(), TimeSource::Imported),
+    };
     let companion = match &options.processes {
         Some(p) => Some(tasklist::load(p, options)?),
         None => None,
@@ -59,6 +64,7 @@ pub fn import_file(
         path: label.clone(),
         name,
         collected_at,
+        time_source,
         companion: companion.as_ref(),
     };
     run(
@@ -93,6 +99,8 @@ pub fn parse_bytes(
         path: name.to_string(),
         name: name.to_string(),
         collected_at,
+        // Bytes in memory have no file time: the caller's time stands for when they were read.
+        time_source: TimeSource::Imported,
         companion: None,
     };
     let mut out = Vec::new();
@@ -112,6 +120,7 @@ struct Context<'a> {
     /// The file name, for the source label.
     name: String,
     collected_at: jiff::Timestamp,
+    time_source: TimeSource,
     companion: Option<&'a BTreeMap<u32, Process>>,
 }
 
@@ -285,6 +294,7 @@ fn run<R: Read>(
                     source: source_label(ctx, format, None),
                     format,
                     collected_at: ctx.collected_at,
+                    time_source: ctx.time_source,
                     skipped_lines: state.skipped,
                     companion: ctx.companion,
                     file_notes: &file_notes,
@@ -356,6 +366,7 @@ fn flush(
                 source: source_label(ctx, format, Some(state.blocks)),
                 format,
                 collected_at: ctx.collected_at,
+                time_source: ctx.time_source,
                 skipped_lines: skipped,
                 companion: ctx.companion,
                 file_notes,

@@ -82,6 +82,7 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
         schema_version: SCHEMA_VERSION,
         host: host::host_facts(),
         collected_at,
+        time_source: crate::model::TimeSource::Clock,
         source: "live".to_string(),
         sockets,
         processes,

@@ -93,6 +93,17 @@ impl Body for RemoteRule {
             .or_else(|| missing_enrichment(&self.peer, capabilities))
     }
 
+    fn not_configured(&self, capabilities: &Capabilities) -> Option<String> {
+        // Only when every missing input is one nobody configured: a GeoIP database that was
+        // configured but lacks the type needed is short data, said by `unavailable`.
+        let geoip_missing = (self.peer.needs_country() && !capabilities.country)
+            || (self.peer.needs_asn() && !capabilities.asn);
+        if geoip_missing && capabilities.geoip_configured {
+            return None;
+        }
+        missing_enrichment(&self.peer, capabilities)
+    }
+
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }

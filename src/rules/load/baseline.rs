@@ -185,6 +185,7 @@ pub(super) fn read_baseline(
                 allow: Vec::new(),
                 origin: sources.origin(&loc),
                 loc: loc.clone(),
+                from_pack: false,
             },
             body: Arc::new(DriftRule {
                 check: *check,

@@ -90,6 +90,8 @@ pub(super) fn read_common(
         allow,
         origin: sources.origin(&origin_loc),
         loc: origin_loc,
+        // Set by the loader, which knows which file is the pack.
+        from_pack: false,
     })
 }
 

@@ -33,7 +33,36 @@ pub(super) fn gather(sources: &RuleSources, diags: &mut Vec<Diag>) -> Vec<(Strin
             read_file_into(path, &mut out, diags);
         }
     }
+    if sources.builtin {
+        replace_builtin_copies(&mut out);
+    }
     out
+}
+
+/// A named file that is a built-in file (the same text, or the file the pack was built from)
+/// takes that file's place: loading both would report every one of its rules as a duplicate of
+/// itself. It keeps the built-in file's position in the load order and its own name, so
+/// diagnostics point at the file the user named.
+fn replace_builtin_copies(out: &mut Vec<(String, String)>) {
+    for (index, ((_, text), source)) in builtin::FILES.iter().zip(builtin::SOURCE_PATHS).enumerate()
+    {
+        let source = Path::new(source).canonicalize().ok();
+        let copy = out.iter().skip(builtin::FILES.len()).position(|(name, t)| {
+            t == text
+                || source
+                    .as_ref()
+                    .is_some_and(|s| Path::new(name).canonicalize().ok().as_ref() == Some(s))
+        });
+        if let Some(at) = copy {
+            let file = out.remove(builtin::FILES.len() + at);
+            tracing::info!(
+                "{} is the built-in {}: loaded once, in its place",
+                file.0,
+                builtin::FILES[index].0
+            );
+            out[index] = file;
+        }
+    }
 }
 
 fn file_diag(path: &Path, message: String, help: Option<&str>) -> Diag {

@@ -101,6 +101,10 @@ fn load_gathered(
     let mut overrides = Vec::new();
     for (id, doc) in &docs {
         let root = doc.as_table();
+        // The pack's text wherever it was read from (embedded, or a named copy of it).
+        let from_pack = builtin::FILES
+            .iter()
+            .any(|(_, text)| *text == set.sources.text(*id));
         for (key, item) in root.iter() {
             let key_loc = Loc {
                 file: *id,
@@ -157,7 +161,7 @@ fn load_gathered(
                     };
                     for table in tables_of(item, key, key_loc.clone(), &mut diags) {
                         let span = table.1;
-                        if let Some(rule) = read_rule(
+                        if let Some(mut rule) = read_rule(
                             kind,
                             table.0,
                             Loc { file: *id, span },
@@ -165,6 +169,7 @@ fn load_gathered(
                             &lists,
                             &mut diags,
                         ) {
+                            rule.common.from_pack = from_pack;
                             match first_definition.get(&rule.common.id) {
                                 Some(first) => diags.push(
                                     Diag::at(rule.common.loc.clone(), format!("duplicate rule id `{}`", rule.common.id), "already defined")

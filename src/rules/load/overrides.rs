@@ -156,6 +156,8 @@ pub(super) fn apply_overrides(set: &mut RuleSet, overrides: Vec<Override>, diags
                 Some(rule) => {
                     if let Some(e) = enabled {
                         rule.common.enabled = e;
+                        // Enabled on purpose: what it needs was asked for (`--strict` counts it).
+                        rule.common.from_pack &= !e;
                     }
                     if let Some(s) = severity {
                         rule.common.severity = s;
