@@ -11,9 +11,8 @@ mod common;
 use std::process::Command;
 
 use common::netns::{TestNetns, can_create};
-use common::output::outcome;
 use common::privileged::{chmod, require_tool};
-use common::{Holder, copy_self_to, sockaudit_path};
+use common::{Holder, copy_self_to};
 
 /// A system account with a `/bin/false` shell and no home, removed on drop.
 struct Account {
@@ -64,14 +63,7 @@ impl Drop for Account {
 }
 
 fn run_in(ns: &TestNetns, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new("ip")
-        .args(&ns.exec()[1..])
-        .arg(sockaudit_path())
-        .args(args)
-        .output()
-        .expect("sockaudit runs");
-    let run = outcome(out);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let run = ns.sockaudit(args);
     (run.code, run.stdout, run.stderr)
 }
 

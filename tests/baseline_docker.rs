@@ -14,21 +14,13 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::Holder;
 use common::docker::{Docker, Named};
 use common::netns::{TestNetns, can_create};
-use common::output::outcome;
 use common::privileged::require_tool;
-use common::{Holder, sockaudit_path};
 
-/// `sockaudit ARGS` inside the namespace: (exit code, stdout, stderr).
 fn run_in(ns: &TestNetns, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new("ip")
-        .args(&ns.exec()[1..])
-        .arg(sockaudit_path())
-        .args(args)
-        .output()
-        .expect("sockaudit runs");
-    let run = outcome(out);
+    let run = ns.sockaudit(args);
     (run.code, run.stdout, run.stderr)
 }
 

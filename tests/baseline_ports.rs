@@ -10,21 +10,13 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::netns::{TestNetns, can_create};
 use common::output::outcome;
-use common::{Holder, copy_self_to, sockaudit, sockaudit_path};
+use common::{Holder, copy_self_to, sockaudit};
 
 fn run_in(ns: &TestNetns, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new("ip")
-        .args(&ns.exec()[1..])
-        .arg(sockaudit_path())
-        .args(args)
-        .output()
-        .expect("sockaudit runs");
-    let run = outcome(out);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let run = ns.sockaudit(args);
     (run.code, run.stdout, run.stderr)
 }
 

@@ -75,6 +75,18 @@ impl Drop for TestNetns {
 }
 
 impl TestNetns {
+    /// The built sockaudit run with `args` inside this namespace (it sees the namespace as its
+    /// own, as on a host of its own); asserts it did not panic.
+    pub fn sockaudit(&self, args: &[&str]) -> super::output::Outcome {
+        let out = Command::new("ip")
+            .args(&self.exec()[1..])
+            .arg(super::sockaudit_path())
+            .args(args)
+            .output()
+            .expect("sockaudit runs");
+        super::output::outcome(out)
+    }
+
     /// `ip -n NAME ARGS`, asserting success.
     pub fn ip(&self, args: &[&str]) {
         let mut full = vec!["-n", self.name.as_str()];
