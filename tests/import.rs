@@ -762,7 +762,15 @@ mod roundtrip {
             for (format, text) in renderings {
                 // Strict: every rendered line must be read.
                 let options = ImportOptions { format: Some(format), strict: true, ..ImportOptions::default() };
-                let parsed = import::parse_bytes("p.txt", text.as_bytes(), &options, epoch())
+                let result = import::parse_bytes("p.txt", text.as_bytes(), &options, epoch());
+                if socks.is_empty() && format != Format::Tcpvcon {
+                    // A header and no row is never an empty table that scans clean (tcpvcon
+                    // prints no header: its listing of no socket is an empty file).
+                    let err = result.err().map(|e| e.to_string()).unwrap_or_default();
+                    prop_assert!(err.contains("a column header and no socket row"), "{}: {}", format, err);
+                    continue;
+                }
+                let parsed = result
                     .map_err(|e| TestCaseError::fail(format!("{format}: {e}\n{text}")))?;
                 let last = parsed.last().cloned();
                 let got = last.as_ref().map(parsed_key).unwrap_or_default();

@@ -108,15 +108,40 @@ pub enum ImportError {
         /// What to capture instead.
         hint: String,
     },
-    /// Recognised as a capture, but without a column header or any row.
+    /// Recognised as a capture, but no socket row could be read: never an empty table that
+    /// would scan clean.
     #[error(
-        "{path}: looks like {format} output but holds no column header and no socket row (cut short?)"
+        "{path}: read as {format} output, but {what}; nothing was scanned. If it is another tool's output, pass --input-format with one of: {supported}"
     )]
     NoRows {
         /// The file.
         path: String,
         /// The format it resembles.
         format: crate::collect::import::Format,
+        /// What was found instead of rows.
+        what: String,
+        /// The supported formats.
+        supported: String,
+    },
+    /// Most socket-looking rows could not be read: the table would be mostly missing.
+    #[error(
+        "{path}: read as {format} output, but {skipped} of {total} socket row(s) could not be read (first: line {line}: {reason}); nothing was scanned. If it is another tool's output, pass --input-format with one of: {supported}"
+    )]
+    MostRowsUnreadable {
+        /// The file.
+        path: String,
+        /// The format it was read as.
+        format: crate::collect::import::Format,
+        /// Rows skipped.
+        skipped: usize,
+        /// Rows read plus rows skipped.
+        total: usize,
+        /// The first skipped line.
+        line: u64,
+        /// Why it was skipped.
+        reason: String,
+        /// The supported formats.
+        supported: String,
     },
     /// `--strict` and a line could not be read.
     #[error("{path}:{line}: {reason} (--strict: a skipped line is an error)")]

@@ -119,7 +119,7 @@ pub fn build(rows: Vec<Row>, info: &CaptureInfo, finish: &Finish<'_>) -> Snapsho
     let attribution = finish.format.attribution();
     for row in rows {
         let family = family_of(&row);
-        let local_addr = row.local.addr.unwrap_or(unspecified(family));
+        let local_addr = address_in(&row.local, family).unwrap_or(unspecified(family));
         let listening = row.state == Some(TcpState::Listen);
         // No peer: `*:*`, `0.0.0.0:0`, and a listener's `HOSTNAME:0` (Windows without -n, which
         // also tells us the machine's name).
@@ -183,7 +183,7 @@ pub fn build(rows: Vec<Row>, info: &CaptureInfo, finish: &Finish<'_>) -> Snapsho
             family,
             local_addr,
             local_port: row.local.port.unwrap_or(0),
-            remote_addr: remote.map(|r| r.addr.unwrap_or(unspecified(family))),
+            remote_addr: remote.map(|r| address_in(r, family).unwrap_or(unspecified(family))),
             remote_port: remote.map(|r| r.port.unwrap_or(0)),
             state: row.state,
             uid: row.uid,
@@ -287,6 +287,10 @@ fn merge(rows: Vec<Row>) -> Vec<Row> {
 }
 
 fn family_of(row: &Row) -> Family {
+    // `localhost` is read as 127.0.0.1, but in a `tcp6` row it is ::1.
+    if let (Some(f), true) = (row.family, row.local.localhost) {
+        return f;
+    }
     if let Some(addr) = row.local.addr {
         return Family::of(&addr);
     }
@@ -296,6 +300,15 @@ fn family_of(row: &Row) -> Family {
     match row.remote.as_ref().and_then(|r| r.addr) {
         Some(addr) => Family::of(&addr),
         None => Family::Ipv4,
+    }
+}
+
+/// The endpoint's address in a row of `family`: `localhost` is the loopback of that family.
+fn address_in(e: &Endpoint, family: Family) -> Option<IpAddr> {
+    match (e.localhost, family) {
+        (true, Family::Ipv6) => Some(IpAddr::V6(Ipv6Addr::LOCALHOST)),
+        (true, Family::Ipv4) => Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        _ => e.addr,
     }
 }
 

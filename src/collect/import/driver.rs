@@ -189,6 +189,8 @@ fn run<R: Read>(
     let mut state = RunState {
         warned: 0,
         skipped: 0,
+        sockets: 0,
+        first_skip: None,
         blocks: 0,
         last: None,
     };
@@ -256,6 +258,20 @@ fn run<R: Read>(
             state.warned - MAX_WARNINGS
         );
     }
+    if state.skipped > state.sockets
+        && let Some((line, reason)) = state.first_skip.take()
+    {
+        return Err(ImportError::MostRowsUnreadable {
+            path: ctx.path.clone(),
+            format,
+            skipped: state.skipped,
+            total: state.skipped + state.sockets,
+            line,
+            reason,
+            supported: Format::supported(),
+        }
+        .into());
+    }
     match state.last.take() {
         Some(mut last) => {
             if state.blocks > 1 {
@@ -272,21 +288,31 @@ fn run<R: Read>(
             path: ctx.path.clone(),
         }
         .into()),
-        None if state.blocks == 0 && !out.saw_header => Err(ImportError::NoRows {
+        // A header and no row, or no line readable at all: an empty table would scan clean
+        // for a machine whose table was never read.
+        None if state.blocks == 0 && !blank => Err(ImportError::NoRows {
             path: ctx.path.clone(),
             format,
+            what: match (out.saw_header, state.skipped) {
+                (true, 0) => "it holds a column header and no socket row".to_string(),
+                (true, n) => format!("none of its {n} row(s) under the header could be read"),
+                (false, 0) => {
+                    "it holds no column header and no socket row (cut short?)".to_string()
+                }
+                (false, n) => {
+                    format!("no column header was found and none of {n} line(s) could be read")
+                }
+            },
+            supported: Format::supported(),
         }
         .into()),
         None if state.blocks == 0 => {
-            // A capture with a header and no sockets (or nothing readable): an empty table.
-            if blank {
-                tracing::warn!(
-                    "{}: the file is empty: read as a tcpvcon listing of no socket",
-                    ctx.path
-                );
-            } else {
-                tracing::warn!("{}: no sockets in this capture", ctx.path);
-            }
+            // Only a forced tcpvcon gets here: it prints no header, so its listing of no
+            // socket is an empty file.
+            tracing::warn!(
+                "{}: the file is empty: read as a tcpvcon listing of no socket",
+                ctx.path
+            );
             let empty = builder::build(
                 Vec::new(),
                 &out.info,
@@ -309,6 +335,10 @@ fn run<R: Read>(
 struct RunState {
     warned: usize,
     skipped: usize,
+    /// Sockets read in every block.
+    sockets: usize,
+    /// The first skipped line and why.
+    first_skip: Option<(u64, String)>,
     blocks: usize,
     last: Option<Snapshot>,
 }
@@ -330,6 +360,9 @@ fn skip(
     }
     state.warned += 1;
     state.skipped += 1;
+    state
+        .first_skip
+        .get_or_insert_with(|| (number, why.to_string()));
     out.skipped_in_block += 1;
     if state.warned <= MAX_WARNINGS {
         tracing::warn!(
@@ -359,6 +392,7 @@ fn flush(
 ) -> Result<(), CollectError> {
     for (rows, info, skipped) in out.finished.drain(..) {
         state.blocks += 1;
+        state.sockets += rows.len();
         let snapshot = builder::build(
             rows,
             &info,

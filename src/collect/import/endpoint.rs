@@ -17,6 +17,9 @@ pub struct Endpoint {
     pub name: Option<String>,
     /// The host part was a name (not an address).
     pub host_is_name: bool,
+    /// The host part was the name `localhost`, read as 127.0.0.1: the row's family decides
+    /// (`tcp6 ... localhost:smtp` is ::1).
+    pub localhost: bool,
 }
 
 impl Endpoint {
@@ -44,6 +47,7 @@ pub fn parse(text: &str, proto: Protocol) -> Result<Endpoint, String> {
         port: port_value,
         name,
         host_is_name,
+        localhost: is_localhost(host),
     })
 }
 
@@ -74,7 +78,14 @@ pub fn parse_parts(host: &str, port: &str, proto: Protocol) -> Result<Endpoint, 
         port: port_value,
         name,
         host_is_name,
+        localhost: is_localhost(host),
     })
+}
+
+fn is_localhost(host: &str) -> bool {
+    host.split_once('%')
+        .map_or(host, |(h, _)| h)
+        .eq_ignore_ascii_case("localhost")
 }
 
 fn split_host_port(text: &str) -> Result<(&str, &str), String> {

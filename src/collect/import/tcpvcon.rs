@@ -48,6 +48,7 @@ fn address(text: &str, proto: Protocol) -> Result<Endpoint, String> {
             port: Some(0),
             name: None,
             host_is_name: false,
+            localhost: false,
         });
     }
     if text == "*" {

@@ -239,13 +239,49 @@ fn address(
     let host = host.ok_or("missing")?;
     match port {
         Some(port) => endpoint::parse_parts(host, port, proto),
-        None => endpoint::parse(host, proto),
+        None => match truncated(host) {
+            Some((name, service)) => endpoint::parse_parts(&name, service, proto),
+            None => endpoint::parse(host, proto),
+        },
     }
+}
+
+/// TCPView cuts a long host name to its column and glues the service after the ellipsis
+/// (`baymsgl1010804.gateway.edge.messenge... msnp`): the name (cut short, ellipsis kept so it
+/// is never taken for a whole name) and the service. `None` for a cell without an ellipsis.
+fn truncated(cell: &str) -> Option<(String, &str)> {
+    let (cut, ellipsis) = ["...", "\u{2026}"]
+        .iter()
+        .find_map(|e| cell.rfind(e).map(|i| (i, e.len())))?;
+    let service = cell[cut + ellipsis..].trim_start_matches(':').trim();
+    if service.is_empty() || service.contains(char::is_whitespace) {
+        return None;
+    }
+    Some((format!("{}...", &cell[..cut]), service))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_truncated_name_keeps_its_row_and_its_service() {
+        let e = address(
+            Some("baymsgl1010804.gateway.edge.messenge... msnp"),
+            None,
+            Protocol::Tcp,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(e.host_is_name && e.addr.is_none());
+        assert_eq!(
+            e.name.as_deref(),
+            Some("baymsgl1010804.gateway.edge.messenge...:msnp")
+        );
+        let glued = address(Some("a.example.co...https"), None, Protocol::Tcp)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(glued.port, Some(443));
+        assert!(truncated("desktop-7q2:epmap").is_none());
+    }
 
     #[test]
     fn columns_and_counters() {
