@@ -89,11 +89,11 @@ fn bad_input_files_are_named_and_explained() {
         ),
         (
             "fixtures/bad/future-version.json",
-            "fixtures/bad/future-version.json: snapshot schema_version 7 is not supported (this sockaudit reads versions 1 to 2)",
+            "fixtures/bad/future-version.json: snapshot schema_version 7 is not supported (this sockaudit reads versions 1 to 3)",
         ),
         (
             "fixtures/bad/not-json.txt",
-            "fixtures/bad/not-json.txt: looks like netstat-linux output but holds no column header and no socket row",
+            "fixtures/bad/not-json.txt: read as netstat-linux output, but it holds no column header and no socket row (cut short?); nothing was scanned",
         ),
         (
             "fixtures/bad/other-json.json",
@@ -195,7 +195,7 @@ fn snapshot_round_trips_exactly() {
     let b = std::fs::read_to_string(&second).unwrap();
     assert_eq!(a, b, "collect -> write -> read -> write is lossless");
     let doc: serde_json::Value = serde_json::from_str(&a).unwrap();
-    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["schema_version"], 3);
     assert!(doc["collected_at"].as_str().unwrap().ends_with('Z'));
     // Only the target file is left in the directory: no temp files.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);

@@ -67,7 +67,7 @@ fn json_report_has_the_documented_shape() {
         .output()
         .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["schema_version"], 3);
     for key in [
         "host",
         "collected_at",

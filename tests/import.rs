@@ -32,11 +32,13 @@ fn socket_line(s: &Socket) -> String {
             sockaudit::model::Family::Ipv4 => "4",
             sockaudit::model::Family::Ipv6 => "6",
         },
-        s.local_addr,
+        // `?`: a host name the capture printed (its address is unknown, not the wildcard).
+        s.local_ip().map_or("?".to_string(), |a| a.to_string()),
         s.local_port
     );
-    match (s.remote_addr, s.remote_port) {
-        (Some(a), Some(p)) => write!(line, " -> {a}:{p}").unwrap(),
+    match (s.remote_ip(), s.remote_port, s.remote_name()) {
+        (Some(a), Some(p), _) => write!(line, " -> {a}:{p}").unwrap(),
+        (None, Some(p), Some(_)) => write!(line, " -> ?:{p}").unwrap(),
         _ => line.push_str(" -> *"),
     }
     if let Some(state) = s.state {

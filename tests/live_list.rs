@@ -56,7 +56,7 @@ fn listener_of_another_process_has_its_pid_name_and_exe() {
     assert_eq!(s["process"]["ppid"], std::process::id());
     assert!(s["process"]["start_time"].is_string());
     assert_eq!(doc["processes"][holder.pid.to_string()]["pid"], holder.pid);
-    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["schema_version"], 3);
     assert_eq!(doc["source"], "live");
 }
 
@@ -191,7 +191,7 @@ fn csv_has_header_and_quoted_rows() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "proto,family,local_addr,local_port,remote_addr,remote_port,state,pids,program,exe,user,uid,inode,unattributed,netns"
+        "proto,family,local_addr,local_port,remote_addr,remote_port,state,pids,program,exe,user,uid,inode,unattributed,local_name,remote_name,netns"
     );
     let row = lines.next().unwrap();
     assert!(

@@ -210,7 +210,7 @@ fn routes_command_reads_captures() {
         .unwrap();
     assert!(out.status.success());
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["schema_version"], 3);
     let routes = doc["routes"].as_array().unwrap();
     assert_eq!(routes.len(), 14);
     assert_eq!(routes[0]["destination"], "0.0.0.0/0");

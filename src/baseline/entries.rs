@@ -17,7 +17,7 @@ pub fn listeners_of(snapshot: &Snapshot) -> Vec<Listener> {
             let p = snapshot.process_of(s);
             Listener {
                 proto: s.proto,
-                bind: recorded_bind(s.local_addr),
+                bind: recorded_bind(s.local_ip()),
                 port: BasePort::Number(s.local_port),
                 process: p.map(|p| p.name.clone()),
                 exe: p.and_then(|p| p.exe.clone()),

@@ -227,7 +227,7 @@ impl Enricher {
         let mut by_ip: HashMap<IpAddr, RemoteInfo> = HashMap::new();
         let mut lookup_errors = 0usize;
         for socket in &snapshot.sockets {
-            let Some(remote) = socket.remote_addr else {
+            let Some(remote) = socket.remote_ip() else {
                 continue;
             };
             let ip = canonical(remote);

@@ -25,11 +25,14 @@ pub enum Scope {
     Documentation,
     /// Everything else: the Internet.
     Public,
+    /// A host name a capture printed instead of an address: where it points is not known
+    /// (never taken for "any", nor for any other scope).
+    Unknown,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 9] = [
         Scope::Unspecified,
         Scope::Loopback,
         Scope::Private,
@@ -38,6 +41,7 @@ impl Scope {
         Scope::Multicast,
         Scope::Documentation,
         Scope::Public,
+        Scope::Unknown,
     ];
 
     /// Name used in rules and JSON. `any` is the rule spelling of `unspecified`.
@@ -51,6 +55,7 @@ impl Scope {
             Scope::Multicast => "multicast",
             Scope::Documentation => "documentation",
             Scope::Public => "public",
+            Scope::Unknown => "unknown",
         }
     }
 

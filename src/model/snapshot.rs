@@ -10,7 +10,9 @@ use super::{Fact, NetNamespace, Process, RawSocket, Socket, Unattributed, deep};
 ///
 /// 2: processes carry `stdio_peers` and may own no socket (relayed shells, kernel-thread
 /// lookalikes); a schema-1 snapshot lacks the `stdio-peers` fact.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: an endpoint a capture printed as a host name has `local_addr` / `remote_addr` `null`
+/// (schema 2 wrote the unspecified address; such snapshots are read as names again).
+pub const SCHEMA_VERSION: u32 = 3;
 /// Facts about the machine the snapshot was taken on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Host {

@@ -205,7 +205,14 @@ impl Unattributed {
 }
 
 /// One TCP or UDP socket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// In JSON, `local_addr` / `remote_addr` are `null` where a capture printed a host name
+/// instead of an address (`web1:mysql`, `ht-in-f189.1e100.net:https`): the name is in
+/// `capture.local_name` / `capture.remote_name`, and an address we do not know is never shown
+/// as the wildcard. In memory the field then holds the family's unspecified address, and
+/// [`Socket::local_ip`] / [`Socket::remote_ip`] say `None`: every rule and report asks those.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "wire::SocketIn")]
 pub struct Socket {
     /// `tcp` or `udp`.
     pub proto: Protocol,
@@ -255,6 +262,13 @@ pub struct Socket {
 /// Facts only an imported capture gives about a socket.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaptureFacts {
+    /// The capture printed a host name for the local end: its address is unknown. Not in
+    /// JSON: there `local_addr` is `null`.
+    #[serde(skip)]
+    pub local_unknown: bool,
+    /// The same for the remote end.
+    #[serde(skip)]
+    pub remote_unknown: bool,
     /// The local endpoint as the capture printed it, when that was not numeric
     /// (`DESKTOP-7Q2:epmap`): the host name is kept, the port mapped when the service name is
     /// known (else 0), and `local_addr` holds the unspecified address.
@@ -313,6 +327,45 @@ impl Socket {
         }
     }
 
+    /// The local address; `None` when the capture printed a host name instead (see
+    /// `capture.local_name`): unknown, not the wildcard.
+    pub fn local_ip(&self) -> Option<IpAddr> {
+        match &self.capture {
+            Some(c) if c.local_unknown => None,
+            _ => Some(self.local_addr),
+        }
+    }
+
+    /// The peer's address; `None` without a peer, or when the capture printed a host name.
+    pub fn remote_ip(&self) -> Option<IpAddr> {
+        match &self.capture {
+            Some(c) if c.remote_unknown => None,
+            _ => self.remote_addr,
+        }
+    }
+
+    /// The scope of the local bind: `unknown` for a host name.
+    pub fn local_scope(&self) -> super::scope::Scope {
+        self.local_ip()
+            .map_or(super::scope::Scope::Unknown, super::scope::classify)
+    }
+
+    /// The host name a capture printed for the local end, when it printed one.
+    pub fn local_name(&self) -> Option<&str> {
+        self.capture
+            .as_deref()
+            .filter(|c| c.local_unknown)
+            .and_then(|c| c.local_name.as_deref())
+    }
+
+    /// The host name a capture printed for the remote end, when it printed one.
+    pub fn remote_name(&self) -> Option<&str> {
+        self.capture
+            .as_deref()
+            .filter(|c| c.remote_unknown)
+            .and_then(|c| c.remote_name.as_deref())
+    }
+
     /// A listener: TCP in LISTEN, or an unconnected UDP socket (as `netstat -l` shows it).
     pub fn is_listener(&self) -> bool {
         match self.proto {
@@ -363,5 +416,144 @@ impl Socket {
             self.inode,
             &self.pids,
         )
+    }
+}
+
+/// The JSON form of a [`Socket`]: addresses that are names are `null`.
+mod wire {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Serialize, Serializer};
+
+    use super::{
+        Attribution, CaptureFacts, Family, ListenFacts, Protocol, Socket, TcpState, Traffic,
+        Unattributed,
+    };
+
+    /// Borrowed view written out: no copy of a 100k-socket table.
+    #[derive(Serialize)]
+    struct SocketOut<'a> {
+        proto: Protocol,
+        family: Family,
+        local_addr: Option<IpAddr>,
+        local_port: u16,
+        remote_addr: Option<IpAddr>,
+        remote_port: Option<u16>,
+        state: Option<TcpState>,
+        uid: Option<u32>,
+        inode: Option<u64>,
+        pids: &'a [u32],
+        attribution: Option<Attribution>,
+        unattributed: Option<Unattributed>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        capture: Option<&'a CaptureFacts>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        netns: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        listen: Option<&'a ListenFacts>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        traffic: Option<&'a Traffic>,
+    }
+
+    impl Serialize for Socket {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            SocketOut {
+                proto: self.proto,
+                family: self.family,
+                local_addr: self.local_ip(),
+                local_port: self.local_port,
+                // A named peer keeps its port: `null` here means "a name", not "no peer".
+                remote_addr: self.remote_ip(),
+                remote_port: self.remote_port,
+                state: self.state,
+                uid: self.uid,
+                inode: self.inode,
+                pids: &self.pids,
+                attribution: self.attribution,
+                unattributed: self.unattributed,
+                capture: self.capture.as_deref(),
+                netns: self.netns.as_deref(),
+                listen: self.listen.as_deref(),
+                traffic: self.traffic.as_deref(),
+            }
+            .serialize(serializer)
+        }
+    }
+
+    /// What is read back, from this schema or an older one.
+    #[derive(Deserialize)]
+    pub(super) struct SocketIn {
+        proto: Protocol,
+        family: Family,
+        local_addr: Option<IpAddr>,
+        local_port: u16,
+        remote_addr: Option<IpAddr>,
+        remote_port: Option<u16>,
+        state: Option<TcpState>,
+        uid: Option<u32>,
+        inode: Option<u64>,
+        pids: Vec<u32>,
+        attribution: Option<Attribution>,
+        unattributed: Option<Unattributed>,
+        #[serde(default)]
+        capture: Option<Box<CaptureFacts>>,
+        #[serde(default)]
+        netns: Option<Arc<str>>,
+        #[serde(default)]
+        listen: Option<Box<ListenFacts>>,
+        #[serde(default)]
+        traffic: Option<Box<Traffic>>,
+    }
+
+    fn unspecified(family: Family) -> IpAddr {
+        match family {
+            Family::Ipv4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            Family::Ipv6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        }
+    }
+
+    /// Whether a printed endpoint's host part is a name: schema 2 wrote the unspecified
+    /// address for those, which must not read back as a wildcard bind.
+    fn host_is_name(printed: &str) -> bool {
+        let host = printed.rsplit_once(':').map_or(printed, |(h, _)| h);
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let host = host.split_once('%').map_or(host, |(h, _)| h);
+        !host.is_empty() && host != "*" && host.parse::<IpAddr>().is_err()
+    }
+
+    impl From<SocketIn> for Socket {
+        fn from(w: SocketIn) -> Socket {
+            let mut capture = w.capture;
+            if let Some(c) = capture.as_deref_mut() {
+                c.local_unknown =
+                    w.local_addr.is_none() || c.local_name.as_deref().is_some_and(host_is_name);
+                c.remote_unknown = c.remote_name.is_some()
+                    && (w.remote_addr.is_none()
+                        || c.remote_name.as_deref().is_some_and(host_is_name));
+            }
+            // A named peer (`remote_addr: null` with a port) is a peer all the same.
+            let named_peer = capture.as_deref().is_some_and(|c| c.remote_unknown);
+            Socket {
+                proto: w.proto,
+                family: w.family,
+                local_addr: w.local_addr.unwrap_or(unspecified(w.family)),
+                local_port: w.local_port,
+                remote_addr: w
+                    .remote_addr
+                    .or_else(|| named_peer.then(|| unspecified(w.family))),
+                remote_port: w.remote_port,
+                state: w.state,
+                uid: w.uid,
+                inode: w.inode,
+                pids: w.pids,
+                attribution: w.attribution,
+                unattributed: w.unattributed,
+                capture,
+                netns: w.netns,
+                listen: w.listen,
+                traffic: w.traffic,
+            }
+        }
     }
 }

@@ -47,7 +47,7 @@ fn traffic_cells(socket: &Socket) -> [String; 4] {
 
 /// Country and `AS64512 Org` of a socket's peer, when known.
 fn geo_cells(geo: &Enrichment, socket: &Socket) -> (String, String) {
-    let Some(ip) = socket.remote_addr else {
+    let Some(ip) = socket.remote_ip() else {
         return (String::new(), String::new());
     };
     let info = geo.get(ip);
@@ -68,9 +68,19 @@ fn endpoint(addr: IpAddr, port: u16, proto: Protocol, style: AddressStyle<'_>) -
 }
 
 fn remote_text(socket: &Socket, style: AddressStyle<'_>) -> String {
-    match (socket.remote_addr, socket.remote_port) {
-        (Some(addr), Some(port)) => endpoint(addr, port, socket.proto, style),
+    match (socket.remote_ip(), socket.remote_port, socket.remote_name()) {
+        (Some(addr), Some(port), _) => endpoint(addr, port, socket.proto, style),
+        // A host name a capture printed: shown as printed, never as an address.
+        (None, Some(_), Some(name)) => cell(name).into_owned(),
         _ => "*:*".to_string(),
+    }
+}
+
+fn local_text(socket: &Socket, style: AddressStyle<'_>) -> String {
+    match (socket.local_ip(), socket.local_name()) {
+        (Some(addr), _) => endpoint(addr, socket.local_port, socket.proto, style),
+        (None, Some(name)) => cell(name).into_owned(),
+        (None, None) => format!("?:{}", socket.local_port),
     }
 }
 
@@ -175,7 +185,7 @@ fn inet_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palette) -> 
             }
             row.extend([
                 proto_text(s).to_string(),
-                endpoint(s.local_addr, s.local_port, s.proto, style),
+                local_text(s, style),
                 remote_text(s, style),
             ]);
             if let Some(geo) = style.geo {
@@ -210,7 +220,7 @@ fn inet_text(snapshot: &Snapshot, style: AddressStyle<'_>, palette: Palette) -> 
 /// The CSV columns every listing has, in order: the same header whatever the data (a socket
 /// in a container or none, a live table or a capture); `--geo` and `--wide` append theirs.
 /// docs/outputs.md lists them.
-pub const CSV_COLUMNS: [&str; 15] = [
+pub const CSV_COLUMNS: [&str; 17] = [
     "proto",
     "family",
     "local_addr",
@@ -225,6 +235,8 @@ pub const CSV_COLUMNS: [&str; 15] = [
     "uid",
     "inode",
     "unattributed",
+    "local_name",
+    "remote_name",
     "netns",
 ];
 
@@ -269,9 +281,9 @@ pub fn render_csv(
                 Family::Ipv6 => "ipv6",
             }
             .to_string(),
-            s.local_addr.to_string(),
+            s.local_ip().map(|a| a.to_string()).unwrap_or_default(),
             s.local_port.to_string(),
-            s.remote_addr.map(|a| a.to_string()).unwrap_or_default(),
+            s.remote_ip().map(|a| a.to_string()).unwrap_or_default(),
             s.remote_port.map(|p| p.to_string()).unwrap_or_default(),
             s.state
                 .map(|st| st.as_str().to_string())
@@ -292,10 +304,13 @@ pub fn render_csv(
                 .map(|u| u.as_str().to_string())
                 .unwrap_or_default(),
         ];
+        // A host name a capture printed instead of an address (the address cell is empty).
+        record.push(s.local_name().map(csv_text).unwrap_or_default());
+        record.push(s.remote_name().map(csv_text).unwrap_or_default());
         // Empty when the source does not say (captures, old snapshots): not guessed as `host`.
         record.push(s.netns.as_deref().map(csv_text).unwrap_or_default());
         if let Some(geo) = geo {
-            let info = s.remote_addr.map(|ip| geo.get(ip));
+            let info = s.remote_ip().map(|ip| geo.get(ip));
             record.push(
                 info.as_ref()
                     .and_then(|i| i.country.clone())
@@ -331,6 +346,8 @@ pub fn render_csv(
     let extra = header.len() - CSV_COLUMNS.len();
     for s in &snapshot.raw_sockets {
         let mut record = super::rawlist::csv_record(snapshot, s, &csv_text);
+        // local_name, remote_name: raw sockets come from the kernel, never from a capture.
+        record.extend([String::new(), String::new()]);
         record.push(s.netns.as_deref().map(csv_text).unwrap_or_default());
         record.extend(std::iter::repeat_n(String::new(), extra));
         writer.write_record(&record)?;
@@ -406,7 +423,7 @@ pub fn render_json(
             .map(|socket| SocketWithProcess {
                 socket,
                 process: snapshot.process_of(socket),
-                remote_info: geo.and_then(|g| socket.remote_addr.map(|ip| g.get(ip))),
+                remote_info: geo.and_then(|g| socket.remote_ip().map(|ip| g.get(ip))),
             })
             .collect(),
         processes: &snapshot.processes,

@@ -131,7 +131,7 @@ pub fn evaluate(
         f.remote = f
             .socket
             .as_ref()
-            .and_then(|s| s.remote_addr)
+            .and_then(|s| s.remote_ip())
             .map(|ip| enrichment.get(ip));
     }
     Evaluation {

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::model::{Snapshot, Socket, Unattributed};
-use crate::text::endpoint::{endpoint, proto_text};
+use crate::text::endpoint::proto_text;
 
 /// Sockets named in [`Unchecked::examples`]; the count says how many more there are.
 pub const EXAMPLES: usize = 3;
@@ -30,13 +30,13 @@ fn describe(socket: &Socket) -> String {
     let mut text = format!(
         "{} {}",
         proto_text(socket),
-        endpoint(socket.local_addr, socket.local_port)
+        crate::text::endpoint::local_of(socket)
     );
-    if let (Some(addr), Some(port)) = (socket.remote_addr, socket.remote_port)
-        && !addr.is_unspecified()
+    if let Some(remote) = crate::text::endpoint::remote_of(socket)
+        && socket.remote_ip().is_none_or(|a| !a.is_unspecified())
     {
         text.push_str(" -> ");
-        text.push_str(&endpoint(addr, port));
+        text.push_str(&remote);
     }
     if let Some(state) = socket.state {
         text.push(' ');

@@ -10,6 +10,26 @@ pub fn endpoint(addr: IpAddr, port: u16) -> String {
     with_port_text(addr, &port.to_string())
 }
 
+/// The local end of a socket as a person reads it: `127.0.0.1:22`, or the host name a
+/// capture printed (`web1:mysql`) when the address is not known.
+pub fn local_of(socket: &Socket) -> String {
+    match (socket.local_ip(), socket.local_name()) {
+        (Some(addr), _) => endpoint(addr, socket.local_port),
+        (None, Some(name)) => name.to_string(),
+        (None, None) => format!("?:{}", socket.local_port),
+    }
+}
+
+/// The remote end the same way; `None` without a peer.
+pub fn remote_of(socket: &Socket) -> Option<String> {
+    let port = socket.remote_port?;
+    match (socket.remote_ip(), socket.remote_name()) {
+        (Some(addr), _) => Some(endpoint(addr, port)),
+        (None, Some(name)) => Some(name.to_string()),
+        (None, None) => None,
+    }
+}
+
 /// `127.0.0.1:ssh`: an address with a port already written out (a service name).
 pub fn with_port_text(addr: IpAddr, port: &str) -> String {
     match addr {

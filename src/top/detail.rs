@@ -10,7 +10,6 @@ use super::group::{Group, Line};
 use super::model::{Row, Status, short};
 use crate::model::finding::{Finding, Severity};
 use crate::model::{Process, Socket};
-use crate::text::endpoint::endpoint;
 use crate::text::escape::{FIELD_MAX_CHARS, MESSAGE_MAX_CHARS, for_display};
 use crate::text::size::human;
 
@@ -222,7 +221,7 @@ fn socket_lines(frame: &Frame, socket: &Socket, out: &mut Vec<DetailLine>) {
             ),
         ));
     }
-    if let Some(ip) = socket.remote_addr {
+    if let Some(ip) = socket.remote_ip() {
         let info = frame.enrichment.lookup(ip);
         let mut text = format!("scope {}", info.scope);
         if let Some(c) = &info.country {
@@ -285,14 +284,11 @@ fn finding(f: &Finding, out: &mut Vec<DetailLine>) {
         .sockets
         .iter()
         .map(|s| {
-            let remote = s
-                .remote_addr
-                .zip(s.remote_port)
-                .map(|(a, p)| format!(" -> {}", endpoint(a, p)));
+            let remote = crate::text::endpoint::remote_of(s).map(|r| format!(" -> {r}"));
             format!(
                 "{} {}{}",
                 s.proto,
-                endpoint(s.local_addr, s.local_port),
+                crate::text::endpoint::local_of(s),
                 remote.unwrap_or_default()
             )
         })

@@ -127,7 +127,7 @@ fn row_of(snapshot: &Snapshot, index: usize, socket: &Socket, enrichment: &Enric
     };
     let local = match capture.and_then(|c| c.local_name.as_deref()) {
         Some(name) => cell(name),
-        None => endpoint(socket.local_addr, socket.local_port),
+        None => crate::text::endpoint::local_of(socket),
     };
     let remote = match (
         capture.and_then(|c| c.remote_name.as_deref()),
@@ -138,7 +138,7 @@ fn row_of(snapshot: &Snapshot, index: usize, socket: &Socket, enrichment: &Enric
         (None, None) => "*:*".to_string(),
     };
     let geo = socket
-        .remote_addr
+        .remote_ip()
         .map(|ip| {
             let info = enrichment.lookup(ip);
             match (&info.country, info.asn) {

@@ -115,6 +115,8 @@ pub fn build(rows: Vec<Row>, info: &CaptureInfo, finish: &Finish<'_>) -> Snapsho
     let mut processes: BTreeMap<u32, Process> = BTreeMap::new();
     let mut sockets = Vec::with_capacity(rows.len());
     let mut unresolved = 0usize;
+    // The first few names, for the note that says which sockets had no address.
+    let mut named: Vec<String> = Vec::new();
     let mut hostnames: BTreeSet<String> = BTreeSet::new();
     let attribution = finish.format.attribution();
     for row in rows {
@@ -137,16 +139,21 @@ pub fn build(rows: Vec<Row>, info: &CaptureInfo, finish: &Finish<'_>) -> Snapsho
         let mut capture = CaptureFacts::default();
         if row.local.name.is_some() {
             capture.local_name = row.local.name.clone();
+            // A host name is not an address: never shown or matched as the wildcard.
+            capture.local_unknown = row.local.host_is_name;
             if row.local.host_is_name || row.local.port == Some(0) {
                 unresolved += 1;
+                note_name(&mut named, row.local.name.as_deref());
             }
         }
         if let Some(r) = remote
             && r.name.is_some()
         {
             capture.remote_name = r.name.clone();
+            capture.remote_unknown = r.host_is_name;
             if r.host_is_name || r.port == Some(0) {
                 unresolved += 1;
+                note_name(&mut named, r.name.as_deref());
             }
         }
         capture.program = row.program.clone();
@@ -252,7 +259,7 @@ pub fn build(rows: Vec<Row>, info: &CaptureInfo, finish: &Finish<'_>) -> Snapsho
     let missing = missing_facts(&snapshot, finish.format);
     let mut notes = finish.file_notes.to_vec();
     notes.extend(info.notes.iter().cloned());
-    notes.extend(explain(&snapshot, &missing, info, finish.format));
+    notes.extend(explain(&snapshot, &missing, info, finish.format, &named));
     snapshot.coverage.missing = missing;
     snapshot.coverage.notes = notes;
     snapshot
@@ -300,6 +307,15 @@ fn family_of(row: &Row) -> Family {
     match row.remote.as_ref().and_then(|r| r.addr) {
         Some(addr) => Family::of(&addr),
         None => Family::Ipv4,
+    }
+}
+
+fn note_name(named: &mut Vec<String>, name: Option<&str>) {
+    if let Some(name) = name
+        && named.len() < 3
+        && !named.iter().any(|n| n == name)
+    {
+        named.push(crate::text::escape::for_terminal(name).into_owned());
     }
 }
 
@@ -445,6 +461,7 @@ fn explain(
     missing: &[Fact],
     info: &CaptureInfo,
     format: Format,
+    named: &[String],
 ) -> Vec<String> {
     let mut notes = Vec::new();
     let tool = format.tool();
@@ -482,9 +499,15 @@ fn explain(
         ));
     }
     if snapshot.coverage.unresolved_names > 0 {
+        let more = snapshot
+            .coverage
+            .unresolved_names
+            .saturating_sub(named.len());
         notes.push(format!(
-            "{} endpoint(s) printed as host or service names instead of numbers: their addresses are unknown (capture with -n)",
-            snapshot.coverage.unresolved_names
+            "{} endpoint(s) printed as host or service names instead of numbers (e.g. {}{}): their addresses are unknown, shown as printed, and rules that need an address do not match them (capture with -n)",
+            snapshot.coverage.unresolved_names,
+            named.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
         ));
     }
     if info.other_sockets > 0 {

@@ -23,6 +23,15 @@ impl Bind {
         }
     }
 
+    /// Whether a socket's local end is this bind: a socket whose address is a host name only
+    /// fits the `unknown` scope.
+    pub fn matches_socket(&self, socket: &Socket) -> bool {
+        match socket.local_ip() {
+            Some(addr) => self.matches(addr),
+            None => *self == Bind::Scope(Scope::Unknown),
+        }
+    }
+
     /// How far the bind reaches: loopback < link-local < private < public address < any.
     pub fn width(&self) -> u8 {
         match self {
@@ -56,6 +65,8 @@ pub fn scope_width(scope: Scope) -> u8 {
         Scope::Private | Scope::Cgnat | Scope::Documentation | Scope::Multicast => 2,
         Scope::Public => 3,
         Scope::Unspecified => 4,
+        // A host name in a capture: no claim either way.
+        Scope::Unknown => 0,
     }
 }
 
@@ -147,7 +158,7 @@ impl KnownProgram {
 pub fn covers(entry: &Listener, socket: &Socket, p: Option<&Process>, range: [u16; 2]) -> bool {
     socket.is_listener()
         && socket.proto == entry.proto
-        && entry.bind.matches(socket.local_addr)
+        && entry.bind.matches_socket(socket)
         && entry.port_matches(socket.local_port, p, range)
 }
 
@@ -155,7 +166,11 @@ pub fn covers(entry: &Listener, socket: &Socket, p: Option<&Process>, range: [u1
 /// which are recorded as the `link-local` scope. A daemon that binds every interface address
 /// (bind9 with `listen-on-v6 { any; }`) listens on each veth's `fe80::` address, and those
 /// change whenever a container restarts: the scope is what stays.
-pub fn recorded_bind(addr: IpAddr) -> Bind {
+pub fn recorded_bind(addr: Option<IpAddr>) -> Bind {
+    let Some(addr) = addr else {
+        // A host name in a capture: the address is not known.
+        return Bind::Scope(Scope::Unknown);
+    };
     let addr = canonical(addr);
     match classify(addr) {
         Scope::LinkLocal => Bind::Scope(Scope::LinkLocal),

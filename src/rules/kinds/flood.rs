@@ -294,7 +294,7 @@ fn group_key(rule: &FloodRule, ctx: &Context<'_>, socket: &Socket) -> Option<Str
             )
         }
         GroupBy::RemotePrefix => {
-            let addr = canonical(socket.remote_addr?);
+            let addr = canonical(socket.remote_ip()?);
             let len = match addr {
                 IpAddr::V4(_) => rule.prefix_v4,
                 IpAddr::V6(_) => rule.prefix_v6,
@@ -302,7 +302,7 @@ fn group_key(rule: &FloodRule, ctx: &Context<'_>, socket: &Socket) -> Option<Str
             let net = IpNet::new(addr, len).ok()?.trunc();
             format!("remote {net}")
         }
-        GroupBy::RemoteIp => format!("remote {}", canonical(socket.remote_addr?)),
+        GroupBy::RemoteIp => format!("remote {}", canonical(socket.remote_ip()?)),
         GroupBy::Process => match (socket.pids.first(), ctx.process(socket)) {
             (Some(pid), Some(p)) => format!("process {} (pid {pid})", p.name),
             (Some(pid), None) => format!("process {pid}"),

@@ -147,15 +147,11 @@ fn evaluate(run: &RuleRun<'_>, rule: &HiddenRule, ctx: &Context<'_>, out: &mut V
             format!("{what} port {}", socket.local_port)
         } else {
             let state = socket.state.map_or(String::new(), |s| format!(" {s}"));
-            let peer = match (socket.remote_addr, socket.remote_port) {
-                (Some(addr), Some(port)) => {
-                    format!(" to {}", crate::text::endpoint::endpoint(addr, port))
-                }
-                _ => String::new(),
-            };
+            let peer = crate::text::endpoint::remote_of(socket)
+                .map_or(String::new(), |r| format!(" to {r}"));
             format!(
                 "{what} {}{peer}{state}",
-                crate::text::endpoint::endpoint(socket.local_addr, socket.local_port)
+                crate::text::endpoint::local_of(socket)
             )
         };
         let owner = match (process, hidden.held_by) {

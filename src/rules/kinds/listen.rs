@@ -3,7 +3,6 @@
 use crate::model::Fact;
 use crate::model::finding::RuleKind;
 use crate::model::finding::{Evidence, Finding};
-use crate::model::scope::classify;
 use crate::rules::common::Common;
 use crate::rules::context::{Context, RuleRun, owner_phrase, program_identity};
 use crate::rules::kind::{Body, Kind};
@@ -150,7 +149,7 @@ fn evaluate(run: &RuleRun<'_>, rule: &ListenRule, ctx: &Context<'_>, out: &mut V
         let Some(queue) = queue_condition(rule, socket) else {
             continue;
         };
-        let scope = classify(socket.local_addr);
+        let scope = socket.local_scope();
         // A published container port: say where docker-proxy sends the connections.
         let forward = socket
             .listen
@@ -163,7 +162,7 @@ fn evaluate(run: &RuleRun<'_>, rule: &ListenRule, ctx: &Context<'_>, out: &mut V
         let message = format!(
             "{what}: {} {} listening ({} address) by {}{forward}{queue}",
             socket.proto,
-            endpoint(socket.local_addr, socket.local_port),
+            crate::text::endpoint::local_of(socket),
             scope,
             owner_phrase(socket, process)
         );

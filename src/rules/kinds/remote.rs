@@ -427,10 +427,16 @@ fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &mut V
         .clone()
         .unwrap_or_else(|| format!("odd foreign address ({})", run.common.id));
     for socket in &ctx.snapshot.sockets {
-        let (Some(remote_addr), Some(remote_port)) = (socket.remote_addr, socket.remote_port)
-        else {
+        let Some(remote_port) = socket.remote_port else {
             continue;
         };
+        // A peer the capture named without an address (`ht-in-f189.1e100.net:https`): its
+        // address is unknown, so it matches no list, no country and no scope, only rules that
+        // ask for none of them (bytes, ports, programs).
+        let remote_addr = socket.remote_ip();
+        if remote_addr.is_none() && socket.remote_name().is_none() {
+            continue;
+        }
         if socket.is_listener() {
             continue;
         }
@@ -450,7 +456,17 @@ fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &mut V
         if !rule.selector.matches_process(process) {
             continue;
         }
-        let info = ctx.remote_info(remote_addr);
+        let info = match remote_addr {
+            Some(ip) => ctx.remote_info(ip),
+            None => std::borrow::Cow::Owned(RemoteInfo {
+                ip: socket.remote_addr.unwrap_or(socket.local_addr),
+                scope: crate::model::scope::Scope::Unknown,
+                country: None,
+                asn: None,
+                org: None,
+                feeds: Vec::new(),
+            }),
+        };
         let Some(mut reasons) = rule.peer.reasons(&info) else {
             continue;
         };
@@ -461,7 +477,11 @@ fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &mut V
         if run.allowed(socket, process) {
             continue;
         }
-        let peer = format!("{}{}", endpoint(remote_addr, remote_port), info.tag());
+        let printed = match remote_addr {
+            Some(ip) => endpoint(ip, remote_port),
+            None => socket.remote_name().unwrap_or_default().to_string(),
+        };
+        let peer = format!("{printed}{}", info.tag());
         let scope = info.scope;
         let (direction, stable_port, phrase) = if inbound {
             (
@@ -486,7 +506,7 @@ fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &mut V
             socket.proto,
             owner_phrase(socket, process)
         );
-        let peer_ip = canonical(remote_addr).to_string();
+        let peer_ip = remote_addr.map_or(printed, |ip| canonical(ip).to_string());
         out.push(run.finding(
             message,
             &[

@@ -145,7 +145,7 @@ impl Selector {
             && self
                 .bind
                 .as_ref()
-                .is_none_or(|b| b.matches(socket.local_addr))
+                .is_none_or(|b| socket.local_ip().is_some_and(|a| b.matches(a)))
             && self
                 .remote_port
                 .as_ref()
@@ -153,7 +153,7 @@ impl Selector {
             && self
                 .remote
                 .as_ref()
-                .is_none_or(|r| socket.remote_addr.is_some_and(|ra| r.matches(ra)))
+                .is_none_or(|r| socket.remote_ip().is_some_and(|ra| r.matches(ra)))
             && self
                 .namespace
                 .as_ref()

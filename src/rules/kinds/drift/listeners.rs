@@ -4,10 +4,8 @@
 use super::check::DriftCheck;
 use crate::model::baseline::{BasePort, Baseline, Listener, covers};
 use crate::model::finding::{Evidence, Finding};
-use crate::model::scope::classify;
 use crate::model::{Process, Socket};
 use crate::rules::context::{Context, RuleRun, owner_phrase, program_identity};
-use crate::text::endpoint::endpoint;
 
 fn owner_differs(entry: &Listener, process: Option<&Process>) -> Option<String> {
     let p = process?;
@@ -140,8 +138,8 @@ fn listener_drift(
         .iter()
         .filter(|e| e.proto == socket.proto && e.port_matches(socket.local_port, process, range))
         .collect();
-    let here = endpoint(socket.local_addr, socket.local_port);
-    let scope = classify(socket.local_addr);
+    let here = crate::text::endpoint::local_of(socket);
+    let scope = socket.local_scope();
     // Drift is about this exact port, unless the baseline says the port moves.
     let port = if same_port.iter().any(|e| e.port == BasePort::Ephemeral) {
         "ephemeral".to_string()
@@ -167,7 +165,7 @@ fn listener_drift(
             )
         });
     }
-    let exact = same_port.iter().find(|e| e.bind.matches(socket.local_addr));
+    let exact = same_port.iter().find(|e| e.bind.matches_socket(socket));
     let changed = |entry: &Listener| {
         owner_differs(entry, process).map(|change| {
             (
@@ -223,7 +221,7 @@ fn moved_hint(base: &Baseline, socket: &Socket, p: Option<&Process>, range: [u16
                 if n != socket.local_port
                     && in_range(n)
                     && e.proto == socket.proto
-                    && e.bind.matches(socket.local_addr)
+                    && e.bind.matches_socket(socket)
                     && e.program_matches(p) =>
             {
                 Some(format!(

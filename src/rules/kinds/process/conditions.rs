@@ -5,7 +5,7 @@ use super::shell::{connections, is_interactive, relay};
 use crate::model::process::looks_like_kernel_thread;
 use crate::model::{Process, Socket};
 use crate::rules::context::Context;
-use crate::text::endpoint::endpoint;
+use crate::text::endpoint::{local_of, remote_of};
 
 /// Why a rule fires for a process, and the sockets that show it.
 pub struct Held<'a> {
@@ -119,16 +119,9 @@ pub fn hold<'a>(
 
 /// `tcp 127.0.0.1:45002 <-> 127.0.0.1:51234 ESTABLISHED`.
 fn connection_text(socket: &Socket) -> String {
-    let remote = match (socket.remote_addr, socket.remote_port) {
-        (Some(ip), Some(port)) => endpoint(ip, port),
-        _ => "*".to_string(),
-    };
+    let remote = remote_of(socket).unwrap_or_else(|| "*".to_string());
     let state = socket.state.map_or(String::new(), |s| format!(" {s}"));
-    format!(
-        "{} {} <-> {remote}{state}",
-        socket.proto,
-        endpoint(socket.local_addr, socket.local_port)
-    )
+    format!("{} {} <-> {remote}{state}", socket.proto, local_of(socket))
 }
 
 /// comm is the exe's file name cut to 15 bytes; `python3` running `python3.11` also agrees.

@@ -63,7 +63,7 @@ pub fn connections<'s>(sockets: &[&'s Socket], peer: Option<&AddrSpec>) -> Vec<&
         .copied()
         .filter(|s| is_connection(s))
         .filter(|s| {
-            peer.is_none_or(|p| s.remote_addr.is_some_and(|ip| p.matches(ip)))
+            peer.is_none_or(|p| s.remote_ip().is_some_and(|ip| p.matches(ip)))
         })
         .collect()
 }
