@@ -819,3 +819,13 @@ mod roundtrip {
         }
     }
 }
+
+/// macOS `netstat -rn` saved as a socket capture is named a routing table, not misread.
+#[test]
+fn macos_routing_table_is_refused() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/routes/macos-netstat-rn.txt");
+    let bytes = std::fs::read(&path).unwrap();
+    let err =
+        import::parse_bytes("rn.txt", &bytes, &ImportOptions::default(), epoch()).unwrap_err();
+    assert!(err.to_string().contains("routing table"), "{err}");
+}
