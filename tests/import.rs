@@ -157,6 +157,11 @@ fn formats_are_detected() {
         ("linux-ss-tanp.txt", Format::Ss),
         ("linux-lsof-i-nP.txt", Format::Lsof),
         ("macos-lsof-i-nP.txt", Format::Lsof),
+        ("macos-netstat-an.txt", Format::NetstatMacos),
+        ("macos-netstat-anv.txt", Format::NetstatMacos),
+        ("macos14-netstat-anv-p-tcp.txt", Format::NetstatMacos),
+        ("macos-netstat-Aan-p-tcp.txt", Format::NetstatMacos),
+        ("macos-netstat-anb.txt", Format::NetstatMacos),
         ("tcpview-v4.csv", Format::Tcpview),
         ("tcpview-tabs.txt", Format::Tcpview),
         ("tcpview-v3.txt", Format::Tcpview),
@@ -593,6 +598,43 @@ mod roundtrip {
         t
     }
 
+    fn macos_netstat(socks: &[Sock]) -> String {
+        // `netstat -anv` of macOS 13: the pid column, widths as inet.c prints them.
+        let mut t = String::from(
+            "Active Internet connections (including servers)\nProto Recv-Q Send-Q  Local Address          Foreign Address        (state)        rxbytes    txbytes rhiwat shiwat    pid   epid state  options\n",
+        );
+        let dotted = |a: &IpAddr, p: u16| format!("{a}.{p}");
+        for s in socks {
+            let proto = format!(
+                "{}{}",
+                s.proto.as_str(),
+                if v6(&s.local) { "6" } else { "4" }
+            );
+            let remote = s.remote.map_or("*.*".to_string(), |(a, p)| dotted(&a, p));
+            let state = s.state.map_or(String::new(), |st| match st {
+                TcpState::SynRecv => "SYN_RCVD".into(),
+                TcpState::FinWait1 => "FIN_WAIT_1".into(),
+                TcpState::FinWait2 => "FIN_WAIT_2".into(),
+                TcpState::Close => "CLOSED".into(),
+                other => other.as_str().to_string(),
+            });
+            // -W: the whole address, whatever its width (random IPv6 addresses are long).
+            t += &format!(
+                "{proto:<5} {:>6} {:>6}  {:<22} {remote:<22} {state:<11} {:>10} {:>10} {:>6} {:>6} {:>6} {:>6} 00102  00000008\n",
+                0,
+                0,
+                dotted(&s.local, s.lport),
+                0,
+                0,
+                131072,
+                131072,
+                s.pid,
+                0
+            );
+        }
+        t
+    }
+
     fn ss(socks: &[Sock]) -> String {
         let mut t = String::from(
             "Netid State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n",
@@ -753,9 +795,10 @@ mod roundtrip {
         #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
         #[test]
         fn every_format_round_trips(socks in proptest::collection::vec(sock(), 0..30)) {
-            let renderings: [(Format, String); 6] = [
+            let renderings: [(Format, String); 7] = [
                 (Format::NetstatWindows, windows(&socks)),
                 (Format::NetstatLinux, linux_netstat(&socks)),
+                (Format::NetstatMacos, macos_netstat(&socks)),
                 (Format::Ss, ss(&socks)),
                 (Format::Lsof, lsof(&socks)),
                 (Format::Tcpview, tcpview(&socks)),
@@ -785,4 +828,14 @@ mod roundtrip {
             }
         }
     }
+}
+
+/// macOS `netstat -rn` saved as a socket capture is named a routing table, not misread.
+#[test]
+fn macos_routing_table_is_refused() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/routes/macos-netstat-rn.txt");
+    let bytes = std::fs::read(&path).unwrap();
+    let err =
+        import::parse_bytes("rn.txt", &bytes, &ImportOptions::default(), epoch()).unwrap_err();
+    assert!(err.to_string().contains("routing table"), "{err}");
 }

@@ -182,7 +182,7 @@ fn unknown_format_and_encoding_exit_2_with_the_choices() {
         .stderr(
             predicate::str::contains("unknown input format `frobnitz`").and(
                 predicate::str::contains(
-                    "netstat-windows, netstat-linux, ss, lsof, tcpview, tcpvcon",
+                    "netstat-windows, netstat-linux, netstat-macos, ss, lsof, tcpview, tcpvcon",
                 ),
             ),
         );
@@ -422,4 +422,117 @@ fn a_capture_time_is_labelled_as_the_file_modification_time() {
     ]);
     assert_eq!(old["collected_at"], "2026-11-24T09:00:00Z");
     assert_eq!(old["time_source"], "clock");
+}
+
+/// macOS `netstat -anv`, detected without --input-format: the rules run on it (a listener on
+/// 31337 is `backdoor-port`), and `list` shows its rows with their states and PIDs.
+#[test]
+fn macos_netstat_is_detected_scanned_and_listed() {
+    let out = sockaudit()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--input",
+            &capture("macos-netstat-anv.txt"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["source"],
+        "file:macos-netstat-anv.txt (netstat-macos)"
+    );
+    let backdoor = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "backdoor-port")
+        .expect("a backdoor-port finding");
+    assert_eq!(backdoor["socket"]["local_port"], 31337);
+    assert_eq!(backdoor["socket"]["pids"], serde_json::json!([6666]));
+
+    let out = sockaudit()
+        .args(["list", "--input", &capture("macos-netstat-anv.txt")])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    for row in [
+        ["0.0.0.0:31337", "LISTEN", "6666/"],
+        ["[::]:22", "LISTEN", "1/"],
+        ["192.0.2.10:52344", "ESTABLISHED", "529/"],
+        ["192.0.2.10:52301", "CLOSE_WAIT", "812/"],
+        ["[::1]:631", "LISTEN", "188/"],
+    ] {
+        assert!(
+            table
+                .lines()
+                .any(|l| row.iter().all(|cell| l.contains(cell))),
+            "{row:?} in\n{table}"
+        );
+    }
+    assert!(
+        table.contains("Endpoints: 16 | Established: 3 | Listening: 9"),
+        "{table}"
+    );
+
+    // macOS 14's process:pid column gives the names too.
+    let out = sockaudit()
+        .args([
+            "list",
+            "--format",
+            "json",
+            "--input",
+            &capture("macos14-netstat-anv-p-tcp.txt"),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let nc = doc["sockets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["local_port"] == 31337)
+        .unwrap();
+    assert_eq!(nc["process"]["name"], "nc");
+    assert_eq!(nc["state"], "LISTEN");
+}
+
+/// Before macOS netstat was known, its output was read as Linux netstat: garbage rows with
+/// exit 0 (`tcp6 [fe80::aede:48ff]:0 ... ESTABLISHED`). Now the Linux reading is not chosen for
+/// it, and a forced one reads no macOS row as a socket.
+#[test]
+fn macos_netstat_is_not_taken_for_linux() {
+    sockaudit()
+        .args([
+            "list",
+            "--format",
+            "json",
+            "--input",
+            &capture("macos-netstat-an.txt"),
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(netstat-macos)"));
+    sockaudit()
+        .args([
+            "list",
+            "--format",
+            "json",
+            "--input-format",
+            "netstat-linux",
+            "--input",
+            &capture("macos-netstat-an.txt"),
+        ])
+        .assert()
+        .stdout(predicate::str::contains("fe80::aede:48ff\"").not())
+        .stderr(predicate::str::contains("line skipped"));
 }

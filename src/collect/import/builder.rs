@@ -87,6 +87,9 @@ pub struct CaptureInfo {
     pub owner_unreadable: usize,
     /// Sections skipped on purpose (UNIX sockets, raw sockets...), counted.
     pub other_sockets: usize,
+    /// Endpoints the tool cut to its column width (BSD netstat without `-W`): kept as printed
+    /// text, counted among the names (`unresolved_names`) but explained apart.
+    pub cut_endpoints: usize,
     /// Free-text notes for this block.
     pub notes: Vec<String>,
 }
@@ -498,16 +501,22 @@ fn explain(
             info.owner_unreadable
         ));
     }
-    if snapshot.coverage.unresolved_names > 0 {
-        let more = snapshot
-            .coverage
-            .unresolved_names
-            .saturating_sub(named.len());
+    let names = snapshot
+        .coverage
+        .unresolved_names
+        .saturating_sub(info.cut_endpoints);
+    if names > 0 {
+        let more = names.saturating_sub(named.len());
         notes.push(format!(
-            "{} endpoint(s) printed as host or service names instead of numbers (e.g. {}{}): their addresses are unknown, shown as printed, and rules that need an address do not match them (capture with -n)",
-            snapshot.coverage.unresolved_names,
+            "{names} endpoint(s) printed as host or service names instead of numbers (e.g. {}{}): their addresses are unknown, shown as printed, and rules that need an address do not match them (capture with -n)",
             named.join(", "),
             if more > 0 { format!(" and {more} more") } else { String::new() }
+        ));
+    }
+    if info.cut_endpoints > 0 {
+        notes.push(format!(
+            "{} endpoint(s) cut short by {tool}'s fixed-width columns: their addresses are unknown, kept as printed in capture.local_name/remote_name (capture with -W)",
+            info.cut_endpoints
         ));
     }
     if info.other_sockets > 0 {

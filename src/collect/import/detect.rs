@@ -6,8 +6,8 @@ use std::path::Path;
 
 use super::text::{self, Chosen, LineReader, Next};
 use super::{
-    Format, ImportOptions, locale, lsof, netstat_linux, netstat_windows, ss, tasklist, tcpvcon,
-    tcpview,
+    Format, ImportOptions, locale, lsof, netstat_linux, netstat_macos, netstat_windows, ss,
+    tasklist, tcpvcon, tcpview,
 };
 use crate::collect::error::{CollectError, ImportError};
 
@@ -95,9 +95,10 @@ fn detect_lines(label: &str, lines: &[String]) -> Result<Format, ImportError> {
         });
     }
     type Scorer = fn(&str) -> u32;
-    let scorers: [(Format, Scorer); 6] = [
+    let scorers: [(Format, Scorer); 7] = [
         (Format::NetstatWindows, netstat_windows::score),
         (Format::NetstatLinux, netstat_linux::score),
+        (Format::NetstatMacos, netstat_macos::score),
         (Format::Ss, ss::score),
         (Format::Lsof, lsof::score),
         (Format::Tcpview, tcpview::score),
@@ -130,12 +131,19 @@ fn not_sockets(lines: &[String]) -> Option<(&'static str, &'static str)> {
         "Interface List",
         "Schnittstellenliste",
         "Route Table",
+        // macOS / BSD `netstat -rn`.
+        "Routing tables",
     ];
     let routes = lines
         .iter()
         .any(|l| ROUTES.iter().any(|r| l.trim_start().starts_with(r)));
     let has_rows = lines.iter().any(|l| {
-        netstat_windows::score(l) + netstat_linux::score(l) + ss::score(l) + lsof::score(l) > 0
+        netstat_windows::score(l)
+            + netstat_linux::score(l)
+            + netstat_macos::score(l)
+            + ss::score(l)
+            + lsof::score(l)
+            > 0
     });
     if routes && !has_rows {
         return Some((

@@ -12,8 +12,8 @@ use super::detect::{HEAD_BYTES, detect_bytes};
 use super::emitter::{Emitter, LineParser};
 use super::text::{self, Chosen, LineReader, Next, TextEncoding};
 use super::{
-    Format, ImportOptions, locale, lsof, netstat_linux, netstat_windows, ss, tasklist, tcpvcon,
-    tcpview,
+    Format, ImportOptions, locale, lsof, netstat_linux, netstat_macos, netstat_windows, ss,
+    tasklist, tcpvcon, tcpview,
 };
 use crate::collect::error::{CollectError, ImportError};
 use crate::model::{Process, Snapshot, TimeSource};
@@ -173,6 +173,7 @@ fn run<R: Read>(
     let mut parser: Box<dyn LineParser> = match format {
         Format::NetstatWindows => Box::new(netstat_windows::Parser::default()),
         Format::NetstatLinux => Box::new(netstat_linux::Parser::default()),
+        Format::NetstatMacos => Box::new(netstat_macos::Parser::default()),
         Format::Ss => Box::new(ss::Parser::default()),
         Format::Lsof => Box::new(lsof::Parser),
         Format::Tcpview => Box::new(tcpview::Parser::default()),

@@ -121,9 +121,12 @@ fn parse_port(port: &str, proto: Protocol) -> Result<Option<u16>, String> {
     if port.is_empty() || port.chars().all(|c| c.is_ascii_digit()) {
         return Err(format!("bad port `{port}`"));
     }
-    if !port
-        .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '+' | '/'))
+    // A service name never starts with `.` or `-` (RFC 6335); `.61677` is the tail of a BSD
+    // `addr.port` endpoint read as `addr:port`, not a service.
+    if port.starts_with(['.', '-'])
+        || !port
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '+' | '/'))
     {
         return Err(format!("bad port `{port}`"));
     }
@@ -237,6 +240,7 @@ mod tests {
             "2a02:8108:1140:7a8:f:443",
             "a b:1",
             "1.2.3:80",
+            "fe80::aede:48ff:.61677",
         ] {
             assert!(parse(bad, Protocol::Tcp).is_err(), "{bad}");
         }

@@ -16,6 +16,8 @@ pub enum Format {
     NetstatWindows,
     /// Linux net-tools `netstat -tunap`, `-alpn`, `-tulpen`, localized.
     NetstatLinux,
+    /// macOS `netstat -an`, `-anv` (PIDs), `-A`, `-b`.
+    NetstatMacos,
     /// iproute2 `ss -tunap` (with or without Netid, `-e` extras).
     Ss,
     /// `lsof -i -nP` (Linux and macOS).
@@ -28,10 +30,11 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order `--input-format` lists them.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Snapshot,
         Format::NetstatWindows,
         Format::NetstatLinux,
+        Format::NetstatMacos,
         Format::Ss,
         Format::Lsof,
         Format::Tcpview,
@@ -44,6 +47,7 @@ impl Format {
             Format::Snapshot => "snapshot",
             Format::NetstatWindows => "netstat-windows",
             Format::NetstatLinux => "netstat-linux",
+            Format::NetstatMacos => "netstat-macos",
             Format::Ss => "ss",
             Format::Lsof => "lsof",
             Format::Tcpview => "tcpview",
@@ -58,6 +62,7 @@ impl Format {
             "json" => "snapshot",
             "windows" | "netstat-win" => "netstat-windows",
             "netstat" | "net-tools" => "netstat-linux",
+            "netstat-darwin" | "netstat-osx" | "macos" | "darwin" => "netstat-macos",
             other => other,
         };
         Format::ALL.into_iter().find(|f| f.name() == name)
@@ -83,6 +88,7 @@ impl Format {
             Format::Snapshot => "snapshot",
             Format::NetstatWindows => "Windows netstat",
             Format::NetstatLinux => "Linux netstat",
+            Format::NetstatMacos => "macOS netstat",
             Format::Ss => "ss",
             Format::Lsof => "lsof",
             Format::Tcpview => "TCPView",
@@ -98,6 +104,9 @@ impl Format {
             Format::NetstatLinux | Format::Ss => {
                 "capture with -p as root; rules on processes cannot check anything"
             }
+            Format::NetstatMacos => {
+                "capture with -anv (the pid column) as root, or with `lsof -i -nP`; rules on processes cannot check anything"
+            }
             _ => "rules on processes cannot check anything",
         }
     }
@@ -106,6 +115,9 @@ impl Format {
         match self {
             Format::NetstatWindows => {
                 "capture with -b as administrator, or pass --processes with `tasklist /fo csv` output"
+            }
+            Format::NetstatMacos => {
+                "macOS 14 and later print process:pid with -anv; else capture `lsof -i -nP` as well; rules on process names cannot check anything"
             }
             _ => "rules on process names cannot check anything",
         }

@@ -8,6 +8,7 @@
 //! listings (`netstat -on 5`) into blocks, and reports every line it cannot read as
 //! `file:line: why` (an error with `--strict`).
 
+pub mod bsd_endpoint;
 pub mod builder;
 pub mod csv_line;
 mod detect;
@@ -18,6 +19,7 @@ mod format;
 pub mod locale;
 pub mod lsof;
 pub mod netstat_linux;
+pub mod netstat_macos;
 pub mod netstat_windows;
 mod notes;
 pub mod routes;

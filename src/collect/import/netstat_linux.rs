@@ -36,6 +36,10 @@ struct Columns {
 
 /// How much a line looks like Linux `netstat` output.
 pub fn score(line: &str) -> u32 {
+    // BSD and macOS wording: "(including servers)" titles, `(state)` headers.
+    if line.contains("(including servers)") || line.contains("(state)") {
+        return 0;
+    }
     if locale::LINUX_TITLES.iter().any(|t| line.starts_with(t)) {
         return 5;
     }

@@ -21,7 +21,7 @@ pub fn report_notes(snapshot: &Snapshot) -> Vec<String> {
     }
     if c.unresolved_names > 0 {
         notes.push(format!(
-            "imported capture {}: {} endpoint(s) are host or service names, not addresses: shown as printed, and rules that need an address do not match them (capture with -n)",
+            "imported capture {}: {} endpoint(s) are host or service names, or addresses the tool cut short, not addresses: shown as printed, and rules that need an address do not match them (capture with -n, and -W where the tool cuts long addresses)",
             snapshot.source, c.unresolved_names
         ));
     }
