@@ -24,11 +24,15 @@ pub enum Format {
     Tcpview,
     /// Sysinternals `tcpvcon -a -c`.
     Tcpvcon,
+    /// FreeBSD `netstat -an`, `-aT`, `-aA`, `-ax`, `-aL`.
+    NetstatFreebsd,
+    /// FreeBSD `sockstat -46` (`-l`, `-c`, `-s`...).
+    Sockstat,
 }
 
 impl Format {
     /// Every format, in the order `--input-format` lists them.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 9] = [
         Format::Snapshot,
         Format::NetstatWindows,
         Format::NetstatLinux,
@@ -36,6 +40,8 @@ impl Format {
         Format::Lsof,
         Format::Tcpview,
         Format::Tcpvcon,
+        Format::NetstatFreebsd,
+        Format::Sockstat,
     ];
 
     /// The name `--input-format` takes and the source label shows.
@@ -48,6 +54,8 @@ impl Format {
             Format::Lsof => "lsof",
             Format::Tcpview => "tcpview",
             Format::Tcpvcon => "tcpvcon",
+            Format::NetstatFreebsd => "netstat-freebsd",
+            Format::Sockstat => "sockstat",
         }
     }
 
@@ -58,6 +66,7 @@ impl Format {
             "json" => "snapshot",
             "windows" | "netstat-win" => "netstat-windows",
             "netstat" | "net-tools" => "netstat-linux",
+            "netstat-bsd" | "freebsd" => "netstat-freebsd",
             other => other,
         };
         Format::ALL.into_iter().find(|f| f.name() == name)
@@ -69,10 +78,11 @@ impl Format {
         format!("auto, {}", names.join(", "))
     }
 
-    /// How the tool found owners: Linux tools read each process's fds; Windows reports them.
+    /// How the tool found owners: Linux tools and sockstat read each process's fds; Windows
+    /// reports them.
     pub(super) fn attribution(self) -> Attribution {
         match self {
-            Format::NetstatLinux | Format::Ss | Format::Lsof => Attribution::Fd,
+            Format::NetstatLinux | Format::Ss | Format::Lsof | Format::Sockstat => Attribution::Fd,
             _ => Attribution::Reported,
         }
     }
@@ -87,6 +97,8 @@ impl Format {
             Format::Lsof => "lsof",
             Format::Tcpview => "TCPView",
             Format::Tcpvcon => "tcpvcon",
+            Format::NetstatFreebsd => "FreeBSD netstat",
+            Format::Sockstat => "sockstat",
         }
     }
 
@@ -97,6 +109,9 @@ impl Format {
             }
             Format::NetstatLinux | Format::Ss => {
                 "capture with -p as root; rules on processes cannot check anything"
+            }
+            Format::NetstatFreebsd => {
+                "BSD netstat never shows owners: capture `sockstat -46s` as root as well; rules on processes cannot check anything"
             }
             _ => "rules on processes cannot check anything",
         }

@@ -36,6 +36,15 @@ struct Columns {
 
 /// How much a line looks like Linux `netstat` output.
 pub fn score(line: &str) -> u32 {
+    // BSD netstat shares the title and most of the header: its `(including servers)`, bare
+    // title and `(state)` column are not net-tools'.
+    let trimmed = line.trim();
+    if trimmed == "Active Internet connections"
+        || trimmed.ends_with("(including servers)")
+        || line.contains("(state)")
+    {
+        return 0;
+    }
     if locale::LINUX_TITLES.iter().any(|t| line.starts_with(t)) {
         return 5;
     }
@@ -48,7 +57,7 @@ pub fn score(line: &str) -> u32 {
             if f.len() >= 5
                 && f[1].parse::<u64>().is_ok()
                 && f[2].parse::<u64>().is_ok()
-                && f[3].contains(':') =>
+                && is_host_port(f[3]) =>
         {
             2
         }
@@ -210,6 +219,13 @@ impl Parser {
         }
         Ok(row)
     }
+}
+
+/// `addr:port` as net-tools prints it; BSD's `::1.25` ends in a dot and a number instead.
+fn is_host_port(field: &str) -> bool {
+    field
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| !port.is_empty() && !port.contains('.'))
 }
 
 fn header_columns(header: &str) -> Columns {
