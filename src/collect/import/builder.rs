@@ -398,8 +398,11 @@ fn missing_facts(snapshot: &Snapshot, format: Format) -> Vec<Fact> {
             Fact::User => procs.values().any(|p| p.user.is_some() || p.uid.is_some()),
             Fact::Uid => snapshot.sockets.iter().any(|s| s.uid.is_some()),
             Fact::Inode => snapshot.sockets.iter().any(|s| s.inode.is_some()),
-            // lsof prints the fd of every socket, so fds 0-2 are known to be sockets or not.
-            Fact::StdioSockets => format == Format::Lsof && !procs.is_empty(),
+            // lsof and sockstat print the fd of every socket, so fds 0-2 are known to be
+            // sockets or not.
+            Fact::StdioSockets => {
+                matches!(format, Format::Lsof | Format::Sockstat) && !procs.is_empty()
+            }
             // No capture format shows what is at the other end of a pipe or pty.
             Fact::StdioPeers => false,
             // No capture has them either, but rules learn that from `coverage.collected`,

@@ -115,11 +115,13 @@ pub fn score(line: &str) -> u32 {
 
 /// `tcp4`, `tcp46`, `toe4` (TCP offload), `sdp4`, `udp6`: protocol and family.
 fn proto(word: &str) -> Option<(Protocol, Option<Family>)> {
-    let (name, v) = word.split_at(word.len().min(3));
-    let proto = match name {
-        "tcp" | "toe" | "sdp" => Protocol::Tcp,
-        "udp" => Protocol::Udp,
-        _ => return None,
+    let (proto, v) = ["tcp", "toe", "sdp", "udp"]
+        .iter()
+        .find_map(|name| word.strip_prefix(name).map(|v| (*name, v)))?;
+    let proto = if proto == "udp" {
+        Protocol::Udp
+    } else {
+        Protocol::Tcp
     };
     let family = match v {
         "4" => Some(Family::Ipv4),
