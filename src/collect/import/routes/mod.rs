@@ -1,5 +1,5 @@
 //! Routing and neighbour tables captured on another machine: Windows `route print` (any
-//! language), Linux `netstat -rn` / `-rne` / `-rn6`, `ip route` / `ip -6 route` /
+//! language), Linux `netstat -rn` / `-rne` / `-rn6`, FreeBSD `netstat -rn`, `ip route` / `ip -6 route` /
 //! `ip route show table all`, `ip neigh`, `arp -a` (Windows) and `arp -an`, and snapshot JSON
 //! with a `routes` table. One file per format; this module reads the bytes, decodes them
 //! (code pages as for socket captures), picks the format from the line shapes and runs it.
@@ -8,6 +8,7 @@ mod arp;
 mod iproute;
 mod neigh;
 mod netstat;
+mod netstat_freebsd;
 mod parsed;
 mod route_print;
 
@@ -49,6 +50,8 @@ pub enum RouteFormat {
     RoutePrint,
     /// Linux net-tools `netstat -rn`, `-rne`, `-rnee`, `-rn6` (or `route -n`).
     NetstatLinux,
+    /// FreeBSD `netstat -rn` (`Internet:` and `Internet6:` sections).
+    NetstatFreebsd,
     /// iproute2 `ip route`, `ip -6 route`, `ip route show table all`.
     IpRoute,
     /// iproute2 `ip neigh`.
@@ -65,6 +68,7 @@ impl RouteFormat {
         match self {
             RouteFormat::RoutePrint => "route-print",
             RouteFormat::NetstatLinux => "netstat-rn",
+            RouteFormat::NetstatFreebsd => "netstat-rn-freebsd",
             RouteFormat::IpRoute => "ip-route",
             RouteFormat::IpNeigh => "ip-neigh",
             RouteFormat::Arp => "arp",
@@ -92,7 +96,7 @@ pub enum RouteImportError {
     },
     /// No known format matches.
     #[error(
-        "{path}: not a routing or neighbour table capture; expected Windows `route print`, `netstat -rn`, `ip route`, `ip neigh`, `arp -a`, or snapshot JSON with routes (docs/routes.md)"
+        "{path}: not a routing or neighbour table capture; expected Windows `route print`, `netstat -rn` (Linux or FreeBSD), `ip route`, `ip neigh`, `arp -a`, or snapshot JSON with routes (docs/routes.md)"
     )]
     Unrecognised {
         /// The file.
@@ -224,6 +228,7 @@ pub fn parse(format: RouteFormat, text: &str) -> Parsed {
     match format {
         RouteFormat::RoutePrint => route_print::parse(text),
         RouteFormat::NetstatLinux => netstat::parse(text),
+        RouteFormat::NetstatFreebsd => netstat_freebsd::parse(text),
         RouteFormat::IpRoute => iproute::parse(text),
         RouteFormat::IpNeigh => neigh::parse(text),
         RouteFormat::Arp => arp::parse(text),
@@ -236,6 +241,9 @@ pub fn parse(format: RouteFormat, text: &str) -> Parsed {
 pub fn detect(text: &str) -> Option<RouteFormat> {
     if route_print::looks_like(text) {
         return Some(RouteFormat::RoutePrint);
+    }
+    if netstat_freebsd::looks_like(text) {
+        return Some(RouteFormat::NetstatFreebsd);
     }
     let mut counts = [0usize; 4];
     for line in text.lines().take(2000) {
