@@ -564,6 +564,22 @@ fn freebsd_netstat_is_detected_and_read() {
             "{name}"
         );
     }
+    // FreeBSD's routing table saved by mistake is named as such.
+    sockaudit()
+        .args([
+            "scan",
+            "--input",
+            &format!(
+                "{}/fixtures/routes/freebsd-netstat-rn.txt",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("this is a routing table")
+                .and(predicate::str::contains("sockstat -46s")),
+        );
     // The alias names the same format.
     sockaudit()
         .args([
