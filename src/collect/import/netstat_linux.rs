@@ -295,6 +295,23 @@ mod tests {
     }
 
     #[test]
+    fn bsd_netstat_is_not_claimed() {
+        for line in [
+            "Active Internet connections (including servers)",
+            "Active Internet connections",
+            "Proto Recv-Q Send-Q Local Address          Foreign Address        (state)",
+            "tcp6       0      0 ::1.25                 *.*                    LISTEN",
+            "tcp6       0      0 fe80::1%lo0.123        *.*",
+        ] {
+            assert_eq!(score(line), 0, "{line}");
+        }
+        assert_eq!(
+            score("tcp6       0      0 :::22                   :::*                    LISTEN"),
+            2
+        );
+    }
+
+    #[test]
     fn headers() {
         let c = header_columns(
             "Proto Recv-Q Send-Q Local Address           Foreign Address         State       User       Inode      PID/Program name     Timer",
