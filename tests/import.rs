@@ -163,6 +163,8 @@ fn formats_are_detected() {
         ("freebsd-netstat-aT.txt", Format::NetstatFreebsd),
         ("freebsd-netstat-A.txt", Format::NetstatFreebsd),
         ("freebsd-netstat-x.txt", Format::NetstatFreebsd),
+        ("freebsd-netstat-aL.txt", Format::NetstatFreebsd),
+        ("freebsd-netstat-anW.txt", Format::NetstatFreebsd),
         ("freebsd-sockstat-46.txt", Format::Sockstat),
         ("freebsd-sockstat-46l.txt", Format::Sockstat),
         ("freebsd-sockstat-46cs.txt", Format::Sockstat),

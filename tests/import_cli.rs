@@ -564,6 +564,25 @@ fn freebsd_netstat_is_detected_and_read() {
             "{name}"
         );
     }
+    // `netstat -aL` gives the accept queues: a full one is found.
+    let out = sockaudit()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--input",
+            &capture("freebsd-netstat-aL.txt"),
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let full = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "accept-queue-full")
+        .expect("accept-queue-full finding");
+    assert_eq!(full["socket"]["local_port"], 80);
     // FreeBSD's routing table saved by mistake is named as such.
     sockaudit()
         .args([

@@ -225,11 +225,17 @@ impl Parser {
         let c = self.columns;
         let listen = c.listen || self.section == Section::Listen;
         let mut rest = rest;
+        let mut queue = None;
         if listen {
             let q = rest.first().ok_or("row cut short")?;
-            if q.split('/').count() != 3 || !q.split('/').all(is_number) {
-                return Err(format!("`{q}` is not qlen/incqlen/maxqlen"));
-            }
+            let sizes: Vec<u32> = q
+                .split('/')
+                .map(|n| n.parse::<u32>().ok())
+                .collect::<Option<_>>()
+                .filter(|v: &Vec<u32>| v.len() == 3)
+                .ok_or_else(|| format!("`{q}` is not qlen/incqlen/maxqlen"))?;
+            // qlen waits for accept(); incqlen is still in the handshake; maxqlen the backlog.
+            queue = Some((sizes[0], sizes[2]));
             rest = &rest[1..];
         } else if c.counters {
             // TCP rows have three counters; other protocols print blanks there.
@@ -270,6 +276,7 @@ impl Parser {
         }
         let mut row = Row::new(proto, local, remote);
         row.family = family;
+        row.listen_queue = queue;
         if proto == Protocol::Udp {
             return Ok(row);
         }
@@ -405,6 +412,7 @@ mod tests {
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(rows.len(), 2);
         assert!(rows.iter().all(|r| r.state == Some(TcpState::Listen)));
+        assert_eq!(rows[1].listen_queue, Some((1, 511)));
     }
 
     #[test]
