@@ -29,6 +29,8 @@ pub struct Parser {
     state_column: bool,
     /// `-i`: the socket's ID, which identifies it across holders.
     id_column: bool,
+    /// `-f`: a FIB number before the ID.
+    fib_column: bool,
     /// The last row was an SCTP association, whose further addresses follow on lines of
     /// their own.
     continuation: bool,
@@ -105,6 +107,7 @@ impl LineParser for Parser {
             out.info.has_owner_column = true;
             self.state_column = text.contains("CONN STATE");
             self.id_column = words.contains(&"ID");
+            self.fib_column = words.contains(&"FIB");
             self.continuation = false;
             self.state_noted = false;
             return Ok(());
@@ -186,9 +189,16 @@ impl LineParser for Parser {
                 ..Owner::default()
             });
         }
-        row.merge_key = Some(match extra.first().filter(|_| self.id_column) {
-            Some(id) if id.parse::<u64>().is_ok() => format!("id {id}"),
-            _ => format!("{} {local_text} {remote_text}", words[p]),
+        // The ID follows FIB (always printed with -f) and SPLICE ADDRESS (printed only for a
+        // spliced socket).
+        let id = extra
+            .iter()
+            .skip(usize::from(self.fib_column))
+            .find(|w| !w.contains(':') && **w != "??")
+            .filter(|w| self.id_column && w.parse::<u64>().is_ok());
+        row.merge_key = Some(match id {
+            Some(id) => format!("id {id}"),
+            None => format!("{} {local_text} {remote_text}", words[p]),
         });
         out.row(row);
         Ok(())
@@ -272,6 +282,15 @@ mod tests {
         );
         assert_eq!(rows[0].merge_key.as_deref(), Some("id 1234"));
         assert_eq!(rows[3].local.port, Some(123));
+        // With -f and -I the ID comes after FIB and, on a spliced socket, SPLICE ADDRESS.
+        let (rows, errors, _) = parse(&[
+            "USER     COMMAND    PID   FD  PROTO  LOCAL ADDRESS         FOREIGN ADDRESS       FIB    SPLICE ADDRESS        ID",
+            "root     relayd      812  4   tcp4   192.0.2.10:80         198.51.100.7:50122    0      192.0.2.10:50200      1234",
+            "root     relayd      812  5   tcp4   192.0.2.10:80         198.51.100.8:50122    0                            1235",
+        ]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let keys: Vec<_> = rows.iter().map(|r| r.merge_key.clone()).collect();
+        assert_eq!(keys, [Some("id 1234".into()), Some("id 1235".into())]);
     }
 
     #[test]
