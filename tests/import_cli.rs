@@ -182,7 +182,7 @@ fn unknown_format_and_encoding_exit_2_with_the_choices() {
         .stderr(
             predicate::str::contains("unknown input format `frobnitz`").and(
                 predicate::str::contains(
-                    "netstat-windows, netstat-linux, netstat-macos, ss, lsof, tcpview, tcpvcon",
+                    "netstat-windows, netstat-linux, netstat-macos, netstat-freebsd, sockstat, ss, lsof, tcpview, tcpvcon",
                 ),
             ),
         );
@@ -535,4 +535,193 @@ fn macos_netstat_is_not_taken_for_linux() {
         .assert()
         .stdout(predicate::str::contains("fe80::aede:48ff\"").not())
         .stderr(predicate::str::contains("line skipped"));
+}
+
+/// FreeBSD `sockstat -46`: owners come from USER COMMAND PID FD, so the default rules name the
+/// `nc` listening on 31337 and its PID; `list` shows the rows, states and PIDs.
+#[test]
+fn freebsd_sockstat_is_scanned_and_listed() {
+    let out = sockaudit()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--input",
+            &capture("freebsd-sockstat-46.txt"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["source"], "file:freebsd-sockstat-46.txt (sockstat)");
+    let backdoor = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "backdoor-port")
+        .expect("backdoor-port finding");
+    assert_eq!(backdoor["process"]["pid"], 6666);
+    assert_eq!(backdoor["process"]["name"], "nc");
+    assert_eq!(backdoor["process"]["user"], "alice");
+    assert_eq!(backdoor["socket"]["local_port"], 31337);
+
+    let out = sockaudit()
+        .args(["list", "--input", &capture("freebsd-sockstat-46.txt")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = |needle: &str| {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no row with {needle}:\n{text}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        row("0.0.0.0:31337"),
+        "tcp 0.0.0.0:31337 *:* LISTEN 6666/nc alice"
+    );
+    assert_eq!(
+        row("[::]:80"),
+        "tcp6 [::]:80 *:* LISTEN 1201/nginx (+1) root"
+    );
+    assert_eq!(row("[fe80::1]:123"), "udp6 [fe80::1]:123 *:* 610/ntpd ntpd");
+    assert!(text.contains("Endpoints: 17 |"), "{text}");
+
+    // With -s the states are sockstat's own.
+    let out = sockaudit()
+        .args([
+            "list",
+            "--format",
+            "json",
+            "--input",
+            &capture("freebsd-sockstat-46cs.txt"),
+        ])
+        .output()
+        .unwrap();
+    let listing: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let states: Vec<&str> = listing["sockets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["state"].as_str())
+        .collect();
+    assert_eq!(
+        states,
+        [
+            "ESTABLISHED",
+            "FIN_WAIT2",
+            "CLOSE_WAIT",
+            "TIME_WAIT",
+            "ESTABLISHED"
+        ]
+    );
+}
+
+/// FreeBSD `netstat -an` is detected without `--input-format` and read (it used to be an
+/// empty table with "0 finding(s)"); its variants too.
+#[test]
+fn freebsd_netstat_is_detected_and_read() {
+    let out = sockaudit()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--input",
+            &capture("freebsd-netstat-an.txt"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["source"],
+        "file:freebsd-netstat-an.txt (netstat-freebsd)"
+    );
+    assert_eq!(report["summary"]["sockets"], 20);
+    assert!(rules_of(&report).contains(&"backdoor-port".to_string()));
+    for (name, sockets) in [
+        ("freebsd-netstat-an.txt", 20),
+        ("freebsd-netstat-aT.txt", 20),
+        ("freebsd-netstat-A.txt", 11),
+        ("freebsd-netstat-x.txt", 9),
+    ] {
+        let out = sockaudit()
+            .args(["list", "--format", "json", "--input", &capture(name)])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{name}");
+        let listing: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            listing["sockets"].as_array().unwrap().len(),
+            sockets,
+            "{name}"
+        );
+        assert!(
+            listing["source"]
+                .as_str()
+                .unwrap()
+                .ends_with("(netstat-freebsd)"),
+            "{name}"
+        );
+    }
+    // `netstat -aL` gives the accept queues: a full one is found.
+    let out = sockaudit()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--input",
+            &capture("freebsd-netstat-aL.txt"),
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let full = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "accept-queue-full")
+        .expect("accept-queue-full finding");
+    assert_eq!(full["socket"]["local_port"], 80);
+    // FreeBSD's routing table saved by mistake is named as such.
+    sockaudit()
+        .args([
+            "scan",
+            "--input",
+            &format!(
+                "{}/fixtures/routes/freebsd-netstat-rn.txt",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("this is a routing table")
+                .and(predicate::str::contains("sockstat -46s")),
+        );
+    // The alias names the same format.
+    sockaudit()
+        .args([
+            "list",
+            "--input",
+            &capture("freebsd-netstat-an.txt"),
+            "--input-format",
+            "netstat-bsd",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("2001:db8::10"));
 }

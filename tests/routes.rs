@@ -171,6 +171,7 @@ fn formats_are_detected() {
         ("linux-netstat-rn.txt", RouteFormat::NetstatLinux),
         ("linux-netstat-rne.txt", RouteFormat::NetstatLinux),
         ("linux-netstat-rn6.txt", RouteFormat::NetstatLinux),
+        ("freebsd-netstat-rn.txt", RouteFormat::NetstatFreebsd),
         ("linux-ip-neigh.txt", RouteFormat::IpNeigh),
         ("linux-arp-an.txt", RouteFormat::Arp),
         ("win-en-arp-a.txt", RouteFormat::Arp),
@@ -497,6 +498,7 @@ fn garbage_never_panics() {
     let formats = [
         RouteFormat::RoutePrint,
         RouteFormat::NetstatLinux,
+        RouteFormat::NetstatFreebsd,
         RouteFormat::IpRoute,
         RouteFormat::IpNeigh,
         RouteFormat::Arp,

@@ -10,9 +10,10 @@ use std::path::Path;
 use libfuzzer_sys::fuzz_target;
 use sockaudit::collect::import::routes::{RouteFormat, decode, import_bytes, parse};
 
-const FORMATS: [RouteFormat; 5] = [
+const FORMATS: [RouteFormat; 6] = [
     RouteFormat::RoutePrint,
     RouteFormat::NetstatLinux,
+    RouteFormat::NetstatFreebsd,
     RouteFormat::IpRoute,
     RouteFormat::IpNeigh,
     RouteFormat::Arp,

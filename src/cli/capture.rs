@@ -8,7 +8,8 @@ use clap::Args;
 #[derive(Debug, Args, Clone, Default)]
 pub struct CaptureArgs {
     /// Format of --input: auto (detected from the text), snapshot, netstat-windows,
-    /// netstat-linux, netstat-macos, ss, lsof, tcpview, tcpvcon.
+    /// netstat-linux, netstat-macos, netstat-freebsd (alias netstat-bsd), sockstat, ss, lsof,
+    /// tcpview, tcpvcon.
     #[arg(long, value_name = "FORMAT", value_parser = parse_input_format, requires = "input")]
     pub input_format: Option<crate::collect::import::FormatChoice>,
     /// Text encoding of --input (default: byte-order mark, else UTF-8 when valid, else guessed

@@ -21,8 +21,8 @@ pub struct RoutesArgs {
     /// Also show the neighbour (ARP/NDP) table.
     #[arg(long, alias = "neighbors")]
     pub neighbours: bool,
-    /// Read a capture instead of this machine: Windows `route print`, `netstat -rn`,
-    /// `ip route`, `ip neigh`, `arp -a`, or snapshot JSON with routes. Repeatable (routes from
+    /// Read a capture instead of this machine: Windows `route print`, `netstat -rn` (Linux or
+    /// FreeBSD), `ip route`, `ip neigh`, `arp -a`, or snapshot JSON with routes. Repeatable (routes from
     /// one file, neighbours from another).
     #[arg(long, value_name = "FILE")]
     pub input: Vec<PathBuf>,

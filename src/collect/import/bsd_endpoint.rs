@@ -56,7 +56,11 @@ pub fn parse(text: &str, proto: Protocol, width: usize) -> Result<BsdEndpoint, S
         return Err(format!("`{host}` is not a valid address"));
     } else if bare.eq_ignore_ascii_case("localhost") {
         // The loopback of the row's family (the builder picks ::1 in a tcp6 row).
-        (Some(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)), false, false)
+        (
+            Some(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)),
+            false,
+            false,
+        )
     } else if is_host_name(host) {
         (None, true, false)
     } else {
@@ -112,6 +116,41 @@ fn is_host_name(host: &str) -> bool {
         && host
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Splits `addr.port` at the last dot and parses both halves with the `host:port` rules of
+/// [`super::endpoint`], for FreeBSD netstat, whose cuts are found by column width
+/// ([`fills_column`]) rather than by [`parse`]'s host width.
+pub fn parse_plain(text: &str, proto: Protocol) -> Result<Endpoint, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("empty address".to_string());
+    }
+    let (host, port) = text
+        .rsplit_once('.')
+        .ok_or_else(|| format!("`{text}`: no `.port`"))?;
+    if host.is_empty() || port.is_empty() {
+        return Err(format!("`{text}`: no address or no port"));
+    }
+    let mut ep = super::endpoint::parse_parts(host, port, proto).map_err(|e| {
+        // Without -W, netstat cuts long IPv6 addresses to fit their column.
+        if host.contains(':') {
+            format!("{e} (cut short? capture BSD netstat with -W)")
+        } else {
+            e
+        }
+    })?;
+    if ep.name.is_some() {
+        // Keep the text as printed, not parse_parts' `host:port` rendering of it.
+        ep.name = Some(text.to_string());
+    }
+    Ok(ep)
+}
+
+/// netstat prints an address in a column of `width` characters and cuts what does not fit
+/// (22, 18 with `-A`): a field that fills it may have lost its tail.
+pub fn fills_column(text: &str, width: usize) -> bool {
+    text.chars().count() >= width
 }
 
 #[cfg(test)]
@@ -215,5 +254,80 @@ mod tests {
         ] {
             assert!(parse(bad, Protocol::Tcp, HOST_WIDTH).is_err(), "{bad}");
         }
+    }
+
+    fn plain(text: &str) -> (Option<String>, Option<u16>, Option<String>) {
+        let e = parse_plain(text, Protocol::Tcp).unwrap();
+        (e.addr.map(|a| a.to_string()), e.port, e.name)
+    }
+
+    #[test]
+    fn plain_numeric_forms() {
+        assert_eq!(
+            plain("127.0.0.1.25"),
+            (Some("127.0.0.1".into()), Some(25), None)
+        );
+        assert_eq!(plain("*.22"), (None, Some(22), None));
+        assert_eq!(plain("*.*"), (None, None, None));
+        assert_eq!(plain("::1.25"), (Some("::1".into()), Some(25), None));
+        assert_eq!(
+            plain("fe80::1%lo0.123"),
+            (Some("fe80::1".into()), Some(123), None)
+        );
+        assert_eq!(
+            plain("2001:db8::10.443"),
+            (Some("2001:db8::10".into()), Some(443), None)
+        );
+        assert_eq!(
+            plain("::ffff:192.0.2.1.80"),
+            (Some("::ffff:192.0.2.1".into()), Some(80), None)
+        );
+        assert_eq!(
+            plain("192.0.2.10.*"),
+            (Some("192.0.2.10".into()), None, None)
+        );
+        assert!(parse_plain("*.*", Protocol::Udp).unwrap().is_unset());
+    }
+
+    #[test]
+    fn plain_names_are_kept_as_printed() {
+        assert_eq!(
+            plain("localhost.smtp"),
+            (
+                Some("127.0.0.1".into()),
+                Some(25),
+                Some("localhost.smtp".into())
+            )
+        );
+        let e = parse_plain("mail.example.org.https", Protocol::Tcp).unwrap();
+        assert!(e.host_is_name);
+        assert_eq!(e.port, Some(443));
+        assert_eq!(e.name.as_deref(), Some("mail.example.org.https"));
+    }
+
+    #[test]
+    fn plain_garbage_is_an_error() {
+        for bad in [
+            "",
+            "22",
+            ".22",
+            "1.2.3.4.",
+            "1.2.3.4.99999",
+            "a b.1",
+            "2001:db8:1.5",
+        ] {
+            assert!(parse_plain(bad, Protocol::Tcp).is_err(), "{bad}");
+        }
+        assert!(
+            parse_plain("2001:db8:1:2:3.443", Protocol::Tcp)
+                .unwrap_err()
+                .contains("-W")
+        );
+    }
+
+    #[test]
+    fn plain_column_width() {
+        assert!(fills_column("2001:db8:1234:5678:9a", 18));
+        assert!(!fills_column("*.22", 22));
     }
 }

@@ -7,8 +7,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::Format;
 use super::endpoint::Endpoint;
 use crate::model::{
-    Attribution, CaptureFacts, Coverage, Fact, Family, Host, Process, Protocol, SCHEMA_VERSION,
-    Snapshot, Socket, TcpState, Unattributed,
+    Attribution, CaptureFacts, Coverage, Fact, Family, Host, ListenFacts, Process, Protocol,
+    SCHEMA_VERSION, Snapshot, Socket, TcpState, Unattributed,
 };
 
 /// A process as a capture names it.
@@ -53,6 +53,8 @@ pub struct Row {
     pub counters: [Option<u64>; 4],
     /// Key under which rows of one socket seen several times merge (lsof: one line per fd).
     pub merge_key: Option<String>,
+    /// A listener's accept queue and backlog (FreeBSD `netstat -L` qlen and maxqlen).
+    pub listen_queue: Option<(u32, u32)>,
 }
 
 impl Row {
@@ -70,6 +72,7 @@ impl Row {
             program: None,
             counters: [None; 4],
             merge_key: None,
+            listen_queue: None,
         }
     }
 }
@@ -203,7 +206,13 @@ pub fn build(rows: Vec<Row>, info: &CaptureInfo, finish: &Finish<'_>) -> Snapsho
             unattributed,
             capture: (!capture.is_empty()).then(|| Box::new(capture)),
             netns: None,
-            listen: None,
+            listen: row.listen_queue.map(|(accept_queue, backlog)| {
+                Box::new(ListenFacts {
+                    accept_queue: Some(accept_queue),
+                    backlog: Some(backlog),
+                    forwards_to: None,
+                })
+            }),
             traffic: None,
         });
     }
@@ -430,8 +439,11 @@ fn missing_facts(snapshot: &Snapshot, format: Format) -> Vec<Fact> {
             Fact::User => procs.values().any(|p| p.user.is_some() || p.uid.is_some()),
             Fact::Uid => snapshot.sockets.iter().any(|s| s.uid.is_some()),
             Fact::Inode => snapshot.sockets.iter().any(|s| s.inode.is_some()),
-            // lsof prints the fd of every socket, so fds 0-2 are known to be sockets or not.
-            Fact::StdioSockets => format == Format::Lsof && !procs.is_empty(),
+            // lsof and sockstat print the fd of every socket, so fds 0-2 are known to be
+            // sockets or not.
+            Fact::StdioSockets => {
+                matches!(format, Format::Lsof | Format::Sockstat) && !procs.is_empty()
+            }
             // No capture format shows what is at the other end of a pipe or pty.
             Fact::StdioPeers => false,
             // No capture has them either, but rules learn that from `coverage.collected`,
@@ -442,12 +454,13 @@ fn missing_facts(snapshot: &Snapshot, format: Format) -> Vec<Fact> {
                 .sockets
                 .iter()
                 .any(|s| s.bytes_sent().is_some() || s.bytes_received().is_some()),
+            // FreeBSD `netstat -L`.
+            Fact::ListenQueues => snapshot.sockets.iter().any(|s| s.listen.is_some()),
             Fact::Cmdline
             | Fact::Ppid
             | Fact::StartTime
             | Fact::EphemeralPorts
             | Fact::Cgroups
-            | Fact::ListenQueues
             // A capture lists what its tool saw; a hidden process is what it did not see.
             | Fact::HiddenProcesses => false,
         };

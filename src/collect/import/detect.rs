@@ -6,8 +6,8 @@ use std::path::Path;
 
 use super::text::{self, Chosen, LineReader, Next};
 use super::{
-    Format, ImportOptions, locale, lsof, netstat_linux, netstat_macos, netstat_windows, ss,
-    tasklist, tcpvcon, tcpview,
+    Format, ImportOptions, locale, lsof, netstat_freebsd, netstat_linux, netstat_macos,
+    netstat_windows, sockstat, ss, tasklist, tcpvcon, tcpview,
 };
 use crate::collect::error::{CollectError, ImportError};
 
@@ -95,7 +95,7 @@ fn detect_lines(label: &str, lines: &[String]) -> Result<Format, ImportError> {
         });
     }
     type Scorer = fn(&str) -> u32;
-    let scorers: [(Format, Scorer); 7] = [
+    let scorers: [(Format, Scorer); 9] = [
         (Format::NetstatWindows, netstat_windows::score),
         (Format::NetstatLinux, netstat_linux::score),
         (Format::NetstatMacos, netstat_macos::score),
@@ -103,6 +103,8 @@ fn detect_lines(label: &str, lines: &[String]) -> Result<Format, ImportError> {
         (Format::Lsof, lsof::score),
         (Format::Tcpview, tcpview::score),
         (Format::Tcpvcon, tcpvcon::score),
+        (Format::NetstatFreebsd, netstat_freebsd::score),
+        (Format::Sockstat, sockstat::score),
     ];
     let mut best = (0u32, None);
     for (format, score) in scorers {
@@ -114,7 +116,7 @@ fn detect_lines(label: &str, lines: &[String]) -> Result<Format, ImportError> {
     best.1.ok_or_else(|| ImportError::Undetected {
         path: label.to_string(),
         why: format!(
-            "no line looks like netstat, ss, lsof or TCPView output; it starts with `{}`",
+            "no line looks like netstat, ss, lsof, sockstat or TCPView output; it starts with `{}`",
             crate::text::escape::for_terminal(&first.chars().take(60).collect::<String>())
         ),
         supported: Format::supported(),
@@ -131,7 +133,7 @@ fn not_sockets(lines: &[String]) -> Option<(&'static str, &'static str)> {
         "Interface List",
         "Schnittstellenliste",
         "Route Table",
-        // macOS / BSD `netstat -rn`.
+        // FreeBSD and macOS `netstat -rn`.
         "Routing tables",
     ];
     let routes = lines
@@ -143,12 +145,14 @@ fn not_sockets(lines: &[String]) -> Option<(&'static str, &'static str)> {
             + netstat_macos::score(l)
             + ss::score(l)
             + lsof::score(l)
+            + netstat_freebsd::score(l)
+            + sockstat::score(l)
             > 0
     });
     if routes && !has_rows {
         return Some((
             "a routing table (route print / netstat -r)",
-            "capture the socket table with `netstat -ano` (Windows) or `ss -tunape` (Linux)",
+            "capture the socket table with `netstat -ano` (Windows), `ss -tunape` (Linux) or `sockstat -46s` (FreeBSD)",
         ));
     }
     if lines.iter().take(5).any(|l| tasklist::is_header(l)) && !has_rows {

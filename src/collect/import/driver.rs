@@ -12,8 +12,8 @@ use super::detect::{HEAD_BYTES, detect_bytes};
 use super::emitter::{Emitter, LineParser};
 use super::text::{self, Chosen, LineReader, Next, TextEncoding};
 use super::{
-    Format, ImportOptions, locale, lsof, netstat_linux, netstat_macos, netstat_windows, ss,
-    tasklist, tcpvcon, tcpview,
+    Format, ImportOptions, locale, lsof, netstat_freebsd, netstat_linux, netstat_macos,
+    netstat_windows, sockstat, ss, tasklist, tcpvcon, tcpview,
 };
 use crate::collect::error::{CollectError, ImportError};
 use crate::model::{Process, Snapshot, TimeSource};
@@ -178,6 +178,8 @@ fn run<R: Read>(
         Format::Lsof => Box::new(lsof::Parser),
         Format::Tcpview => Box::new(tcpview::Parser::default()),
         Format::Tcpvcon => Box::new(tcpvcon::Parser),
+        Format::NetstatFreebsd => Box::new(netstat_freebsd::Parser::default()),
+        Format::Sockstat => Box::new(sockstat::Parser::default()),
         Format::Snapshot => {
             return Err(CollectError::Internal(
                 "snapshot JSON reached the capture importer".to_string(),

@@ -26,15 +26,21 @@ pub enum Format {
     Tcpview,
     /// Sysinternals `tcpvcon -a -c`.
     Tcpvcon,
+    /// FreeBSD `netstat -an`, `-aT`, `-aA`, `-ax`, `-aL`.
+    NetstatFreebsd,
+    /// FreeBSD `sockstat -46` (`-l`, `-c`, `-s`...).
+    Sockstat,
 }
 
 impl Format {
     /// Every format, in the order `--input-format` lists them.
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 10] = [
         Format::Snapshot,
         Format::NetstatWindows,
         Format::NetstatLinux,
         Format::NetstatMacos,
+        Format::NetstatFreebsd,
+        Format::Sockstat,
         Format::Ss,
         Format::Lsof,
         Format::Tcpview,
@@ -52,6 +58,8 @@ impl Format {
             Format::Lsof => "lsof",
             Format::Tcpview => "tcpview",
             Format::Tcpvcon => "tcpvcon",
+            Format::NetstatFreebsd => "netstat-freebsd",
+            Format::Sockstat => "sockstat",
         }
     }
 
@@ -63,6 +71,7 @@ impl Format {
             "windows" | "netstat-win" => "netstat-windows",
             "netstat" | "net-tools" => "netstat-linux",
             "netstat-darwin" | "netstat-osx" | "macos" | "darwin" => "netstat-macos",
+            "netstat-bsd" | "freebsd" => "netstat-freebsd",
             other => other,
         };
         Format::ALL.into_iter().find(|f| f.name() == name)
@@ -74,10 +83,11 @@ impl Format {
         format!("auto, {}", names.join(", "))
     }
 
-    /// How the tool found owners: Linux tools read each process's fds; Windows reports them.
+    /// How the tool found owners: Linux tools and sockstat read each process's fds; Windows
+    /// reports them.
     pub(super) fn attribution(self) -> Attribution {
         match self {
-            Format::NetstatLinux | Format::Ss | Format::Lsof => Attribution::Fd,
+            Format::NetstatLinux | Format::Ss | Format::Lsof | Format::Sockstat => Attribution::Fd,
             _ => Attribution::Reported,
         }
     }
@@ -93,6 +103,8 @@ impl Format {
             Format::Lsof => "lsof",
             Format::Tcpview => "TCPView",
             Format::Tcpvcon => "tcpvcon",
+            Format::NetstatFreebsd => "FreeBSD netstat",
+            Format::Sockstat => "sockstat",
         }
     }
 
@@ -106,6 +118,9 @@ impl Format {
             }
             Format::NetstatMacos => {
                 "capture with -anv (the pid column) as root, or with `lsof -i -nP`; rules on processes cannot check anything"
+            }
+            Format::NetstatFreebsd => {
+                "BSD netstat never shows owners: capture `sockstat -46s` as root as well; rules on processes cannot check anything"
             }
             _ => "rules on processes cannot check anything",
         }

@@ -1,4 +1,4 @@
-//! Offline evidence: captures of `netstat`, `ss`, `lsof` and TCPView taken on another machine,
+//! Offline evidence: captures of `netstat`, `ss`, `lsof`, `sockstat` and TCPView taken on another machine,
 //! read into the same [`Snapshot`](crate::model::Snapshot) a live collection gives.
 //!
 //! One file per format parses lines into [`builder::Row`]s; [`builder`] turns a block of rows
@@ -18,12 +18,14 @@ pub mod endpoint;
 mod format;
 pub mod locale;
 pub mod lsof;
+pub mod netstat_freebsd;
 pub mod netstat_linux;
 pub mod netstat_macos;
 pub mod netstat_windows;
 mod notes;
 pub mod routes;
 pub mod services;
+pub mod sockstat;
 pub mod ss;
 pub mod tasklist;
 pub mod tcpvcon;

@@ -36,8 +36,13 @@ struct Columns {
 
 /// How much a line looks like Linux `netstat` output.
 pub fn score(line: &str) -> u32 {
-    // BSD and macOS wording: "(including servers)" titles, `(state)` headers.
-    if line.contains("(including servers)") || line.contains("(state)") {
+    // BSD netstat shares the title and most of the header: its `(including servers)`, bare
+    // title and `(state)` column are not net-tools'.
+    let trimmed = line.trim();
+    if trimmed == "Active Internet connections"
+        || trimmed.ends_with("(including servers)")
+        || line.contains("(state)")
+    {
         return 0;
     }
     if locale::LINUX_TITLES.iter().any(|t| line.starts_with(t)) {
@@ -52,7 +57,7 @@ pub fn score(line: &str) -> u32 {
             if f.len() >= 5
                 && f[1].parse::<u64>().is_ok()
                 && f[2].parse::<u64>().is_ok()
-                && f[3].contains(':') =>
+                && is_host_port(f[3]) =>
         {
             2
         }
@@ -216,6 +221,13 @@ impl Parser {
     }
 }
 
+/// `addr:port` as net-tools prints it; BSD's `::1.25` ends in a dot and a number instead.
+fn is_host_port(field: &str) -> bool {
+    field
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| !port.is_empty() && !port.contains('.'))
+}
+
 fn header_columns(header: &str) -> Columns {
     Columns {
         user_inode: locale::LINUX_USER_HEADERS
@@ -279,6 +291,23 @@ mod tests {
         assert_eq!(
             fields_with_offsets(" a  bc d"),
             vec![(1, "a"), (4, "bc"), (7, "d")]
+        );
+    }
+
+    #[test]
+    fn bsd_netstat_is_not_claimed() {
+        for line in [
+            "Active Internet connections (including servers)",
+            "Active Internet connections",
+            "Proto Recv-Q Send-Q Local Address          Foreign Address        (state)",
+            "tcp6       0      0 ::1.25                 *.*                    LISTEN",
+            "tcp6       0      0 fe80::1%lo0.123        *.*",
+        ] {
+            assert_eq!(score(line), 0, "{line}");
+        }
+        assert_eq!(
+            score("tcp6       0      0 :::22                   :::*                    LISTEN"),
+            2
         );
     }
 

@@ -1,5 +1,5 @@
 //! Routing and neighbour tables captured on another machine: Windows `route print` (any
-//! language), Linux `netstat -rn` / `-rne` / `-rn6`, macOS `netstat -rn`, `ip route` / `ip -6 route` /
+//! language), Linux `netstat -rn` / `-rne` / `-rn6`, macOS and FreeBSD `netstat -rn`, `ip route` / `ip -6 route` /
 //! `ip route show table all`, `ip neigh`, `arp -a` (Windows) and `arp -an`, and snapshot JSON
 //! with a `routes` table. One file per format; this module reads the bytes, decodes them
 //! (code pages as for socket captures), picks the format from the line shapes and runs it.
@@ -9,6 +9,7 @@ mod iproute;
 mod neigh;
 mod netstat;
 mod netstat_bsd;
+mod netstat_freebsd;
 mod parsed;
 mod route_print;
 
@@ -52,6 +53,8 @@ pub enum RouteFormat {
     NetstatLinux,
     /// macOS (BSD) `netstat -rn`: `Internet:` and `Internet6:` sections.
     NetstatMacos,
+    /// FreeBSD `netstat -rn` (`Internet:` and `Internet6:` sections).
+    NetstatFreebsd,
     /// iproute2 `ip route`, `ip -6 route`, `ip route show table all`.
     IpRoute,
     /// iproute2 `ip neigh`.
@@ -69,6 +72,7 @@ impl RouteFormat {
             RouteFormat::RoutePrint => "route-print",
             RouteFormat::NetstatLinux => "netstat-rn",
             RouteFormat::NetstatMacos => "netstat-rn-macos",
+            RouteFormat::NetstatFreebsd => "netstat-rn-freebsd",
             RouteFormat::IpRoute => "ip-route",
             RouteFormat::IpNeigh => "ip-neigh",
             RouteFormat::Arp => "arp",
@@ -96,7 +100,7 @@ pub enum RouteImportError {
     },
     /// No known format matches.
     #[error(
-        "{path}: not a routing or neighbour table capture; expected Windows `route print`, `netstat -rn`, `ip route`, `ip neigh`, `arp -a`, or snapshot JSON with routes (docs/routes.md)"
+        "{path}: not a routing or neighbour table capture; expected Windows `route print`, `netstat -rn` (Linux or FreeBSD), `ip route`, `ip neigh`, `arp -a`, or snapshot JSON with routes (docs/routes.md)"
     )]
     Unrecognised {
         /// The file.
@@ -229,6 +233,7 @@ pub fn parse(format: RouteFormat, text: &str) -> Parsed {
         RouteFormat::RoutePrint => route_print::parse(text),
         RouteFormat::NetstatLinux => netstat::parse(text),
         RouteFormat::NetstatMacos => netstat_bsd::parse(text),
+        RouteFormat::NetstatFreebsd => netstat_freebsd::parse(text),
         RouteFormat::IpRoute => iproute::parse(text),
         RouteFormat::IpNeigh => neigh::parse(text),
         RouteFormat::Arp => arp::parse(text),
@@ -237,13 +242,30 @@ pub fn parse(format: RouteFormat, text: &str) -> Parsed {
     }
 }
 
+/// Whether a BSD `netstat -rn` shows route flags only macOS prints.
+fn macos_flags(text: &str) -> bool {
+    text.lines().take(2000).any(|l| {
+        l.split_whitespace().nth(2).is_some_and(|flags| {
+            flags.chars().all(|c| c.is_ascii_alphanumeric())
+                && flags.chars().any(|c| "CcgIimrW".contains(c))
+                && flags.starts_with('U')
+        })
+    })
+}
+
 /// The format whose row shapes match the most lines; `None` when nothing matches.
 pub fn detect(text: &str) -> Option<RouteFormat> {
     if route_print::looks_like(text) {
         return Some(RouteFormat::RoutePrint);
     }
-    if netstat_bsd::looks_like(text) {
-        return Some(RouteFormat::NetstatMacos);
+    if netstat_bsd::looks_like(text) || netstat_freebsd::looks_like(text) {
+        // The two BSD layouts are the same; macOS's flags (cloning `C`, `c`, `g`, `I`, `i`,
+        // `m`, `r`, `W`) tell them apart, and FreeBSD's parser knows its FIBs.
+        return Some(if macos_flags(text) {
+            RouteFormat::NetstatMacos
+        } else {
+            RouteFormat::NetstatFreebsd
+        });
     }
     let mut counts = [0usize; 4];
     for line in text.lines().take(2000) {
