@@ -113,6 +113,10 @@ fn detect_lines(label: &str, lines: &[String]) -> Result<Format, ImportError> {
             best = (total, Some(format));
         }
     }
+    // macOS and FreeBSD netstat print the same rows; only a few lines tell them apart.
+    if matches!(best.1, Some(Format::NetstatMacos | Format::NetstatFreebsd)) {
+        best.1 = Some(bsd_flavour(lines));
+    }
     best.1.ok_or_else(|| ImportError::Undetected {
         path: label.to_string(),
         why: format!(
@@ -121,6 +125,34 @@ fn detect_lines(label: &str, lines: &[String]) -> Result<Format, ImportError> {
         ),
         supported: Format::supported(),
     })
+}
+
+/// Which BSD netstat printed `lines`: macOS by its own sections and columns (`-v`, `-b`, the
+/// `Socket` column of `-A`), else FreeBSD. A plain `netstat -an -p tcp` is the same on both and
+/// is read as FreeBSD's (docs/import.md): `--input-format netstat-macos` says otherwise.
+fn bsd_flavour(lines: &[String]) -> Format {
+    let macos = lines.iter().any(|l| {
+        let t = l.trim();
+        let first = t.split_whitespace().next();
+        [
+            "Active LOCAL (UNIX) domain sockets",
+            "Registered kernel control modules",
+            "Active kernel event sockets",
+            "Active kernel control sockets",
+            "Active Multipath Internet connections",
+        ]
+        .iter()
+        .any(|w| t.starts_with(w))
+            || (t.contains("(state)")
+                && (first == Some("Socket")
+                    || t.split_whitespace()
+                        .any(|w| matches!(w, "rxbytes" | "rhiwat" | "epid" | "process:pid"))))
+    });
+    if macos {
+        Format::NetstatMacos
+    } else {
+        Format::NetstatFreebsd
+    }
 }
 
 /// Command outputs people save by mistake next to the socket table.
