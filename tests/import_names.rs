@@ -133,3 +133,35 @@ fn a_schema_2_snapshot_with_names_reads_them_as_names() {
     assert!(text.contains("web1:mysql"), "{text}");
     assert!(!text.contains("0.0.0.0:3306"), "{text}");
 }
+
+#[test]
+fn lsof_localhost_in_an_ipv6_socket_is_the_ipv6_loopback() {
+    let (code, json) = run(&[
+        "list",
+        "--input",
+        &capture("linux-lsof-i-names.txt"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0));
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    let mut smtp: Vec<String> = sockets(&doc)
+        .iter()
+        .filter(|s| s["local_port"] == 25)
+        .map(|s| {
+            format!(
+                "{} {}",
+                s["family"].as_str().unwrap(),
+                s["local_addr"].as_str().unwrap()
+            )
+        })
+        .collect();
+    smtp.sort();
+    assert_eq!(smtp, vec!["ipv4 127.0.0.1", "ipv6 ::1"]);
+    let peer: Vec<Value> = sockets(&doc)
+        .into_iter()
+        .filter(|s| s["local_port"] == 49812)
+        .collect();
+    assert_eq!(peer[0]["remote_addr"], Value::Null, "{}", peer[0]);
+    assert_eq!(peer[0]["remote_port"], 443);
+}

@@ -187,6 +187,41 @@ fn not_sockets(lines: &[String]) -> Option<(&'static str, &'static str)> {
             "capture the socket table with `netstat -ano` (Windows), `ss -tunape` (Linux) or `sockstat -46s` (FreeBSD)",
         ));
     }
+    // Other netstat modes: interface tables (`-i`, `-e`) and protocol statistics (`-s`).
+    const OTHER_NETSTAT: &[(&str, &str)] = &[
+        ("Kernel Interface table", "an interface table (netstat -i)"),
+        (
+            "Interface Statistics",
+            "interface statistics (Windows netstat -e)",
+        ),
+        (
+            "IPv4 Statistics",
+            "protocol statistics (Windows netstat -s)",
+        ),
+        ("Ip:", "protocol statistics (netstat -s)"),
+        ("IpExt:", "protocol statistics (netstat -s)"),
+        ("tcp:", "protocol statistics (BSD netstat -s)"),
+    ];
+    let first = lines.iter().map(|l| l.trim()).find(|l| !l.is_empty());
+    if !has_rows
+        && let Some((_, what)) =
+            first.and_then(|f| OTHER_NETSTAT.iter().find(|(t, _)| f.starts_with(t)))
+    {
+        return Some((
+            what,
+            "capture the socket table with `netstat -ano` (Windows), `ss -tunape` (Linux), `netstat -anv` (macOS) or `sockstat -46s` (FreeBSD)",
+        ));
+    }
+    let bsd_interfaces = first.is_some_and(|f| {
+        let w: Vec<&str> = f.split_whitespace().collect();
+        w.len() >= 5 && w[..3] == ["Name", "Mtu", "Network"]
+    });
+    if bsd_interfaces && !has_rows {
+        return Some((
+            "an interface table (BSD netstat -i)",
+            "capture the socket table with `netstat -anv` (macOS) or `sockstat -46s` (FreeBSD)",
+        ));
+    }
     if lines.iter().take(5).any(|l| tasklist::is_header(l)) && !has_rows {
         return Some((
             "a tasklist process list",
