@@ -134,15 +134,7 @@ fn bsd_flavour(lines: &[String]) -> Format {
     let macos = lines.iter().any(|l| {
         let t = l.trim();
         let first = t.split_whitespace().next();
-        [
-            "Active LOCAL (UNIX) domain sockets",
-            "Registered kernel control modules",
-            "Active kernel event sockets",
-            "Active kernel control sockets",
-            "Active Multipath Internet connections",
-        ]
-        .iter()
-        .any(|w| t.starts_with(w))
+        netstat_macos::is_macos_section(t)
             || (t.contains("(state)")
                 && (first == Some("Socket")
                     || t.split_whitespace()

@@ -21,6 +21,24 @@ pub struct Emitter {
     pub(super) skipped_in_block: usize,
 }
 
+/// Feeds `lines` to `parser` (numbered from 1), as the driver does: the emitter and every
+/// line's error. For the parsers' unit tests.
+#[cfg(test)]
+pub(super) fn feed(parser: &mut dyn LineParser, lines: &[&str]) -> (Emitter, Vec<String>) {
+    let mut out = Emitter::new();
+    let mut errors = Vec::new();
+    for (i, text) in lines.iter().enumerate() {
+        let line = super::text::Line {
+            number: i as u64 + 1,
+            text: (*text).to_string(),
+        };
+        if let Err(e) = parser.line(&line, &mut out) {
+            errors.push(e);
+        }
+    }
+    (out, errors)
+}
+
 impl Emitter {
     pub(super) fn new() -> Emitter {
         Emitter {

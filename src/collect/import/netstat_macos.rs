@@ -53,10 +53,9 @@ struct Columns {
 }
 
 /// How much a line looks like macOS `netstat` output.
-pub fn score(line: &str) -> u32 {
-    let t = line.trim();
-    // Section titles only macOS prints.
-    if [
+/// A section title only macOS netstat prints (FreeBSD says `Active UNIX domain sockets`).
+pub fn is_macos_section(line: &str) -> bool {
+    [
         "Active LOCAL (UNIX) domain sockets",
         "Registered kernel control modules",
         "Active kernel event sockets",
@@ -64,8 +63,13 @@ pub fn score(line: &str) -> u32 {
         "Active Multipath Internet connections",
     ]
     .iter()
-    .any(|w| t.starts_with(w))
-    {
+    .any(|w| line.starts_with(w))
+}
+
+/// How much a line looks like macOS `netstat` output.
+pub fn score(line: &str) -> u32 {
+    let t = line.trim();
+    if is_macos_section(t) {
         return 10;
     }
     // Linux says "(servers and established)", "(only servers)" or "(w/o servers)".
@@ -347,18 +351,11 @@ fn pid_suffix(word: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::import::text::Line;
 
     fn parse(lines: &[&str]) -> (Vec<Row>, Emitter) {
-        let mut parser = Parser::default();
-        let mut out = Emitter::new();
-        for (n, text) in lines.iter().enumerate() {
-            let line = Line {
-                number: n as u64 + 1,
-                text: (*text).to_string(),
-            };
-            parser.line(&line, &mut out).unwrap();
-        }
+        let (mut out, errors) =
+            crate::collect::import::emitter::feed(&mut Parser::default(), lines);
+        assert!(errors.is_empty(), "{errors:?}");
         (std::mem::take(&mut out.rows), out)
     }
 

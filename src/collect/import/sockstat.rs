@@ -208,21 +208,9 @@ impl LineParser for Parser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::import::text::Line;
 
     fn parse(lines: &[&str]) -> (Vec<Row>, Vec<String>, usize) {
-        let mut p = Parser::default();
-        let mut out = Emitter::new();
-        let mut errors = Vec::new();
-        for (i, l) in lines.iter().enumerate() {
-            let line = Line {
-                number: i as u64 + 1,
-                text: (*l).to_string(),
-            };
-            if let Err(e) = p.line(&line, &mut out) {
-                errors.push(e);
-            }
-        }
+        let (out, errors) = crate::collect::import::emitter::feed(&mut Parser::default(), lines);
         (out.rows.clone(), errors, out.info.other_sockets)
     }
 
