@@ -165,3 +165,38 @@ fn lsof_localhost_in_an_ipv6_socket_is_the_ipv6_loopback() {
     assert_eq!(peer[0]["remote_addr"], Value::Null, "{}", peer[0]);
     assert_eq!(peer[0]["remote_port"], 443);
 }
+
+/// A rule on the bind scope: `any` does not take a listener on a host name, `unknown` does.
+#[test]
+fn only_the_unknown_scope_matches_a_listener_on_a_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("scopes.toml");
+    std::fs::write(
+        &rules,
+        "[[listen]]\nid = \"any-bind\"\nseverity = \"low\"\ndescription = \"wildcard\"\nbind = \"any\"\nport = 3306\n\n\
+         [[listen]]\nid = \"named-bind\"\nseverity = \"low\"\ndescription = \"a name\"\nbind = \"unknown\"\nport = 3306\n",
+    )
+    .unwrap();
+    let (_, json) = run(&[
+        "scan",
+        "--no-default-rules",
+        "--rules",
+        &rules.display().to_string(),
+        "--input",
+        &capture("linux-netstat-tulpe-names.txt"),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    let report: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let fired: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(fired, vec!["named-bind"], "{report:#}");
+    let message = report["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("web1:mysql listening (unknown address)"), "{message}");
+}

@@ -142,10 +142,11 @@ impl Selector {
             .as_ref()
             .is_none_or(|p| p.contains(socket.local_port))
             && self.proto.is_none_or(|p| p == socket.proto)
-            && self
-                .bind
-                .as_ref()
-                .is_none_or(|b| socket.local_ip().is_some_and(|a| b.matches(a)))
+            && self.bind.as_ref().is_none_or(|b| {
+                socket
+                    .local_ip()
+                    .map_or_else(|| b.matches_unknown(), |a| b.matches(a))
+            })
             && self
                 .remote_port
                 .as_ref()
@@ -153,7 +154,11 @@ impl Selector {
             && self
                 .remote
                 .as_ref()
-                .is_none_or(|r| socket.remote_ip().is_some_and(|ra| r.matches(ra)))
+                .is_none_or(|r| match socket.remote_ip() {
+                    Some(ra) => r.matches(ra),
+                    // A peer printed as a name: only `remote = "unknown"` takes it.
+                    None => socket.remote_name().is_some() && r.matches_unknown(),
+                })
             && self
                 .namespace
                 .as_ref()

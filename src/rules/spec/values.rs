@@ -114,6 +114,13 @@ impl AddrSpec {
         (self.include.is_empty() || self.include.iter().any(hit)) && !self.exclude.iter().any(hit)
     }
 
+    /// Whether an address a capture printed as a host name (unknown) satisfies the conditions:
+    /// only when they name the `unknown` scope. Every other condition needs an address.
+    pub fn matches_unknown(&self) -> bool {
+        let unknown = AddrItem::Scope(crate::model::scope::Scope::Unknown);
+        self.include.contains(&unknown) && !self.exclude.contains(&unknown)
+    }
+
     /// Builds from items: scope names (`loopback`, `any`, `private`, `public`...), IPs, CIDRs,
     /// each optionally prefixed with `!`.
     pub fn build(items: &[RawItem], diags: &mut Vec<Diag>) -> AddrSpec {
