@@ -198,5 +198,8 @@ fn only_the_unknown_scope_matches_a_listener_on_a_name() {
         .collect();
     assert_eq!(fired, vec!["named-bind"], "{report:#}");
     let message = report["findings"][0]["message"].as_str().unwrap();
-    assert!(message.contains("web1:mysql listening (unknown address)"), "{message}");
+    assert!(
+        message.contains("web1:mysql listening (unknown address)"),
+        "{message}"
+    );
 }
