@@ -3,4 +3,5 @@
 
 pub mod endpoint;
 pub mod escape;
+pub mod path;
 pub mod size;

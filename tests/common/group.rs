@@ -11,13 +11,24 @@ pub struct Group(pub Child);
 impl Group {
     /// Starts `command` as the leader of a new process group, stdio to /dev/null.
     pub fn start(command: &mut Command) -> Group {
-        let child = command
+        command
             .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("program starts");
+            .stderr(Stdio::null());
+        // A program the test just copied is "busy" while a child another test thread forks at
+        // that moment still holds the copy's write fd (until its exec closes it): try again,
+        // as Holder does.
+        let mut attempts = 0;
+        let child = loop {
+            match command.spawn() {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && attempts < 100 => {
+                    attempts += 1;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => break other.expect("program starts"),
+            }
+        };
         Group(child)
     }
 

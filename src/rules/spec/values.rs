@@ -176,10 +176,15 @@ fn canonical_net(net: IpNet) -> IpNet {
     }
 }
 
-/// Glob patterns (`/tmp/**`, `python3*`).
+/// Glob patterns (`/tmp/**`, `python3*`, `C:\Users\*\AppData\Local\Temp\**`).
+///
+/// Patterns written for Windows paths match Windows paths the way Windows compares them
+/// (either separator, any case), on whichever build reads the snapshot
+/// ([`crate::text::path`]).
 #[derive(Debug, Clone)]
 pub struct Globs {
     set: GlobSet,
+    windows: GlobSet,
     patterns: Vec<String>,
 }
 
@@ -187,6 +192,9 @@ impl Globs {
     /// Whether any pattern matches.
     pub fn is_match(&self, text: &str) -> bool {
         self.set.is_match(text)
+            || (crate::text::path::is_windows(text)
+                && !self.windows.is_empty()
+                && self.windows.is_match(crate::text::path::windows_key(text)))
     }
 
     /// The patterns as written.
@@ -197,6 +205,7 @@ impl Globs {
     /// Builds a glob set; `paths` makes `*` stop at `/` (use `**` to cross directories).
     pub fn build(items: &[RawItem], paths: bool, diags: &mut Vec<Diag>) -> Globs {
         let mut builder = GlobSetBuilder::new();
+        let mut windows = GlobSetBuilder::new();
         let mut patterns = Vec::new();
         for item in items {
             let Scalar::Str(text) = &item.value else {
@@ -207,7 +216,17 @@ impl Globs {
                 ));
                 continue;
             };
-            match GlobBuilder::new(text).literal_separator(paths).build() {
+            let for_windows = paths && crate::text::path::is_windows_pattern(text);
+            let source = if for_windows {
+                crate::text::path::windows_key(text)
+            } else {
+                text.clone()
+            };
+            match GlobBuilder::new(&source).literal_separator(paths).build() {
+                Ok(glob) if for_windows => {
+                    windows.add(glob);
+                    patterns.push(text.clone());
+                }
                 Ok(glob) => {
                     builder.add(glob);
                     patterns.push(text.clone());
@@ -220,7 +239,12 @@ impl Globs {
             }
         }
         let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
-        Globs { set, patterns }
+        let windows = windows.build().unwrap_or_else(|_| GlobSet::empty());
+        Globs {
+            set,
+            windows,
+            patterns,
+        }
     }
 }
 

@@ -52,8 +52,15 @@ pub fn hold<'a>(
         reasons.push("its executable was deleted".to_string());
     }
     if rule.masquerade {
-        let exe_name = process.exe.as_deref().and_then(|e| e.rsplit('/').next())?;
-        if rule.interpreters.is_match(exe_name) || names_agree(&process.name, exe_name) {
+        let exe = process.exe.as_deref()?;
+        let exe_name = crate::text::path::file_name(exe);
+        // Windows file names compare without case (`SVCHOST.EXE` is svchost.exe).
+        let agree = if crate::text::path::is_windows(exe) {
+            names_agree(&process.name.to_lowercase(), &exe_name.to_lowercase())
+        } else {
+            names_agree(&process.name, exe_name)
+        };
+        if rule.interpreters.is_match(exe_name) || agree {
             return None;
         }
         reasons.push(format!(

@@ -22,7 +22,7 @@ pub fn is_interactive(process: &Process) -> bool {
     };
     let mut args = process.cmdline.iter().skip(1).peekable();
     // `busybox sh -i`: the first argument names the applet.
-    if argv0.rsplit('/').next() == Some("busybox") {
+    if crate::text::path::file_name(argv0) == "busybox" {
         args.next();
     }
     while let Some(arg) = args.next() {
