@@ -5,6 +5,7 @@
 //! (code pages as for socket captures), picks the format from the line shapes and runs it.
 
 mod arp;
+mod bsd_fields;
 mod iproute;
 mod neigh;
 mod netstat;

@@ -6,11 +6,10 @@
 //! Gateways are an address (a next hop), `link#N` (on-link, no next hop) or a MAC address (an
 //! ARP/NDP entry of a neighbour on the link: no next hop either).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
+use super::bsd_fields::{destination, gateway};
 use super::parsed::{Parsed, words};
 use crate::model::Family;
-use crate::model::routes::{Prefix, Route, RouteType};
+use crate::model::routes::{Route, RouteType};
 
 /// Whether the text is this layout (for detection): the title and a section name.
 pub(super) fn looks_like(text: &str) -> bool {
@@ -79,55 +78,6 @@ fn row(w: &[&str], family: Family, netif_at: usize) -> Option<Route> {
         RouteType::Unicast
     };
     Some(route)
-}
-
-/// `Some(None)`: on-link (`link#N`, a MAC address); `None`: unreadable.
-fn gateway(text: &str) -> Option<Option<IpAddr>> {
-    if text.starts_with("link#") {
-        return Some(None);
-    }
-    let bare = text.split_once('%').map_or(text, |(h, _)| h);
-    if let Ok(ip) = bare.parse::<IpAddr>() {
-        return Some(Some(ip));
-    }
-    // A MAC address, printed without leading zeros (`0:0:5e:0:53:1`).
-    let parts: Vec<&str> = text.split(':').collect();
-    let mac = parts.len() == 6
-        && parts
-            .iter()
-            .all(|p| (1..=2).contains(&p.len()) && p.chars().all(|c| c.is_ascii_hexdigit()));
-    mac.then_some(None)
-}
-
-fn destination(text: &str, family: Family) -> Option<Prefix> {
-    if text == "default" {
-        return Some(Prefix::default_route(family));
-    }
-    let (addr, len) = match text.split_once('/') {
-        Some((a, l)) => (a, Some(l.parse::<u8>().ok()?)),
-        None => (text, None),
-    };
-    let addr = addr.split_once('%').map_or(addr, |(h, _)| h);
-    match family {
-        Family::Ipv4 => {
-            let octets: Vec<u8> = addr
-                .split('.')
-                .map(|o| o.parse::<u8>().ok())
-                .collect::<Option<_>>()?;
-            if octets.is_empty() || octets.len() > 4 {
-                return None;
-            }
-            let mut full = [0u8; 4];
-            full[..octets.len()].copy_from_slice(&octets);
-            // Classful shorthand: as many octets as the network has bytes.
-            let len = len.unwrap_or(8 * octets.len() as u8);
-            Prefix::new(IpAddr::V4(Ipv4Addr::from(full)), len)
-        }
-        Family::Ipv6 => {
-            let ip = addr.parse::<Ipv6Addr>().ok()?;
-            Prefix::new(IpAddr::V6(ip), len.unwrap_or(128))
-        }
-    }
 }
 
 #[cfg(test)]
