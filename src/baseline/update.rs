@@ -4,7 +4,7 @@
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
 use super::entries::{listener_table, listeners_of, program_table, programs_of};
-use crate::model::baseline::{BasePort, Bind, DEFAULT_EPHEMERAL, Listener};
+use crate::model::baseline::{BasePort, Bind, DEFAULT_EPHEMERAL, Listener, in_range};
 use crate::model::{Protocol, Snapshot};
 
 /// A `[[baseline.listener]]` table read back (already validated by the rule loader);
@@ -52,10 +52,6 @@ fn same_slot(entry: &Listener, l: &Listener, range: [u16; 2]) -> bool {
             BasePort::Number(n) => n == port,
             BasePort::Ephemeral => in_range(port, range) && same_program(entry, l),
         }
-}
-
-fn in_range(port: u16, range: [u16; 2]) -> bool {
-    (range[0]..=range[1]).contains(&port)
 }
 
 /// Which listener entries stay, which live listeners they account for, and which entries

@@ -25,6 +25,19 @@ pub struct RemoteInfo {
 }
 
 impl RemoteInfo {
+    /// A peer whose address is unknown (a capture printed its host name): no scope, country,
+    /// AS or feed; `ip` is only a placeholder no rule reads.
+    pub fn unknown(ip: IpAddr) -> RemoteInfo {
+        RemoteInfo {
+            ip,
+            scope: Scope::Unknown,
+            country: None,
+            asn: None,
+            org: None,
+            feeds: Vec::new(),
+        }
+    }
+
     /// `[KP, AS64512 Example Org, feeds: blocklist]`, or empty when nothing is known.
     pub fn tag(&self) -> String {
         let mut parts = Vec::new();

@@ -77,10 +77,10 @@ fn remote_text(socket: &Socket, style: AddressStyle<'_>) -> String {
 }
 
 fn local_text(socket: &Socket, style: AddressStyle<'_>) -> String {
-    match (socket.local_ip(), socket.local_name()) {
-        (Some(addr), _) => endpoint(addr, socket.local_port, socket.proto, style),
-        (None, Some(name)) => cell(name).into_owned(),
-        (None, None) => format!("?:{}", socket.local_port),
+    match socket.local_ip() {
+        Some(addr) => endpoint(addr, socket.local_port, socket.proto, style),
+        // A host name a capture printed, as the other views show it.
+        None => cell(&crate::text::endpoint::local_of(socket)).into_owned(),
     }
 }
 

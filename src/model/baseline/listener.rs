@@ -86,6 +86,11 @@ pub enum BasePort {
     Ephemeral,
 }
 
+/// Whether `port` is in the client port range `[low, high]`.
+pub fn in_range(port: u16, range: [u16; 2]) -> bool {
+    (range[0]..=range[1]).contains(&port)
+}
+
 /// The client port range used when neither the snapshot nor the baseline records one (IANA's
 /// dynamic ports, the Windows and BSD default).
 pub const DEFAULT_EPHEMERAL: [u16; 2] = [49152, 65535];
@@ -139,7 +144,7 @@ impl Listener {
     pub fn port_matches(&self, port: u16, p: Option<&Process>, range: [u16; 2]) -> bool {
         match self.port {
             BasePort::Number(n) => n == port,
-            BasePort::Ephemeral => (range[0]..=range[1]).contains(&port) && self.program_matches(p),
+            BasePort::Ephemeral => in_range(port, range) && self.program_matches(p),
         }
     }
 }

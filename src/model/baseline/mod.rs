@@ -9,7 +9,8 @@ mod listener;
 mod route;
 
 pub use listener::{
-    BasePort, Bind, DEFAULT_EPHEMERAL, KnownProgram, Listener, covers, recorded_bind, scope_width,
+    BasePort, Bind, DEFAULT_EPHEMERAL, KnownProgram, Listener, covers, in_range, recorded_bind,
+    scope_width,
 };
 pub use route::{GatewayEntry, RouteEntry, sharing};
 

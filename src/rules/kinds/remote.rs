@@ -458,14 +458,9 @@ fn evaluate(run: &RuleRun<'_>, rule: &RemoteRule, ctx: &Context<'_>, out: &mut V
         }
         let info = match remote_addr {
             Some(ip) => ctx.remote_info(ip),
-            None => std::borrow::Cow::Owned(RemoteInfo {
-                ip: socket.remote_addr.unwrap_or(socket.local_addr),
-                scope: crate::model::scope::Scope::Unknown,
-                country: None,
-                asn: None,
-                org: None,
-                feeds: Vec::new(),
-            }),
+            None => std::borrow::Cow::Owned(RemoteInfo::unknown(
+                socket.remote_addr.unwrap_or(socket.local_addr),
+            )),
         };
         let Some(mut reasons) = rule.peer.reasons(&info) else {
             continue;

@@ -210,7 +210,7 @@ fn listener_drift(
 /// port of that range: how to record a port that moves (the finding stays: a second listener
 /// of that program is drift too).
 fn moved_hint(base: &Baseline, socket: &Socket, p: Option<&Process>, range: [u16; 2]) -> String {
-    let in_range = |port: u16| (range[0]..=range[1]).contains(&port);
+    let in_range = |port: u16| crate::model::baseline::in_range(port, range);
     if !in_range(socket.local_port) {
         return String::new();
     }
