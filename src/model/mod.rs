@@ -5,6 +5,7 @@
 //! `docs/json.md`.
 
 pub mod baseline;
+pub mod capture;
 pub mod counters;
 pub mod deep;
 pub mod fact;
@@ -19,6 +20,7 @@ pub mod routes;
 pub mod scope;
 pub mod snapshot;
 pub mod socket;
+pub mod tcp_state;
 pub mod time;
 pub mod traffic;
 
