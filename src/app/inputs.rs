@@ -110,6 +110,16 @@ fn warn_coverage(snapshot: &Snapshot, notices: &Notices) {
             coverage.unattributed.permission,
             coverage.unreadable_processes
         );
+    } else if coverage.privileged == Some(false) && coverage.unreadable_processes > 0 {
+        // Windows and macOS: every socket has its PID, but another user's or a service's
+        // executable and command line need an elevated token.
+        if !notices.first("coverage: not elevated") {
+            return;
+        }
+        tracing::warn!(
+            "{} owning process(es) could not be read by this user (services and other users' programs): their executable paths and command lines are missing, so rules on executables could not check them; run elevated (Run as administrator, or a Task Scheduler job with highest privileges) for full coverage",
+            coverage.unreadable_processes
+        );
     }
 }
 

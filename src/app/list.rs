@@ -30,8 +30,13 @@ pub(super) fn run(args: &ListArgs, color: bool, quiet: bool) -> Result<ExitStatu
             tracing::warn!("{note}");
         }
         if !e.capabilities().country && !e.capabilities().asn {
+            let dirs: Vec<String> = crate::enrich::geoip::standard_dirs()
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect();
             tracing::warn!(
-                "--geo: no GeoIP database found (pass --geoip FILE, or install one in /usr/share/GeoIP or /var/lib/GeoIP; docs/geoip.md)"
+                "--geo: no GeoIP database found (pass --geoip FILE, or install one in {}; docs/geoip.md)",
+                dirs.join(" or ")
             );
         }
     }

@@ -96,7 +96,8 @@ pub struct ListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
-    /// Show service names from /etc/services instead of port numbers (never DNS).
+    /// Show service names from /etc/services (Windows: its copy in
+    /// %SystemRoot%\System32\drivers\etc) instead of port numbers (never DNS).
     #[arg(long)]
     pub resolve: bool,
     /// Add the peer's country and AS (needs a GeoIP database: --geoip or the standard places).

@@ -102,7 +102,8 @@ impl FailOn {
 #[derive(Debug, Args, Clone)]
 pub struct RuleArgs {
     /// Extra rule file or directory of *.toml, loaded after the built-in pack,
-    /// /etc/sockaudit/rules.d and ~/.config/sockaudit/rules.d. Repeatable.
+    /// /etc/sockaudit/rules.d and ~/.config/sockaudit/rules.d (Windows:
+    /// %ProgramData%\sockaudit\rules.d and %APPDATA%\sockaudit\rules.d). Repeatable.
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
     /// Do not load the built-in rule pack.
@@ -180,7 +181,8 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "LEVEL")]
     pub fail_on: FailOn,
     /// GeoIP database (GeoLite2/DB-IP Country, City or ASN .mmdb). Repeatable. Default: the geoip table
-    /// in rule files, else /usr/share/GeoIP and /var/lib/GeoIP.
+    /// in rule files, else /usr/share/GeoIP and /var/lib/GeoIP (Windows:
+    /// %ProgramData%\sockaudit\GeoIP and %ProgramData%\MaxMind\GeoIPUpdate\GeoIP).
     #[arg(long = "geoip", value_name = "FILE")]
     pub geoip: Vec<PathBuf>,
     /// Treat inactive rules (data that was configured or is needed but missing: an input
@@ -191,7 +193,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub strict: bool,
     /// Remember what was reported: later runs report only new and resolved findings. Without
-    /// FILE: /var/lib/sockaudit/state.json as root, else $XDG_STATE_HOME/sockaudit/state.json.
+    /// FILE: /var/lib/sockaudit/state.json as root, else $XDG_STATE_HOME/sockaudit/state.json
+    /// (Windows: %ProgramData%\sockaudit\state.json elevated, else under %LOCALAPPDATA%).
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
     pub state: Option<PathBuf>,
     /// With --state: report a still-present finding again after this long (e.g. 24h; 1ms to

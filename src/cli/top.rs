@@ -19,7 +19,8 @@ pub struct TopArgs {
     #[command(flatten)]
     pub rules: RuleArgs,
     /// GeoIP database (Country, City or ASN .mmdb) for the peers' country and AS. Repeatable.
-    /// Default: the geoip table in rule files, else /usr/share/GeoIP and /var/lib/GeoIP.
+    /// Default: the geoip table in rule files, else /usr/share/GeoIP and /var/lib/GeoIP
+    /// (Windows: %ProgramData%\sockaudit\GeoIP).
     #[arg(long = "geoip", value_name = "FILE")]
     pub geoip: Vec<PathBuf>,
     /// Network namespaces to read.

@@ -142,6 +142,7 @@ mod tests {
             truncated: Vec::new(),
             user: Some("root".to_string()),
             uid: Some(0),
+            sid: None,
             start_time: None,
             stdio_sockets: Vec::new(),
             stdio_peers: Vec::new(),

@@ -181,15 +181,18 @@ impl GeoDb {
     }
 }
 
-/// Where `geoipupdate` and distributions put databases.
-pub const STANDARD_DIRS: [&str; 2] = ["/usr/share/GeoIP", "/var/lib/GeoIP"];
+/// Where `geoipupdate` and distributions put databases on this system (`/usr/share/GeoIP`,
+/// `/var/lib/GeoIP`; `%ProgramData%\sockaudit\GeoIP` and geoipupdate's folder on Windows).
+pub fn standard_dirs() -> Vec<PathBuf> {
+    crate::files::places::Places::current().geoip_dirs
+}
 
-/// `*.mmdb` files in the standard directories (or in the colon-separated directories of
-/// `SOCKAUDIT_GEOIP_DIRS` when set), sorted.
+/// `*.mmdb` files in the standard directories (or in the directories of
+/// `SOCKAUDIT_GEOIP_DIRS` when set, separated as `PATH` is), sorted.
 pub fn standard_files() -> Vec<PathBuf> {
     let dirs: Vec<PathBuf> = match std::env::var_os("SOCKAUDIT_GEOIP_DIRS") {
         Some(list) => std::env::split_paths(&list).collect(),
-        None => STANDARD_DIRS.iter().map(PathBuf::from).collect(),
+        None => standard_dirs(),
     };
     let mut files = Vec::new();
     for dir in dirs {

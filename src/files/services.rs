@@ -1,4 +1,5 @@
-//! Port → service name, from `/etc/services` (never DNS).
+//! Port → service name, from the system's services file (never DNS): `/etc/services`, or
+//! `%SystemRoot%\System32\drivers\etc\services` on Windows (same format).
 
 use std::collections::HashMap;
 
@@ -11,12 +12,16 @@ pub struct Services {
 }
 
 impl Services {
-    /// Reads `/etc/services`; an unreadable file gives an empty table and a warning.
+    /// Reads the system's services file; an unreadable file gives an empty table and a warning.
     pub fn load_system() -> Services {
-        match std::fs::read_to_string("/etc/services") {
+        let path = crate::files::places::Places::current().services;
+        match std::fs::read_to_string(&path) {
             Ok(text) => Services::parse(&text),
             Err(err) => {
-                tracing::warn!("cannot read /etc/services ({err}); showing port numbers");
+                tracing::warn!(
+                    "cannot read {} ({err}); showing port numbers",
+                    path.display()
+                );
                 Services::default()
             }
         }

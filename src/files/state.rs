@@ -154,19 +154,17 @@ pub enum StateError {
     Untrusted(#[from] crate::files::trust::TrustError),
 }
 
-/// The default state file: `/var/lib/sockaudit/state.json` as root, else
-/// `$XDG_STATE_HOME/sockaudit/state.json` (default `~/.local/state/sockaudit/state.json`).
+/// The default state file: as root (an elevated Windows token), the machine's
+/// (`/var/lib/sockaudit/state.json`, `%ProgramData%\sockaudit\state.json`), else the user's
+/// (`$XDG_STATE_HOME/sockaudit/state.json`, default `~/.local/state/...`;
+/// `%LOCALAPPDATA%\sockaudit\state.json`). See [`crate::files::places`].
 pub fn default_path() -> PathBuf {
-    #[cfg(unix)]
-    if rustix::process::geteuid().is_root() {
-        return PathBuf::from("/var/lib/sockaudit/state.json");
+    let places = crate::files::places::Places::current();
+    if crate::files::privilege::is_privileged() == Some(true) {
+        places.system_state
+    } else {
+        places.user_state
     }
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("state")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("sockaudit").join("state.json")
 }
 
 /// Why a state file's bytes are not a usable state ([`StateFile::open`] moves such a file aside).

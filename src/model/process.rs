@@ -43,6 +43,10 @@ pub struct Process {
     pub user: Option<String>,
     /// Real uid.
     pub uid: Option<u32>,
+    /// The owner's security identifier (`S-1-5-18`), on Windows, where accounts have SIDs
+    /// instead of uids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     /// When the process started (RFC 3339).
     pub start_time: Option<jiff::Timestamp>,
     /// Which of fds 0, 1, 2 are TCP/UDP sockets (a shell with its stdio on a socket is the
@@ -131,6 +135,7 @@ impl Process {
             truncated: Vec::new(),
             user: None,
             uid: None,
+            sid: None,
             start_time: None,
             stdio_sockets: Vec::new(),
             stdio_peers: Vec::new(),

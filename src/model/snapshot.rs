@@ -75,7 +75,8 @@ pub struct Coverage {
     pub unattributed: UnattributedCounts,
     /// Processes whose `/proc/PID/fd` could not be read for lack of permission.
     pub unreadable_processes: usize,
-    /// Whether the collector ran with full privileges (root); `null` when unknown (imports).
+    /// Whether the collector ran with full privileges (root; an elevated token on Windows);
+    /// `null` when unknown (imports).
     pub privileged: Option<bool>,
     /// Free-text notes about what is missing (e.g. "process facts unavailable").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

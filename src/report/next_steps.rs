@@ -48,11 +48,15 @@ fn origin_file(origin: &str) -> Option<&str> {
     )
 }
 
-/// Files every command loads anyway (`/etc/sockaudit/rules.d`, `~/.config/sockaudit/rules.d`):
-/// naming them again would define their rules twice.
+/// Files every command loads anyway (`/etc/sockaudit/rules.d`, `~/.config/sockaudit/rules.d`,
+/// their Windows folders): naming them again would define their rules twice.
 fn loaded_by_default(file: &str) -> bool {
-    let dir = std::path::Path::new(file).parent();
-    dir.is_some_and(|d| d.ends_with("sockaudit/rules.d"))
+    // Either separator: a Windows path read on any build.
+    let dir = file.rsplit_once(['/', '\\']).map(|(dir, _)| dir);
+    dir.is_some_and(|d| {
+        let d = d.to_ascii_lowercase().replace('\\', "/");
+        d.ends_with("sockaudit/rules.d")
+    })
 }
 
 /// A word a shell reads back as it is: quoted when it holds anything but plain characters;
@@ -84,6 +88,10 @@ mod tests {
         );
         assert!(loaded_by_default("/etc/sockaudit/rules.d/10-site.toml"));
         assert!(!loaded_by_default("/srv/site.toml"));
+        assert!(loaded_by_default(
+            r"C:\ProgramData\sockaudit\rules.d\10-site.toml"
+        ));
+        assert!(!loaded_by_default(r"C:\rules\site.toml"));
         assert_eq!(shell_word("my rules.toml"), "'my rules.toml'");
         assert_eq!(shell_word("it's"), r"'it'\''s'");
     }

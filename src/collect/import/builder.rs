@@ -385,6 +385,7 @@ fn add_owner(processes: &mut BTreeMap<u32, Process>, owner: &Owner) {
                     truncated: Vec::new(),
                     user: owner.user.clone().filter(|u| u.parse::<u32>().is_err()),
                     uid,
+                    sid: None,
                     start_time: None,
                     stdio_sockets: owner.fd.filter(|fd| *fd <= 2).into_iter().collect(),
                     stdio_peers: Vec::new(),

@@ -114,6 +114,7 @@ pub fn parse(
                 truncated: Vec::new(),
                 user,
                 uid: None,
+                sid: None,
                 start_time: None,
                 stdio_sockets: Vec::new(),
                 stdio_peers: Vec::new(),

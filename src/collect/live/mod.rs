@@ -18,8 +18,12 @@ mod options;
 #[cfg(not(target_os = "linux"))]
 mod other;
 pub mod processes;
+mod reported_owners;
 pub mod routes;
 pub mod sockets;
+mod table_error;
+#[cfg(windows)]
+pub mod windows;
 
 use std::collections::BTreeMap;
 
@@ -50,6 +54,15 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
     } else {
         BTreeMap::new()
     };
+    // Where the OS gave the PIDs itself, an owner whose executable cannot be read (another
+    // user's, a service's, without elevation) is the coverage gap; PID 4 (System) has none.
+    #[cfg(not(target_os = "linux"))]
+    {
+        coverage.unreadable_processes = processes
+            .values()
+            .filter(|p| p.exe.is_none() && p.pid != 4)
+            .count();
+    }
     for process in processes::with_user_names(hidden_processes) {
         processes.insert(process.pid, process);
     }

@@ -1,44 +1,38 @@
 //! Windows and macOS: netstat2 reports owning PIDs itself.
 
 use super::LiveOptions;
+use super::reported_owners::{attribute, owner_gap};
 use super::sockets::{PlatformSockets, convert, flags};
 use crate::collect::error::CollectError;
-use crate::model::{Attribution, Coverage, Unattributed};
+use crate::model::{Coverage, Fact, Socket};
 
 pub fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectError> {
     let (af, proto) = flags();
     let raw = netstat2::get_sockets_info(af, proto)
-        .map_err(|e| CollectError::Enumerate(e.to_string()))?;
-    let sockets = raw
+        .map_err(|e| CollectError::Enumerate(super::table_error::describe(&e)))?;
+    let sockets: Vec<Socket> = raw
         .iter()
         .map(|info| {
             let mut socket = convert(info);
             if options.attribute {
-                let mut pids: Vec<u32> = info
-                    .associated_pids
-                    .iter()
-                    .copied()
-                    .filter(|&p| p != 0)
-                    .collect();
-                pids.sort_unstable();
-                pids.dedup();
-                if pids.is_empty() {
-                    socket.unattributed = Some(Unattributed::NoOwner);
-                } else {
-                    socket.attribution = Some(Attribution::Reported);
-                }
-                socket.pids = pids;
+                attribute(&mut socket, &info.associated_pids);
             }
             socket
         })
         .collect();
+    let mut coverage = Coverage {
+        privileged: crate::files::privilege::is_privileged(),
+        missing: missing_facts(),
+        ..Coverage::default()
+    };
+    if options.attribute {
+        coverage
+            .notes
+            .extend(owner_gap(&sockets, &mut coverage.missing));
+    }
     Ok(PlatformSockets {
         sockets,
-        coverage: Coverage {
-            // The hidden-process check reads Linux's /proc and mount table.
-            missing: vec![crate::model::Fact::HiddenProcesses],
-            ..Coverage::default()
-        },
+        coverage,
         stdio: Vec::new(),
         stdio_peers: Default::default(),
         extra_pids: Vec::new(),
@@ -48,4 +42,16 @@ pub fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectError> {
         // Not read on this system (no `raw-sockets` fact: raw rules say so).
         raw_sockets: Vec::new(),
     })
+}
+
+/// What this collector never reads: fd tables (so which fds are sockets, and what is at the
+/// other end of a process's stdio) and the hidden-process check are Linux's `/proc`. Rules
+/// needing them say they could not check, instead of counting as run.
+fn missing_facts() -> Vec<Fact> {
+    vec![
+        Fact::StdioSockets,
+        Fact::StdioPeers,
+        Fact::HiddenProcesses,
+        Fact::Cgroups,
+    ]
 }

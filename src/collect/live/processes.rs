@@ -3,8 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-#[cfg(not(unix))]
-use sysinfo::Users;
 use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
 
 use super::accounts::Accounts;
@@ -44,8 +42,8 @@ pub fn process_facts(
     system.refresh_processes_specifics(ProcessesToUpdate::Some(&sys_pids), true, refresh_kind());
     #[cfg(unix)]
     let mut accounts = Accounts::default();
-    #[cfg(not(unix))]
-    let users = Users::new_with_refreshed_list().ok();
+    #[cfg(windows)]
+    let mut sid_names = super::windows::accounts::SidNames::default();
     let mut processes = BTreeMap::new();
     let mut missing = 0usize;
     for pid in pids {
@@ -58,15 +56,16 @@ pub fn process_facts(
         let uid = proc_.user_id().map(|u| **u);
         #[cfg(unix)]
         let user = uid.and_then(|uid| accounts.name(uid));
+        #[cfg(unix)]
+        let sid = None;
         #[cfg(not(unix))]
         let uid = None;
         #[cfg(not(unix))]
-        let user = proc_.user_id().and_then(|uid| {
-            users
-                .as_ref()
-                .and_then(|users| users.get_user_by_id(uid))
-                .map(|u| u.name().to_string())
-        });
+        let sid = proc_.user_id().map(|uid| uid.to_string());
+        #[cfg(windows)]
+        let user = sid.as_deref().and_then(|sid| sid_names.name(sid));
+        #[cfg(not(any(unix, windows)))]
+        let user = None;
         let (exe, exe_deleted, exe_raw) = exe_facts(pid, proc_.exe());
         let (name, name_raw) = crate::model::raw::decode_os(proc_.name());
         let cmd = super::names::command_line(pid, proc_.cmd());
@@ -90,6 +89,7 @@ pub fn process_facts(
                 truncated: cmd.2,
                 user,
                 uid,
+                sid,
                 start_time: i64::try_from(proc_.start_time())
                     .ok()
                     .and_then(|secs| jiff::Timestamp::from_second(secs).ok()),
@@ -107,7 +107,30 @@ pub fn process_facts(
             "{missing} owning process(es) exited before their facts could be read"
         ));
     }
+    #[cfg(windows)]
+    attach_services(&mut processes, coverage);
     processes
+}
+
+/// Each process's services from the Service Control Manager (svchost's `-k` groups host
+/// several); a failure leaves them empty and says so.
+#[cfg(windows)]
+fn attach_services(processes: &mut BTreeMap<u32, Process>, coverage: &mut Coverage) {
+    match super::windows::services::services_by_pid() {
+        Ok(mut by_pid) => {
+            for (pid, process) in processes.iter_mut() {
+                if let Some(services) = by_pid.remove(pid) {
+                    process.services = services;
+                }
+            }
+        }
+        Err(err) => {
+            tracing::warn!("cannot list services ({err}); processes show no service names");
+            coverage
+                .notes
+                .push(format!("service names unavailable: {err}"));
+        }
+    }
 }
 
 /// `processes` with their user names resolved from their uids (processes whose facts were
@@ -152,7 +175,13 @@ fn exe_facts(
         let (text, raw) = crate::model::raw::decode_os(p.as_os_str());
         (Some(text), raw)
     });
-    (exe, false, raw)
+    // Without Linux's ` (deleted)` marker, a running image whose file is gone (deleted after
+    // a rename, process ghosting) shows as a path that no longer exists. Only NotFound counts:
+    // a file this user may not stat is not deleted.
+    let deleted = sysinfo_exe.is_some_and(|p| {
+        std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    });
+    (exe, deleted, raw)
 }
 
 /// What sysinfo reads per process. Not the command line on Linux: sysinfo reads it whole, and a

@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
-/// Where rules come from, in load order: the built-in pack, `/etc/sockaudit/rules.d`,
-/// `$XDG_CONFIG_HOME/sockaudit/rules.d`, then each explicit path (file or directory).
+/// Where rules come from, in load order: the built-in pack, the system directory
+/// (`/etc/sockaudit/rules.d`, `%ProgramData%\sockaudit\rules.d`), the user's
+/// (`$XDG_CONFIG_HOME/sockaudit/rules.d`, `%APPDATA%\sockaudit\rules.d`), then each explicit
+/// path (file or directory).
 #[derive(Debug, Clone, Default)]
 pub struct RuleSources {
     /// Load the embedded default pack.
@@ -18,14 +20,9 @@ impl RuleSources {
     /// The standard order: built-in pack (unless `no_default`), system and user directories,
     /// then `paths`.
     pub fn standard(no_default: bool, paths: Vec<PathBuf>) -> RuleSources {
-        let mut optional_dirs = vec![PathBuf::from("/etc/sockaudit/rules.d")];
-        let xdg = std::env::var_os("XDG_CONFIG_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
-        if let Some(config) = xdg {
-            optional_dirs.push(config.join("sockaudit").join("rules.d"));
-        }
+        let places = crate::files::places::Places::current();
+        let mut optional_dirs = vec![places.system_rules];
+        optional_dirs.extend(places.user_rules);
         RuleSources {
             builtin: !no_default,
             optional_dirs,

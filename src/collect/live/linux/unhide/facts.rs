@@ -53,6 +53,7 @@ pub fn process(root: &Path, pid: u32) -> Option<Process> {
         },
         user: None,
         uid: field("Uid:"),
+        sid: None,
         start_time: None,
         stdio_sockets: Vec::new(),
         stdio_peers: Vec::new(),

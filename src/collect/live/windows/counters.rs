@@ -1,0 +1,1 @@
+//! Placeholder: filled in by the counters work of #21.
