@@ -173,4 +173,27 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+
+    /// A bare `--state` means the default place; PathBuf's parser used to reject it.
+    #[test]
+    fn a_bare_state_flag_means_the_default_state_file() {
+        use clap::Parser;
+        let state = |args: &[&str]| match super::Cli::try_parse_from(args) {
+            Ok(super::Cli {
+                command: super::Command::Scan(scan),
+                ..
+            }) => scan.state,
+            Ok(_) => panic!("not a scan"),
+            Err(err) => panic!("{args:?}: {err}"),
+        };
+        assert_eq!(
+            state(&["sockaudit", "scan", "--state"]),
+            Some(std::path::PathBuf::new())
+        );
+        assert_eq!(
+            state(&["sockaudit", "scan", "--state", "s.json"]),
+            Some(std::path::PathBuf::from("s.json"))
+        );
+        assert_eq!(state(&["sockaudit", "scan"]), None);
+    }
 }

@@ -195,7 +195,10 @@ pub struct ScanArgs {
     /// Remember what was reported: later runs report only new and resolved findings. Without
     /// FILE: /var/lib/sockaudit/state.json as root, else $XDG_STATE_HOME/sockaudit/state.json
     /// (Windows: %ProgramData%\sockaudit\state.json elevated, else under %LOCALAPPDATA%).
-    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
+    // An OsString parser, not PathBuf's: that one rejects the empty default-missing value,
+    // which made a bare `--state` an error.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "",
+          value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from))]
     pub state: Option<PathBuf>,
     /// With --state: report a still-present finding again after this long (e.g. 24h; 1ms to
     /// 3650 days).

@@ -8,10 +8,19 @@ pub fn missing_fact(facts: &[Fact], snapshot: &Snapshot) -> Option<String> {
         .iter()
         .find(|f| fact_missing(**f, snapshot))
         .map(|fact| {
-            format!(
-                "the input does not show {} (an imported capture?), so this rule cannot check anything",
-                fact_phrase(*fact)
-            )
+            let os = snapshot.host.os.as_deref().unwrap_or_default();
+            if snapshot.source == "live" && !os.is_empty() && !os.contains("Linux") {
+                // Live collection on Windows or macOS: the fact is Linux's (/proc, fd tables).
+                format!(
+                    "the live collector does not read {} on {os}, so this rule cannot check anything",
+                    fact_phrase(*fact)
+                )
+            } else {
+                format!(
+                    "the input does not show {} (an imported capture?), so this rule cannot check anything",
+                    fact_phrase(*fact)
+                )
+            }
         })
 }
 

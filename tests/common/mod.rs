@@ -16,6 +16,7 @@ pub mod inherit;
 pub mod netns;
 pub mod output;
 pub mod privileged;
+pub mod wine;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
