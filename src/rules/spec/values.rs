@@ -222,7 +222,11 @@ impl Globs {
             } else {
                 text.clone()
             };
-            match GlobBuilder::new(&source).literal_separator(paths).build() {
+            match GlobBuilder::new(&source)
+                .literal_separator(paths)
+                .case_insensitive(!for_windows && is_windows_name_pattern(text))
+                .build()
+            {
                 Ok(glob) if for_windows => {
                     windows.add(glob);
                     patterns.push(text.clone());
@@ -246,6 +250,18 @@ impl Globs {
             patterns,
         }
     }
+}
+
+/// Whether a pattern names a Windows program (`powershell.exe`, `*.exe`): Windows compares
+/// file names without case, and the name a process shows keeps the case it was started with
+/// (`PowerShell.EXE`), so such a pattern ignores case on either build.
+fn is_windows_name_pattern(pattern: &str) -> bool {
+    !pattern.contains('/')
+        && pattern
+            .len()
+            .checked_sub(4)
+            .and_then(|at| pattern.get(at..))
+            .is_some_and(|ext| ext.eq_ignore_ascii_case(".exe"))
 }
 
 /// Name patterns with optional `!` exclusions: matches when any positive pattern matches (or
@@ -461,6 +477,38 @@ mod tests {
         Globs::build(&raw(&[s("[unclosed")]), false, &mut diags);
         assert_eq!(diags.len(), 1);
         assert!(diags[0].message.starts_with("bad glob `[unclosed`"));
+    }
+
+    #[test]
+    fn windows_program_names_ignore_case_and_unix_names_keep_it() {
+        let mut diags = Vec::new();
+        let names = Globs::build(&raw(&[s("powershell.exe"), s("sshd")]), false, &mut diags);
+        assert!(names.is_match("powershell.exe"));
+        assert!(names.is_match("PowerShell.EXE"));
+        assert!(names.is_match("sshd"));
+        assert!(!names.is_match("SSHD"));
+        assert!(!names.is_match("powershell.exe.bak"));
+        let any_exe = Globs::build(&raw(&[s("*.exe")]), false, &mut diags);
+        assert!(any_exe.is_match("SVCHOST.EXE"));
+        assert!(diags.is_empty());
+    }
+
+    #[test]
+    fn windows_patterns_with_any_drive() {
+        let mut diags = Vec::new();
+        let any = Globs::build(
+            &raw(&[s(r"?:\**"), s(r"*:\$Recycle.Bin\**")]),
+            true,
+            &mut diags,
+        );
+        assert!(diags.is_empty());
+        assert!(any.is_match(r"C:\Windows\System32\svchost.exe"));
+        assert!(any.is_match(r"d:\$RECYCLE.BIN\S-1-5-21-1\$R0A1B2C.exe"));
+        assert!(!any.is_match("/usr/bin/bash"));
+        let unc = Globs::build(&raw(&[s(r"\\**")]), true, &mut diags);
+        assert!(unc.is_match(r"\\fileserver\share\tool.exe"));
+        assert!(!unc.is_match(r"C:\Windows\explorer.exe"));
+        assert!(diags.is_empty());
     }
 
     #[test]
