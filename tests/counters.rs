@@ -136,8 +136,8 @@ fn this_machines_normal_traffic_keeps_the_default_pack_quiet() {
         eval.inactive
     );
     assert_eq!(
-        eval.rules_run, 24,
-        "20 socket rules and 4 counter rules ran (the relayed-shell rules wait for stdio peers a schema-1 snapshot lacks)"
+        eval.rules_run, 37,
+        "33 socket rules (13 of them the Windows section's) and 4 counter rules ran (the relayed-shell rules wait for stdio peers a schema-1 snapshot lacks)"
     );
     let unconfigured: Vec<&str> = eval
         .not_configured
@@ -384,10 +384,11 @@ fn state_keeps_each_namespaces_last_sample_for_the_next_run() {
         "the second run compares with the first: {:?}",
         second["inactive"]
     );
-    // 26 socket and process rules (a live scan has queue sizes, so accept-queue-full runs,
-    // stdio peers, the hidden-process check and raw sockets) and 4 counter rules;
+    // 39 socket and process rules (13 of them the Windows section's; a live scan has queue
+    // sizes, so accept-queue-full runs, stdio peers, the hidden-process check and raw sockets)
+    // and 4 counter rules;
     // hidden-socket waits for --deep, the blocklist rules for a feed.
-    assert_eq!(second["summary"]["rules_run"], 30);
+    assert_eq!(second["summary"]["rules_run"], 43);
 }
 
 #[test]

@@ -108,14 +108,14 @@ fn prometheus_output_passes_promtool() {
 #[test]
 fn junit_is_xml_with_a_case_per_rule_and_a_failure_per_finding() {
     let text = stdout(&["scan", "--format", "junit", "--input", HOSTILE]);
-    // 20 rules run: backdoor-port has 2 findings, masquerade 2, exe-in-temp 1 (5 failing
-    // cases), the 17 others pass; the 2 blocklist rules, hidden-socket (no --deep),
+    // 33 rules run: backdoor-port has 2 findings, masquerade 2, exe-in-temp 1 (5 failing
+    // cases), the 30 others pass (13 of them the Windows section's); the 2 blocklist rules, hidden-socket (no --deep),
     // accept-queue-full (the fixture has no queue sizes), the 4 counter rules (no counter
     // samples), the 2 relayed-shell rules and hidden-process (a schema-1 snapshot has no
     // stdio peers and predates the hidden-process check) and the 2 raw rules (it records no
     // raw sockets) are inactive (skipped).
     assert!(
-        text.contains("<testsuites tests=\"35\" failures=\"5\" skipped=\"13\">"),
+        text.contains("<testsuites tests=\"48\" failures=\"5\" skipped=\"13\">"),
         "{text}"
     );
     assert!(text.contains("&lt;b&gt;x&lt;/b&gt; &amp; co"), "{text}");
@@ -144,7 +144,7 @@ fn junit_is_xml_with_a_case_per_rule_and_a_failure_per_finding() {
             .unwrap();
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     };
-    assert_eq!(count("count(//testcase)"), "35");
+    assert_eq!(count("count(//testcase)"), "48");
     assert_eq!(count("count(//failure)"), "5");
     assert_eq!(count("count(//skipped)"), "13");
 }

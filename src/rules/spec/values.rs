@@ -222,7 +222,11 @@ impl Globs {
             } else {
                 text.clone()
             };
-            match GlobBuilder::new(&source).literal_separator(paths).build() {
+            match GlobBuilder::new(&source)
+                .literal_separator(paths)
+                .case_insensitive(!for_windows && is_windows_name_pattern(text))
+                .build()
+            {
                 Ok(glob) if for_windows => {
                     windows.add(glob);
                     patterns.push(text.clone());
@@ -246,6 +250,13 @@ impl Globs {
             patterns,
         }
     }
+}
+
+/// Whether a pattern names a Windows program (`powershell.exe`, `*.exe`): Windows compares
+/// file names without case, and the name a process shows keeps the case it was started with
+/// (`PowerShell.EXE`), so such a pattern ignores case on either build.
+fn is_windows_name_pattern(pattern: &str) -> bool {
+    !pattern.contains('/') && pattern.to_ascii_lowercase().ends_with(".exe")
 }
 
 /// Name patterns with optional `!` exclusions: matches when any positive pattern matches (or
@@ -461,6 +472,24 @@ mod tests {
         Globs::build(&raw(&[s("[unclosed")]), false, &mut diags);
         assert_eq!(diags.len(), 1);
         assert!(diags[0].message.starts_with("bad glob `[unclosed`"));
+    }
+
+    #[test]
+    fn windows_names_ignore_case_and_drives_may_be_any() {
+        let mut diags = Vec::new();
+        let names = Globs::build(&raw(&[s("powershell.exe"), s("sshd")]), false, &mut diags);
+        let paths = Globs::build(&raw(&[s(r"?:\**"), s(r"\\**")]), true, &mut diags);
+        assert!(diags.is_empty());
+        for (globs, text, hit) in [
+            (&names, "PowerShell.EXE", true),
+            (&names, "SSHD", false),
+            (&names, "powershell.exe.bak", false),
+            (&paths, r"d:\$RECYCLE.BIN\S-1-5-21-1\$R0A1B2C.exe", true),
+            (&paths, r"\\fileserver\share\tool.exe", true),
+            (&paths, "/usr/bin/bash", false),
+        ] {
+            assert_eq!(globs.is_match(text), hit, "{text}");
+        }
     }
 
     #[test]
