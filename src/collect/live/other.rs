@@ -30,6 +30,11 @@ pub fn sockets(options: &LiveOptions) -> Result<PlatformSockets, CollectError> {
             .notes
             .extend(owner_gap(&sockets, &mut coverage.missing));
     }
+    if options.deep || options.probe_ports {
+        let note = "--deep and --probe-ports compare Linux's netlink, /proc/net and fd tables: the hidden-socket check does not run on this system";
+        tracing::warn!("{note}");
+        coverage.notes.push(note.to_string());
+    }
     Ok(PlatformSockets {
         sockets,
         coverage,
