@@ -175,13 +175,15 @@ fn exe_facts(
         let (text, raw) = crate::model::raw::decode_os(p.as_os_str());
         (Some(text), raw)
     });
-    // Without Linux's ` (deleted)` marker, a running image whose file is gone (deleted after
-    // a rename, process ghosting) shows as a path that no longer exists. Only NotFound counts:
-    // a file this user may not stat is not deleted.
-    let deleted = sysinfo_exe.is_some_and(|p| {
-        std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
-    });
+    // Linux says ` (deleted)` itself (above); elsewhere the path is all there is.
+    let deleted = cfg!(not(target_os = "linux")) && sysinfo_exe.is_some_and(image_missing);
     (exe, deleted, raw)
+}
+
+/// Whether a running image's file is gone (deleted after a rename, process ghosting): its
+/// path no longer exists. Only NotFound counts: a file this user may not stat is not deleted.
+fn image_missing(path: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
 }
 
 /// What sysinfo reads per process. Not the command line on Linux: sysinfo reads it whole, and a
@@ -193,4 +195,19 @@ fn refresh_kind() -> ProcessRefreshKind {
     #[cfg(not(target_os = "linux"))]
     let kind = kind.with_cmd(UpdateKind::Always);
     kind
+}
+
+#[cfg(test)]
+mod tests {
+    use super::image_missing;
+
+    #[test]
+    fn an_image_is_missing_only_when_its_path_is_gone() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let exe = dir.path().join("agent.exe");
+        std::fs::write(&exe, b"MZ").unwrap_or_else(|e| panic!("{e}"));
+        assert!(!image_missing(&exe));
+        std::fs::remove_file(&exe).unwrap_or_else(|e| panic!("{e}"));
+        assert!(image_missing(&exe));
+    }
 }
