@@ -7,6 +7,7 @@ mod capture;
 pub mod color;
 mod list;
 pub mod logging;
+mod netstat;
 mod ops;
 mod routes;
 mod rules;
@@ -20,6 +21,10 @@ pub use baseline::BaselineCommand;
 pub use capture::CaptureArgs;
 pub use color::ColorChoice;
 pub use list::{ListArgs, ListFormat};
+pub use netstat::{
+    Connections, Dialect, NetstatArgs, NetstatRequest, NetstatUsageError, NetstatView,
+    parse as parse_netstat,
+};
 pub use ops::{CompletionShell, CompletionsArgs, ManArgs};
 pub use routes::{RoutesArgs, RoutesFormat};
 pub use rules::RulesCommand;
@@ -150,12 +155,26 @@ Examples:
 
 Exit status: 0 ok, 2 unreadable or invalid input, or not Linux (docs/counters.md).")]
     Stats(StatsArgs),
-    /// Print a shell completion script (bash, zsh or fish) to stdout.
+    /// The seed's `netstat` syntax, Windows (`-ano`, `-b`, `-p tcp`) or Linux (`-tulpen`), with
+    /// the familiar columns and each row marked with its worst finding (docs/netstat.md).
     #[command(after_help = "\
-Install (the Debian package already does):
+Examples:
+  sockaudit netstat -ano                        Windows: every socket with its PID
+  sockaudit netstat -anob --dialect windows     the same words read the Windows way anywhere
+  sockaudit netstat -tulpen --dialect linux     net-tools: listeners, users, inodes, programs
+  sockaudit netstat -ano 5 --count 3            three listings, five seconds apart
+  sockaudit netstat -s                          statistics (sockaudit stats); -r: routes
+
+Never does DNS: without -n, ports show service names, addresses stay numeric.
+Exit status: 0 ok (1 with --fail-on when a finding reaches it), 2 usage or input error.")]
+    Netstat(NetstatArgs),
+    /// Print a shell completion script (bash, zsh, fish or PowerShell) to stdout.
+    #[command(after_help = "\
+Install (the Debian package already does bash, zsh and fish):
   sockaudit completions bash > ~/.local/share/bash-completion/completions/sockaudit
   sockaudit completions zsh > ~/.zfunc/_sockaudit     (with fpath+=(~/.zfunc) before compinit)
-  sockaudit completions fish > ~/.config/fish/completions/sockaudit.fish")]
+  sockaudit completions fish > ~/.config/fish/completions/sockaudit.fish
+  sockaudit completions powershell | Out-String | Invoke-Expression   (add it to $PROFILE)")]
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout, or write every page into a directory.
     #[command(after_help = "\
@@ -164,6 +183,13 @@ Examples:
   sockaudit man rules check         the page of one command, sockaudit-rules-check(1)
   sockaudit man --dir man/          sockaudit.1 and one page per command")]
     Man(ManArgs),
+}
+
+/// The command line of this process, parsed: [`Cli::parse`] after `netstat`'s own words are
+/// put behind a `--` ([`netstat::reorder`] says why).
+pub fn parse() -> Cli {
+    use clap::Parser as _;
+    Cli::parse_from(netstat::reorder(std::env::args_os().collect()))
 }
 
 #[cfg(test)]
