@@ -131,7 +131,11 @@ fn table(
     let no_previous = BTreeMap::new();
     repeat(interval, args.count, || {
         let (snapshot, eval) = scanner.scan(&no_previous)?;
-        let marks = marks(&snapshot, &eval.findings);
+        let marks = if args.no_marks {
+            vec![None; snapshot.sockets.len()]
+        } else {
+            marks(&snapshot, &eval.findings)
+        };
         let mut rows: Vec<NetstatRow<'_>> = snapshot
             .sockets
             .iter()
@@ -149,7 +153,7 @@ fn table(
         ))?;
         let summary = Summary::new(&snapshot, &eval, args.fail_on.threshold());
         failed |= summary.failed;
-        if !said && !eval.findings.is_empty() {
+        if !said && !args.no_marks && !eval.findings.is_empty() {
             said = true;
             let marked = rows.iter().filter(|r| r.mark.is_some()).count();
             super::start::to_stderr(

@@ -186,10 +186,14 @@ Examples:
 }
 
 /// The command line of this process, parsed: [`Cli::parse`] after `netstat`'s own words are
-/// put behind a `--` ([`netstat::reorder`] says why).
+/// put behind a `--` (src/cli/netstat.rs says why).
 pub fn parse() -> Cli {
+    use clap::CommandFactory as _;
     use clap::Parser as _;
-    Cli::parse_from(netstat::reorder(std::env::args_os().collect()))
+    Cli::parse_from(netstat::reorder(
+        Cli::command(),
+        std::env::args_os().collect(),
+    ))
 }
 
 #[cfg(test)]
@@ -198,5 +202,46 @@ mod tests {
     fn cli_is_consistent() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn clap_hands_the_words_over_with_sockaudit_options_around_them() {
+        use clap::{CommandFactory, Parser};
+        use std::ffi::OsString;
+        use std::path::PathBuf;
+        let parsed = |line: &str| {
+            let args = super::netstat::reorder(
+                super::Cli::command(),
+                line.split_whitespace().map(OsString::from).collect(),
+            );
+            let cli = super::Cli::try_parse_from(args).unwrap();
+            match cli.command {
+                super::Command::Netstat(a) => a,
+                other => panic!("{other:?}"),
+            }
+        };
+        let a = parsed("sockaudit netstat -ano --dialect windows");
+        assert_eq!(a.words, ["-ano"]);
+        assert_eq!(a.dialect, Some(super::Dialect::Windows));
+        let a = parsed("sockaudit netstat --dialect windows -anp tcp 1 --count 2");
+        assert_eq!(a.words, ["-anp", "tcp", "1"]);
+        assert_eq!(a.count, Some(2));
+        let a = parsed("sockaudit netstat -tulpen --input snap.json");
+        assert_eq!(a.words, ["-tulpen"]);
+        assert_eq!(a.input.as_deref(), Some(std::path::Path::new("snap.json")));
+        let a = parsed("sockaudit netstat");
+        assert!(a.words.is_empty());
+        let a = parsed("sockaudit --color never netstat -tn --rules=x.toml --tcp -- --count");
+        assert_eq!(a.words, ["-tn", "--tcp", "--count"]);
+        assert_eq!(a.rules.rules, [PathBuf::from("x.toml")]);
+        assert_eq!(a.count, None);
+        // Other commands are left alone.
+        let list: Vec<OsString> = ["sockaudit", "list", "-tn", "--count", "2"]
+            .map(OsString::from)
+            .to_vec();
+        assert_eq!(
+            super::netstat::reorder(super::Cli::command(), list.clone()),
+            list
+        );
     }
 }

@@ -211,11 +211,13 @@ fn windows_row(
     let state = s.state.map_or("", windows_state);
     let mut line = format!("  {proto:<7}{local:<22}  {remote:<22}  {state:<16}");
     if pid {
-        // A socket whose owner is not known: `-`, never a made-up PID 0.
+        // No known owner: 0, as Windows itself prints it (a TIME_WAIT socket), so that what
+        // parses `netstat -ano` still finds a number; `-b` says "Can not obtain ownership
+        // information" for it.
         let owner = s
             .pids
             .first()
-            .map_or_else(|| "-".to_string(), u32::to_string);
+            .map_or_else(|| "0".to_string(), u32::to_string);
         line.push_str(&owner);
     }
     finish(line, row.mark.as_ref(), palette, out);
@@ -315,13 +317,13 @@ fn linux_state(s: &Socket) -> &'static str {
     }
 }
 
-/// Recv-Q and Send-Q: a listener's accept queue when the collector read it (its Send-Q is then
-/// 0, as the kernel reports for listeners); `-` where the source does not say (sockaudit does
-/// not collect the byte queues of connections).
-fn queues(s: &Socket) -> (String, String) {
+/// Recv-Q and Send-Q: a listener's accept queue when the collector read it (Send-Q 0, as the
+/// kernel reports for listeners); otherwise 0: sockaudit does not collect the byte queues of
+/// connections, and what parses net-tools' output expects numbers there (docs/netstat.md).
+fn queues(s: &Socket) -> (u32, u32) {
     match s.listen.as_ref().and_then(|l| l.accept_queue) {
-        Some(q) if s.is_listener() => (q.to_string(), "0".to_string()),
-        _ => ("-".to_string(), "-".to_string()),
+        Some(q) if s.is_listener() => (q, 0),
+        _ => (0, 0),
     }
 }
 
