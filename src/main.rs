@@ -3,10 +3,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = sockaudit::cli::Cli::parse();
+    let cli = sockaudit::cli::parse();
     let stderr_color = sockaudit::cli::color::stderr(cli.global.color);
     sockaudit::cli::logging::init(cli.global.verbose, cli.global.quiet, stderr_color);
     match sockaudit::app::run(cli).map_err(anyhow::Error::from) {

@@ -201,6 +201,43 @@ fn fish_script_completes_in_fish() {
 }
 
 #[test]
+fn powershell_script_registers_an_argument_completer() {
+    let script = stdout_of(&["completions", "powershell"]);
+    mentions_everything(&script, "powershell");
+    assert!(
+        script.contains("Register-ArgumentCompleter -Native -CommandName 'sockaudit'"),
+        "{script:.300}"
+    );
+    assert!(script.contains("'netstat'"), "netstat is not offered");
+    assert_eq!(
+        stdout_of(&["completions", "pwsh"]),
+        script,
+        "the pwsh alias"
+    );
+    let Some(pwsh) = which("pwsh") else {
+        eprintln!("skipped: loading the script in pwsh (PowerShell is not installed)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_temp(&dir, "sockaudit.ps1", &script);
+    let program = format!(
+        ". '{}'; (TabExpansion2 -inputScript 'sockaudit sc' -cursorColumn 12).CompletionMatches.CompletionText",
+        path.display()
+    );
+    let out = Command::new(pwsh)
+        .args(["-NoProfile", "-NonInteractive", "-Command", &program])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l == "scan"),
+        "pwsh: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn unknown_shell_is_a_usage_error() {
     sockaudit()
         .args(["completions", "tcsh"])

@@ -6,6 +6,7 @@ mod counters;
 mod error;
 mod inputs;
 mod list;
+mod netstat;
 mod notices;
 mod ops;
 mod pipeline;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, AppError> {
         Command::Top(args) => top::run(&args, color),
         Command::Routes(args) => routes::run(&args, color),
         Command::Stats(args) => stats::run(&args, color),
+        Command::Netstat(args) => netstat::run(&args, color, cli.global.quiet),
         Command::Completions(args) => ops::completions(&args),
         Command::Man(args) => ops::man(&args),
     }

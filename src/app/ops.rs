@@ -18,6 +18,7 @@ pub(super) fn completions(args: &CompletionsArgs) -> Result<ExitStatus, AppError
         CompletionShell::Bash => clap_complete::Shell::Bash,
         CompletionShell::Zsh => clap_complete::Shell::Zsh,
         CompletionShell::Fish => clap_complete::Shell::Fish,
+        CompletionShell::PowerShell => clap_complete::Shell::PowerShell,
     };
     let mut cmd = Cli::command();
     let name = cmd.get_name().to_string();

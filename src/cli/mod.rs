@@ -7,6 +7,7 @@ mod capture;
 pub mod color;
 mod list;
 pub mod logging;
+mod netstat;
 mod ops;
 mod routes;
 mod rules;
@@ -20,6 +21,10 @@ pub use baseline::BaselineCommand;
 pub use capture::CaptureArgs;
 pub use color::ColorChoice;
 pub use list::{ListArgs, ListFormat};
+pub use netstat::{
+    Connections, Dialect, NetstatArgs, NetstatRequest, NetstatUsageError, NetstatView,
+    parse as parse_netstat,
+};
 pub use ops::{CompletionShell, CompletionsArgs, ManArgs};
 pub use routes::{RoutesArgs, RoutesFormat};
 pub use rules::RulesCommand;
@@ -150,12 +155,26 @@ Examples:
 
 Exit status: 0 ok, 2 unreadable or invalid input, or not Linux (docs/counters.md).")]
     Stats(StatsArgs),
-    /// Print a shell completion script (bash, zsh or fish) to stdout.
+    /// The seed's `netstat` syntax, Windows (`-ano`, `-b`, `-p tcp`) or Linux (`-tulpen`), with
+    /// the familiar columns and each row marked with its worst finding (docs/netstat.md).
     #[command(after_help = "\
-Install (the Debian package already does):
+Examples:
+  sockaudit netstat -ano                        Windows: every socket with its PID
+  sockaudit netstat -anob --dialect windows     the same words read the Windows way anywhere
+  sockaudit netstat -tulpen --dialect linux     net-tools: listeners, users, inodes, programs
+  sockaudit netstat -ano 5 --count 3            three listings, five seconds apart
+  sockaudit netstat -s                          statistics (sockaudit stats); -r: routes
+
+Never does DNS: without -n, ports show service names, addresses stay numeric.
+Exit status: 0 ok (1 with --fail-on when a finding reaches it), 2 usage or input error.")]
+    Netstat(NetstatArgs),
+    /// Print a shell completion script (bash, zsh, fish or PowerShell) to stdout.
+    #[command(after_help = "\
+Install (the Debian package already does bash, zsh and fish):
   sockaudit completions bash > ~/.local/share/bash-completion/completions/sockaudit
   sockaudit completions zsh > ~/.zfunc/_sockaudit     (with fpath+=(~/.zfunc) before compinit)
-  sockaudit completions fish > ~/.config/fish/completions/sockaudit.fish")]
+  sockaudit completions fish > ~/.config/fish/completions/sockaudit.fish
+  sockaudit completions powershell | Out-String | Invoke-Expression   (add it to $PROFILE)")]
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout, or write every page into a directory.
     #[command(after_help = "\
@@ -164,6 +183,17 @@ Examples:
   sockaudit man rules check         the page of one command, sockaudit-rules-check(1)
   sockaudit man --dir man/          sockaudit.1 and one page per command")]
     Man(ManArgs),
+}
+
+/// The command line of this process, parsed: [`Cli::parse`] after `netstat`'s own words are
+/// put behind a `--` (src/cli/netstat.rs says why).
+pub fn parse() -> Cli {
+    use clap::CommandFactory as _;
+    use clap::Parser as _;
+    Cli::parse_from(netstat::reorder(
+        Cli::command(),
+        std::env::args_os().collect(),
+    ))
 }
 
 #[cfg(test)]
@@ -195,5 +225,46 @@ mod tests {
             Some(std::path::PathBuf::from("s.json"))
         );
         assert_eq!(state(&["sockaudit", "scan"]), None);
+    }
+
+    #[test]
+    fn clap_hands_the_words_over_with_sockaudit_options_around_them() {
+        use clap::{CommandFactory, Parser};
+        use std::ffi::OsString;
+        use std::path::PathBuf;
+        let parsed = |line: &str| {
+            let args = super::netstat::reorder(
+                super::Cli::command(),
+                line.split_whitespace().map(OsString::from).collect(),
+            );
+            let cli = super::Cli::try_parse_from(args).unwrap();
+            match cli.command {
+                super::Command::Netstat(a) => a,
+                other => panic!("{other:?}"),
+            }
+        };
+        let a = parsed("sockaudit netstat -ano --dialect windows");
+        assert_eq!(a.words, ["-ano"]);
+        assert_eq!(a.dialect, Some(super::Dialect::Windows));
+        let a = parsed("sockaudit netstat --dialect windows -anp tcp 1 --count 2");
+        assert_eq!(a.words, ["-anp", "tcp", "1"]);
+        assert_eq!(a.count, Some(2));
+        let a = parsed("sockaudit netstat -tulpen --input snap.json");
+        assert_eq!(a.words, ["-tulpen"]);
+        assert_eq!(a.input.as_deref(), Some(std::path::Path::new("snap.json")));
+        let a = parsed("sockaudit netstat");
+        assert!(a.words.is_empty());
+        let a = parsed("sockaudit --color never netstat -tn --rules=x.toml --tcp -- --count");
+        assert_eq!(a.words, ["-tn", "--tcp", "--count"]);
+        assert_eq!(a.rules.rules, [PathBuf::from("x.toml")]);
+        assert_eq!(a.count, None);
+        // Other commands are left alone.
+        let list: Vec<OsString> = ["sockaudit", "list", "-tn", "--count", "2"]
+            .map(OsString::from)
+            .to_vec();
+        assert_eq!(
+            super::netstat::reorder(super::Cli::command(), list.clone()),
+            list
+        );
     }
 }

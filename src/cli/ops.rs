@@ -13,6 +13,9 @@ pub enum CompletionShell {
     Zsh,
     /// fish.
     Fish,
+    /// PowerShell (Windows PowerShell 5.1 and PowerShell 7, `Register-ArgumentCompleter`).
+    #[value(name = "powershell", alias = "pwsh")]
+    PowerShell,
 }
 
 /// Arguments of `completions`.

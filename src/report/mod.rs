@@ -4,6 +4,7 @@ pub mod drift;
 pub mod jsonl;
 pub mod junit;
 pub mod list;
+pub mod netstat;
 pub mod next_steps;
 pub mod notify;
 pub mod prometheus;
