@@ -190,10 +190,40 @@ Examples:
 pub fn parse() -> Cli {
     use clap::CommandFactory as _;
     use clap::Parser as _;
-    Cli::parse_from(netstat::reorder(
-        Cli::command(),
-        std::env::args_os().collect(),
-    ))
+    let args = netstat::reorder(Cli::command(), std::env::args_os().collect());
+    match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let usage = err.use_stderr();
+            // Printing can only fail on a closed stderr, where nothing could be said anyway.
+            let _ = err.print();
+            if usage && let Some(hint) = windows_netstat_hint(&args) {
+                eprintln!("\n{hint}");
+            }
+            std::process::exit(err.exit_code());
+        }
+    }
+}
+
+/// `list` refuses Windows netstat's `-b` and `-p PROTO`: point at the verb that takes them.
+fn windows_netstat_hint(args: &[std::ffi::OsString]) -> Option<&'static str> {
+    let words: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
+    let list = words.iter().position(|w| *w == "list")?;
+    let rest = &words[list + 1..];
+    let windows_b = rest
+        .iter()
+        .any(|w| w.starts_with('-') && !w.starts_with("--") && w.contains('b'));
+    let protocol = rest.windows(2).any(|pair| {
+        pair[0].starts_with('-')
+            && pair[0].ends_with('p')
+            && matches!(
+                pair[1].to_ascii_lowercase().as_str(),
+                "tcp" | "udp" | "tcpv6" | "udpv6"
+            )
+    });
+    (windows_b || protocol).then_some(
+        "hint: that is Windows netstat's syntax: `sockaudit netstat -ano`, `sockaudit netstat -anob -p tcp` take it (docs/netstat.md)",
+    )
 }
 
 #[cfg(test)]
@@ -202,6 +232,21 @@ mod tests {
     fn cli_is_consistent() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn windows_netstat_flags_given_to_list_get_a_hint() {
+        let hint = |line: &str| {
+            let args: Vec<std::ffi::OsString> = line.split_whitespace().map(Into::into).collect();
+            super::windows_netstat_hint(&args).is_some()
+        };
+        assert!(hint("sockaudit list -b"));
+        assert!(hint("sockaudit list -anob"));
+        assert!(hint("sockaudit list -p tcp"));
+        assert!(hint("sockaudit list -anp UDP"));
+        assert!(!hint("sockaudit list -tlnp"));
+        assert!(!hint("sockaudit list --bogus"));
+        assert!(!hint("sockaudit scan -b"));
     }
 
     /// A bare `--state` means the default place; PathBuf's parser used to reject it.
