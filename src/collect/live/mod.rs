@@ -20,6 +20,8 @@ mod other;
 pub mod processes;
 pub mod routes;
 pub mod sockets;
+#[cfg(windows)]
+pub mod windows;
 
 use std::collections::BTreeMap;
 

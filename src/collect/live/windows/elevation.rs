@@ -1,0 +1,1 @@
+//! Placeholder: elevation check (lead).

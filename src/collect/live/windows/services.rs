@@ -1,0 +1,1 @@
+//! Placeholder: services per PID (lead).
