@@ -131,7 +131,7 @@ Examples:
     /// `netstat -rn` or `route print`; or read such a capture from another machine.
     #[command(after_help = "\
 Examples:
-  sockaudit routes                        every table of this machine (Linux)
+  sockaudit routes                        every table of this machine (Linux, Windows)
   sockaudit routes --neighbours           plus the ARP/NDP table (gateway MAC addresses)
   sockaudit routes --format json          JSON (docs/routes.md)
   sockaudit routes --input route-print.txt --input arp-a.txt   a Windows capture
@@ -148,7 +148,8 @@ Examples:
   sockaudit stats --interval 1 --count 10 --format json   ten JSON lines of 1-second rates
   sockaudit stats --input before/ --input after/   rates between two saved copies of /proc/net
 
-Exit status: 0 ok, 2 unreadable or invalid input, or not Linux (docs/counters.md).")]
+Exit status: 0 ok, 2 unreadable or invalid input, or neither Linux nor Windows
+(docs/counters.md).")]
     Stats(StatsArgs),
     /// Print a shell completion script (bash, zsh or fish) to stdout.
     #[command(after_help = "\

@@ -41,3 +41,22 @@ pub fn sample() -> Result<CounterSample, CounterError> {
         &interfaces,
     ))
 }
+
+/// The live calls on the machine running the tests (Windows, or Wine in `scripts/test`).
+#[cfg(all(test, windows))]
+mod tests {
+    #[test]
+    fn this_machine_has_the_counters_the_rules_read() {
+        let sample = super::sample().unwrap_or_else(|e| panic!("{e}"));
+        for name in [
+            "Tcp.ActiveOpens",
+            "Tcp.OutSegs",
+            "Tcp.RetransSegs",
+            "Udp.NoPorts",
+        ] {
+            assert!(sample.values.contains_key(name), "{name}");
+        }
+        assert!(!sample.values.contains_key("TcpExt.SyncookiesSent"));
+        assert!(!sample.interfaces.is_empty());
+    }
+}

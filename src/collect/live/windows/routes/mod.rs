@@ -41,3 +41,18 @@ fn optional<T>(rows: Result<Vec<T>, crate::collect::error::WindowsApiError>, wha
         Vec::new()
     })
 }
+
+/// The live calls on the machine running the tests (Windows, or Wine in `scripts/test`).
+#[cfg(all(test, windows))]
+mod tests {
+    #[test]
+    fn this_machines_tables_read() {
+        let table = super::read(true).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!table.routes.is_empty());
+        for route in &table.routes {
+            assert_eq!(route.family, route.destination.family(), "{route:?}");
+            assert!(route.interface.is_some(), "{route:?}");
+        }
+        assert!(table.neighbours.is_some());
+    }
+}
