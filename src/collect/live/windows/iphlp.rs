@@ -22,21 +22,23 @@ use crate::collect::error::WindowsApiError;
 pub(super) trait MibTable {
     /// The row type.
     type Row: Copy;
+    /// Byte offset of `NumEntries` (a `u32`) from the start of the table.
+    const COUNT_OFFSET: usize;
     /// Byte offset of `Table[0]` from the start of the table.
     const ROWS_OFFSET: usize;
-    /// `NumEntries`.
-    fn count(&self) -> usize;
 }
 
 macro_rules! mib_table {
     ($table:ty, $row:ty) => {
         impl MibTable for $table {
             type Row = $row;
+            const COUNT_OFFSET: usize = std::mem::offset_of!($table, NumEntries);
             const ROWS_OFFSET: usize = std::mem::offset_of!($table, Table);
-            fn count(&self) -> usize {
-                self.NumEntries as usize
-            }
         }
+        // `read_table` reads `NumEntries` as a u32 and the rows as `$row`: these compile
+        // only if the table's fields have those types.
+        const _: fn(&$table) -> u32 = |t| t.NumEntries;
+        const _: fn(&$table) -> &[$row; 1] = |t| &t.Table;
     };
 }
 
@@ -76,14 +78,18 @@ pub(super) fn read_table<T: MibTable>(
         return Ok(Vec::new());
     }
     #[allow(unsafe_code)]
-    // SAFETY: the call succeeded, so `guard.0` points to a table of `NumEntries` initialised
-    // rows that stays allocated until the guard drops after the copy; the rows are plain data
-    // (`Copy`), so copying them out is a bitwise copy with no ownership to move.
-    // The row pointer is computed from the table pointer itself (not from a reference to the
-    // one-element `Table` array), so it may cover all `NumEntries` rows.
+    // SAFETY: the call succeeded, so `guard.0` points to a table the API allocated with
+    // `NumEntries` initialised rows after the count, and it stays allocated until the guard
+    // drops after the copy. Both pointers are computed from the table pointer with the
+    // fields' offsets, never through a reference to the whole declared struct (an empty table
+    // may be allocated shorter than its one declared row) nor to the one-element `Table`
+    // array, so they are in bounds and may cover all the rows. The offsets come from
+    // `offset_of!`, so both are aligned. The rows are plain data (`Copy`): copying them out
+    // moves no ownership.
     let rows = unsafe {
-        let count = (*guard.0).count();
-        let first = guard.0.cast::<u8>().add(T::ROWS_OFFSET).cast::<T::Row>();
+        let base = guard.0.cast::<u8>();
+        let count = base.add(T::COUNT_OFFSET).cast::<u32>().read() as usize;
+        let first = base.add(T::ROWS_OFFSET).cast::<T::Row>();
         std::slice::from_raw_parts(first, count).to_vec()
     };
     Ok(rows)
