@@ -272,6 +272,35 @@ fn without_two_comparable_samples_counter_rules_are_inactive_with_the_fix() {
     );
 }
 
+/// A source that never reports a counter (Windows keeps no `TcpExt` group): the rules over it
+/// are inactive with "not available", never passing on a zero; the others are judged.
+#[test]
+fn counters_a_source_lacks_make_their_rules_not_available_not_quiet() {
+    let mut snap = snapshot_with("host", "host-a", "host-b");
+    let ns = &mut snap.counters[0];
+    for sample in [Some(&mut ns.current), ns.previous.as_mut()]
+        .into_iter()
+        .flatten()
+    {
+        sample.values.retain(|name, _| !name.starts_with("TcpExt."));
+        sample.boot_id = None;
+        sample.netns = None;
+    }
+    let e = eval(&snap, true, &[]);
+    assert!(e.findings.is_empty());
+    let reason = |rule: &str| {
+        e.inactive
+            .iter()
+            .find(|i| i.rule == rule)
+            .map(|i| i.reason.clone())
+    };
+    for rule in ["syn-cookies-sent", "syn-queue-drops", "listen-queue-drops"] {
+        let why = reason(rule).unwrap_or_else(|| panic!("{rule} inactive"));
+        assert!(why.contains("not available on this source"), "{why}");
+    }
+    assert_eq!(reason("retransmission-spike"), None, "{:?}", e.inactive);
+}
+
 #[test]
 fn a_snapshot_taken_with_sample_carries_its_counters_to_another_machine() {
     let out = sockaudit()

@@ -136,7 +136,7 @@ Examples:
     /// `netstat -rn` or `route print`; or read such a capture from another machine.
     #[command(after_help = "\
 Examples:
-  sockaudit routes                        every table of this machine (Linux)
+  sockaudit routes                        every table of this machine (Linux, Windows)
   sockaudit routes --neighbours           plus the ARP/NDP table (gateway MAC addresses)
   sockaudit routes --format json          JSON (docs/routes.md)
   sockaudit routes --input route-print.txt --input arp-a.txt   a Windows capture
@@ -153,7 +153,8 @@ Examples:
   sockaudit stats --interval 1 --count 10 --format json   ten JSON lines of 1-second rates
   sockaudit stats --input before/ --input after/   rates between two saved copies of /proc/net
 
-Exit status: 0 ok, 2 unreadable or invalid input, or not Linux (docs/counters.md).")]
+Exit status: 0 ok, 2 unreadable or invalid input, or neither Linux nor Windows
+(docs/counters.md).")]
     Stats(StatsArgs),
     /// The seed's `netstat` syntax, Windows (`-ano`, `-b`, `-p tcp`) or Linux (`-tulpen`), with
     /// the familiar columns and each row marked with its worst finding (docs/netstat.md).

@@ -35,7 +35,7 @@ pub struct SnapshotArgs {
     /// created or checked from the snapshot elsewhere (docs/routes.md).
     #[arg(long, conflicts_with = "input")]
     pub routes: bool,
-    /// Also record the kernel counters twice, DURATION apart (Linux), so counter rules can
+    /// Also record the kernel counters twice, DURATION apart (Linux, Windows), so counter rules can
     /// check the snapshot elsewhere (docs/counters.md); 100ms to 1 hour.
     #[arg(long, value_name = "DURATION", value_parser = parse_sample, conflicts_with = "input")]
     pub sample: Option<Duration>,

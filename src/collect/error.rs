@@ -38,9 +38,12 @@ pub enum CollectError {
 pub enum LiveError {
     /// Not implemented on this OS.
     #[error(
-        "reading the live routing table is supported on Linux only (this is {0}); import a `route print`, `netstat -rn` or `ip route` capture with --input FILE"
+        "reading the live routing table is supported on Linux and Windows only (this is {0}); import a `route print`, `netstat -rn` or `ip route` capture with --input FILE"
     )]
     Unsupported(&'static str),
+    /// A Windows IP Helper call failed.
+    #[error(transparent)]
+    Windows(#[from] WindowsApiError),
     /// The netlink socket could not be opened or used.
     #[error("cannot read the {what} over netlink: {source}")]
     Socket {
@@ -176,7 +179,103 @@ pub enum CounterError {
         /// What is wrong.
         message: String,
     },
-    /// This system has no `/proc/net` counters.
-    #[error("kernel network counters are read from /proc/net, which only Linux has")]
+    /// This system has no counters we can read.
+    #[error(
+        "network counters are read on Linux (/proc/net) and Windows (IP Helper API) only; read a saved copy of /proc/net with --input DIR"
+    )]
     Unsupported,
+    /// A Windows IP Helper call failed.
+    #[error(transparent)]
+    Windows(#[from] WindowsApiError),
+}
+
+/// A Windows API call that returned an error code (`WIN32_ERROR`, or an `NTSTATUS` where the
+/// API passes one through). Plain numbers, so every build can name it: the Windows collectors
+/// (`src/collect/live/windows/`) make it, the rest only prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowsApiError {
+    /// The function called (`GetIpForwardTable2`).
+    pub function: &'static str,
+    /// The code it returned.
+    pub code: u32,
+}
+
+impl std::fmt::Display for WindowsApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} failed: Windows error ", self.function)?;
+        // NTSTATUS values are written in hex everywhere Microsoft documents them.
+        if self.code >= 0x8000_0000 {
+            write!(f, "0x{:08X}", self.code)?;
+        } else {
+            write!(f, "{}", self.code)?;
+        }
+        match code_name(self.code) {
+            Some(name) => write!(f, " ({name})"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for WindowsApiError {}
+
+/// The symbolic name of the codes the IP Helper calls are documented to return (and the ones
+/// Wine's stubs return), for messages a person can search for; `None` for the rest, which
+/// are printed by number only.
+pub fn code_name(code: u32) -> Option<&'static str> {
+    Some(match code {
+        1 => "ERROR_INVALID_FUNCTION",
+        2 => "ERROR_FILE_NOT_FOUND",
+        5 => "ERROR_ACCESS_DENIED",
+        6 => "ERROR_INVALID_HANDLE",
+        8 => "ERROR_NOT_ENOUGH_MEMORY",
+        50 => "ERROR_NOT_SUPPORTED",
+        87 => "ERROR_INVALID_PARAMETER",
+        111 => "ERROR_BUFFER_OVERFLOW",
+        120 => "ERROR_CALL_NOT_IMPLEMENTED",
+        122 => "ERROR_INSUFFICIENT_BUFFER",
+        232 => "ERROR_NO_DATA",
+        1168 => "ERROR_NOT_FOUND",
+        0xC000_0001 => "STATUS_UNSUCCESSFUL",
+        0xC000_0002 => "STATUS_NOT_IMPLEMENTED",
+        0xC000_000D => "STATUS_INVALID_PARAMETER",
+        0xC000_0017 => "STATUS_NO_MEMORY",
+        0xC000_0022 => "STATUS_ACCESS_DENIED",
+        0xC000_00BB => "STATUS_NOT_SUPPORTED",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_errors_name_the_function_and_the_code() {
+        let e = WindowsApiError {
+            function: "GetIpForwardTable2",
+            code: 87,
+        };
+        assert_eq!(
+            e.to_string(),
+            "GetIpForwardTable2 failed: Windows error 87 (ERROR_INVALID_PARAMETER)"
+        );
+        let e = WindowsApiError {
+            function: "GetIfTable2",
+            code: 0xC000_0002,
+        };
+        assert_eq!(
+            e.to_string(),
+            "GetIfTable2 failed: Windows error 0xC0000002 (STATUS_NOT_IMPLEMENTED)"
+        );
+        let e = WindowsApiError {
+            function: "GetIpNetTable2",
+            code: 4321,
+        };
+        assert_eq!(e.to_string(), "GetIpNetTable2 failed: Windows error 4321");
+        assert!(
+            CounterError::from(e)
+                .to_string()
+                .starts_with("GetIpNetTable2 failed")
+        );
+    }
 }

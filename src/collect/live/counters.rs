@@ -1,5 +1,6 @@
-//! Kernel network counters of the live machine (Linux: `/proc/PID/net`), or of a saved copy
-//! of those files. Other systems have none: callers say so and carry on.
+//! Kernel network counters of the live machine (Linux: `/proc/PID/net`; Windows: the IP Helper
+//! API, under the same counter names), or of a saved copy of the Linux files. Other systems
+//! have none: callers say so and carry on.
 
 use std::path::Path;
 
@@ -14,7 +15,11 @@ pub fn sample_own_namespace() -> Result<Option<CounterSample>, CounterError> {
         super::linux::counters::read_counters(&super::linux::counters::own_namespace_dir())
             .map(Some)
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(windows)]
+    {
+        super::windows::counters::sample().map(Some)
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
     {
         Ok(None)
     }
@@ -45,7 +50,16 @@ pub fn sample_namespaces(
     {
         super::linux::counters::sample_namespaces(namespaces)
     }
-    #[cfg(not(target_os = "linux"))]
+    // Windows has no network namespaces: the machine's counters, as the host's.
+    #[cfg(windows)]
+    {
+        let _ = namespaces;
+        vec![(
+            crate::model::namespace::HOST.to_string(),
+            super::windows::counters::sample(),
+        )]
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
     {
         let _ = namespaces;
         Vec::new()

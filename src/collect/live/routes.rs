@@ -1,8 +1,9 @@
 //! This machine's routing (and neighbour) tables, now.
 //!
-//! Linux only, over rtnetlink (`src/collect/live/linux/routes.rs`): one dump per table kind gives every
-//! routing table, policy-routing tables included. Elsewhere [`read`] says it is unsupported;
-//! imported captures ([`crate::collect::import`]) work on every OS.
+//! Linux over rtnetlink (`src/collect/live/linux/routes.rs`): one dump per table kind gives every
+//! routing table, policy-routing tables included. Windows through the IP Helper API
+//! (`src/collect/live/windows/routes/`): the one table `route print` shows. Elsewhere [`read`]
+//! says it is unsupported; imported captures ([`crate::collect::import`]) work on every OS.
 
 pub use crate::collect::error::LiveError;
 use crate::model::routes::RouteTable;
@@ -15,7 +16,13 @@ pub fn read(neighbours: bool) -> Result<RouteTable, LiveError> {
         table.sort();
         Ok(table)
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(windows)]
+    {
+        let mut table = super::windows::routes::read(neighbours)?;
+        table.sort();
+        Ok(table)
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
     {
         let _ = neighbours;
         Err(LiveError::Unsupported(std::env::consts::OS))

@@ -8,5 +8,6 @@
 
 pub mod accounts;
 pub mod counters;
+mod iphlp;
 pub mod routes;
 pub mod services;

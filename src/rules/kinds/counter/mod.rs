@@ -139,11 +139,11 @@ fn fires(rule: &CounterRule, e: &CounterEvidence) -> bool {
 /// sample only, or no rate in any namespace it applies to.
 pub fn missing_data(rule: &CounterRule, snapshot: &Snapshot) -> Option<String> {
     if snapshot.counters.is_empty() {
-        return Some(if cfg!(target_os = "linux") || snapshot.source != "live" {
+        return Some(if cfg!(any(target_os = "linux", windows)) || snapshot.source != "live" {
             // A saved snapshot keeps `source = "live"`: the advice fits both.
             "no kernel counters in this input: they are sampled live with --sample 1s or --state (docs/counters.md)".to_string()
         } else {
-            "kernel counters are read on Linux only".to_string()
+            "kernel counters are read on Linux and Windows only".to_string()
         });
     }
     let mut first_reason = None;
@@ -164,6 +164,11 @@ pub fn missing_data(rule: &CounterRule, snapshot: &Snapshot) -> Option<String> {
         Some((_, NoRate::NoPrevious)) => {
             "one kernel counter sample, rates need two: with --state the next run compares with this one, or use --sample 1s (docs/counters.md)".to_string()
         }
+        // A counter this source never reports (Windows has no TcpExt group): say so plainly,
+        // it will not appear on a later run either.
+        Some((_, NoRate::Missing { name, now: true })) => format!(
+            "{name} is not available on this source (its kernel or input does not report it; Windows keeps no TcpExt counters: docs/counters.md#windows)"
+        ),
         Some((namespace, why)) => format!("no rate in namespace {namespace} this run: {why}"),
     })
 }

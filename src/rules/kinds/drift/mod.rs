@@ -119,7 +119,7 @@ pub fn missing_data(rule: &DriftRule, snapshot: &Snapshot) -> Option<String> {
     }
     let Some(table) = &snapshot.routes else {
         return Some(
-            "needs the routing table, which this input lacks: it is read live on Linux only, and socket captures carry none (docs/routes.md)".to_string(),
+            "needs the routing table, which this input lacks: it is read live on Linux and Windows only, and socket captures carry none (docs/routes.md)".to_string(),
         );
     };
     (rule.check.needs_neighbours() && table.neighbours.is_none()).then(|| {

@@ -1,1 +1,0 @@
-//! Placeholder: filled in by the counters work of #21.
