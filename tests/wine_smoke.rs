@@ -110,6 +110,22 @@ fn the_windows_build_runs_the_seed_commands_under_wine() {
         out.status.code() == Some(1) && stdout(&out).contains("wine-smoke-port"),
         &out,
     );
+    // Facts only Linux's fd tables give: their rules are inactive, never counted as run.
+    let out = wine.sockaudit(&["scan", "--format", "json", "--fail-on", "never"]);
+    let report = serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default();
+    let inactive: Vec<&str> = report["inactive"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["rule"].as_str())
+        .collect();
+    checks.check(
+        "scan --format json: reverse-shell and relayed-shell are inactive on live Windows",
+        out.status.success()
+            && inactive.contains(&"reverse-shell")
+            && inactive.contains(&"relayed-shell"),
+        &out,
+    );
     std::fs::write(
         wine.dir().join("broken.toml"),
         "[[listen]]\nid = \"x\"\nport = \n",
