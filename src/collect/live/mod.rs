@@ -91,9 +91,11 @@ pub fn collect_live(options: &LiveOptions) -> Result<Snapshot, CollectError> {
     docker_proxy::label(&mut sockets, &processes);
     sockets.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     raw_sockets.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let (host, host_note) = host::host_facts();
+    coverage.notes.extend(host_note);
     let mut snapshot = Snapshot {
         schema_version: SCHEMA_VERSION,
-        host: host::host_facts(),
+        host,
         collected_at,
         time_source: crate::model::TimeSource::Clock,
         source: "live".to_string(),

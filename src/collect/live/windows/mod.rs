@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod counters;
+pub mod dynamic_ports;
 mod iphlp;
 pub mod routes;
 pub mod services;
