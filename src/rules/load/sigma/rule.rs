@@ -256,6 +256,11 @@ fn detection(
         ));
         return None;
     };
+    // A selection with a mistake is already reported; its name in the condition is not a
+    // second mistake.
+    if !ok {
+        return None;
+    }
     let texts: Vec<&MarkedYaml<'_>> = match items(cond) {
         Some(list) => list.iter().collect(),
         None => vec![cond],

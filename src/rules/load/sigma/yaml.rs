@@ -53,9 +53,12 @@ impl<'t> Place<'t> {
         // A quoted scalar starts at its quote.
         let quote = matches!(self.text.as_bytes().get(start), Some(b'\'' | b'"'));
         let at = (start + usize::from(quote) + offset).min(self.text.len());
+        let line_end = self.text[at..]
+            .find('\n')
+            .map_or(self.text.len(), |i| at + i);
         Loc {
             file: self.file,
-            span: at..(at + len.max(1)).min(self.text.len().max(at)),
+            span: at..(at + len.max(1)).min(line_end).max(at),
         }
     }
 }
