@@ -13,7 +13,7 @@ use crate::rules::load::diag::{Diag, Loc, did_you_mean};
 /// Why an entry was not compiled.
 pub(super) enum Problem {
     /// A mistake in the rule (exit 2).
-    Error(Diag),
+    Error(Box<Diag>),
     /// Valid Sigma that sockaudit cannot evaluate here: the rule is inactive.
     Unsupported(Loc, String),
 }
@@ -47,7 +47,7 @@ const MODIFIERS: &[&str] = &[
 ];
 
 fn error(loc: Loc, message: impl Into<String>, label: &str) -> Problem {
-    Problem::Error(Diag::at(loc, message, label))
+    Problem::Error(Box::new(Diag::at(loc, message, label)))
 }
 
 /// The values of an entry: a scalar, null, or a list of scalars.
@@ -86,7 +86,7 @@ pub(super) fn field_test(
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => d.help(format!("Sigma modifiers: {}", MODIFIERS.join(", "))),
             };
-            return Err(Problem::Error(d));
+            return Err(Problem::Error(Box::new(d)));
         }
     }
     let Some(field) = Field::from_name(name) else {

@@ -335,7 +335,7 @@ fn selection(
             match field_test(place, k, v) {
                 Ok(t) => tests.push(t),
                 Err(Problem::Error(d)) => {
-                    diags.push(d);
+                    diags.push(*d);
                     ok = false;
                 }
                 Err(Problem::Unsupported(loc, reason)) => note(&loc, reason),
