@@ -13,6 +13,7 @@ mod pipeline;
 mod reload;
 mod routes;
 mod rules;
+mod rules_sigma;
 mod scan;
 mod scan_blocks;
 mod snapshot;

@@ -16,7 +16,8 @@ use crate::rules::engine::{Evaluation, Warning};
 pub(super) fn load_rules(args: &crate::cli::RuleArgs) -> Result<crate::rules::RuleSet, AppError> {
     let mut paths = args.rules.clone();
     paths.extend(args.baseline.iter().cloned());
-    let sources = crate::rules::RuleSources::standard(args.no_default_rules, paths);
+    let sources = crate::rules::RuleSources::standard(args.no_default_rules, paths)
+        .with_sigma(args.sigma.clone());
     let set = crate::rules::load(&sources).map_err(AppError::Rules)?;
     tracing::info!("{} rules from {}", set.rules.len(), set.files.join(", "));
     Ok(set)

@@ -16,20 +16,23 @@ pub(super) fn run(command: &RulesCommand) -> Result<ExitStatus, AppError> {
         RulesCommand::Check {
             paths,
             no_default_rules,
+            sigma,
         } => {
             // The built-in pack is loaded too (unless refused) so its lists (@temp-dirs...) can be
             // referenced and duplicate ids are caught; only problems are reported. A named file
             // that is the pack itself replaces it rather than duplicating it (rules/load/files.rs).
-            let set = crate::rules::load(&RuleSources::only(paths.clone(), !no_default_rules))
-                .map_err(AppError::Rules)?;
+            let sources =
+                RuleSources::only(paths.clone(), !no_default_rules).with_sigma(sigma.clone());
+            let set = crate::rules::load(&sources).map_err(AppError::Rules)?;
             let own = set
                 .rules
                 .iter()
                 .filter(|r| !r.common.origin.starts_with("builtin:"))
                 .count();
             print(&format!(
-                "ok: {} file(s), {own} rule(s) valid\n",
-                paths.len()
+                "ok: {} file(s), {own} rule(s) valid\n{}",
+                paths.len() + set.sigma.files,
+                super::rules_sigma::summary(&set.sigma)
             ))?;
             Ok(ExitStatus::Clean)
         }
@@ -68,6 +71,7 @@ fn list(args: &RuleArgs) -> Result<ExitStatus, AppError> {
         out.push_str(line.trim_end());
         out.push('\n');
     }
+    out.push_str(&super::rules_sigma::list_notes(&set));
     print(&out)?;
     Ok(ExitStatus::Clean)
 }
@@ -105,7 +109,9 @@ fn explain(id: &str, args: &RuleArgs) -> Result<ExitStatus, AppError> {
     if let Some(reason) = rule.dormant_reason() {
         let _ = writeln!(out, "State: {reason}");
     }
-    let _ = writeln!(out, "\nAs written:\n{}", quote_definition(&set, rule));
+    let quoted =
+        super::rules_sigma::explain(&set, rule).unwrap_or_else(|| quote_definition(&set, rule));
+    let _ = writeln!(out, "\nAs written:\n{quoted}");
     if !rule.common.allow.is_empty() {
         let _ = writeln!(out, "Allow entries:");
         for a in &rule.common.allow {

@@ -22,11 +22,14 @@ pub enum RulesCommand {
     /// Validate rule files without scanning; exit 0, or 2 with every problem.
     Check {
         /// Files or directories to check (with the built-in pack's lists available).
-        #[arg(required = true, value_name = "PATH")]
+        #[arg(required_unless_present = "sigma", value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// Check the files alone: without the built-in pack, its lists (@temp-dirs...) are not
         /// available and duplicates of its ids are not looked for.
         #[arg(long)]
         no_default_rules: bool,
+        /// Sigma rule files or directories to check too (repeatable).
+        #[arg(long = "sigma", value_name = "PATH")]
+        sigma: Vec<PathBuf>,
     },
 }

@@ -113,6 +113,10 @@ pub struct RuleArgs {
     /// rule file, after the others.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Sigma `network_connection` rules: a YAML file, or a directory read recursively for
+    /// *.yml and *.yaml (docs/sigma.md). Repeatable; loaded after `[sigma] paths`.
+    #[arg(long = "sigma", value_name = "PATH")]
+    pub sigma: Vec<PathBuf>,
 }
 
 /// Which network namespaces a live collection reads (Linux).

@@ -1,7 +1,10 @@
 //! What a rule kind receives: the snapshot indexed once ([`Context`]), the rule being run with
 //! its live allow entries ([`RuleRun`]), and the phrases every kind's messages share.
 
-use std::collections::{BTreeMap, HashSet};
+use std::any::{Any, TypeId};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
 
 use super::common::{Allow, Common};
 use crate::enrich::Enrichment;
@@ -17,6 +20,9 @@ pub struct Context<'a> {
     pub enrichment: &'a Enrichment,
     listening: HashSet<(Protocol, u16)>,
     sockets_by_pid: BTreeMap<u32, Vec<&'a Socket>>,
+    /// Indexes a kind builds once per evaluation and shares across its rules (the Sigma
+    /// event table), by type.
+    memo: RefCell<HashMap<TypeId, Rc<dyn Any>>>,
 }
 
 impl<'a> Context<'a> {
@@ -37,7 +43,24 @@ impl<'a> Context<'a> {
             enrichment,
             listening,
             sockets_by_pid,
+            memo: RefCell::default(),
         }
+    }
+
+    /// The index of type `T`, built by `build` the first time a rule asks for it in this
+    /// evaluation: 1,000 Sigma rules share one event table instead of building 1,000.
+    pub fn memo<T: Any>(&self, build: impl FnOnce(&Context<'a>) -> T) -> Rc<T> {
+        let key = TypeId::of::<T>();
+        if let Some(found) = self.memo.borrow().get(&key).cloned()
+            && let Ok(t) = found.downcast::<T>()
+        {
+            return t;
+        }
+        let built = Rc::new(build(self));
+        self.memo
+            .borrow_mut()
+            .insert(key, Rc::clone(&built) as Rc<dyn Any>);
+        built
     }
 
     /// The first owning process with known facts.

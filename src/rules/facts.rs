@@ -50,6 +50,8 @@ fn fact_phrase(fact: Fact) -> &'static str {
         Fact::Pids => "which process owns each socket",
         Fact::ProcessNames => "process names",
         Fact::Exe => "executable paths",
+        Fact::Cmdline => "command lines",
+        Fact::Ppid => "parent PIDs",
         Fact::User => "process users",
         Fact::StdioSockets => "which of a process's fds 0-2 are sockets",
         Fact::StdioPeers => "which process is at the other end of a process's stdio pipes and ptys",

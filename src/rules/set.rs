@@ -51,6 +51,19 @@ pub struct NotifySettings {
     pub timeout_seconds: Option<u64>,
 }
 
+/// What the Sigma files held (`rules list` prints it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SigmaSummary {
+    /// Sigma files read.
+    pub files: usize,
+    /// `network_connection` rules loaded.
+    pub rules: usize,
+    /// Of those, rules using something sockaudit does not support (inactive on every input).
+    pub unsupported: usize,
+    /// Documents of other categories, by `logsource.category`: counted, not loaded.
+    pub skipped: std::collections::BTreeMap<String, usize>,
+}
+
 /// Every rule from every file, validated.
 #[derive(Debug, Default)]
 pub struct RuleSet {
@@ -64,6 +77,8 @@ pub struct RuleSet {
     pub sources: Sources,
     /// The files read, in order, as display names.
     pub files: Vec<String>,
+    /// The Sigma files' counts.
+    pub sigma: SigmaSummary,
 }
 
 impl RuleSet {

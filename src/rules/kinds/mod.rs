@@ -24,6 +24,7 @@ registry! {
     hidden::Hidden,
     counter::Counter,
     raw::Raw,
+    sigma::Sigma,
 }
 
 /// The kind called `name`.

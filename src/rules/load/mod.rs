@@ -9,6 +9,7 @@ pub mod files;
 mod overrides;
 pub mod reader;
 mod settings;
+mod sigma;
 pub mod sources;
 mod tables;
 
@@ -20,7 +21,7 @@ use baseline::read_baseline;
 use diag::{Diag, Loc, did_you_mean, render};
 use files::gather;
 use overrides::{apply_overrides, read_override, read_top_allow};
-use settings::{read_feeds, read_geoip, read_lists, read_notify};
+use settings::{read_feeds, read_geoip, read_lists, read_notify, read_sigma};
 use tables::{read_rule, tables_of};
 
 use crate::rules::kinds;
@@ -49,7 +50,12 @@ fn top_keys() -> Vec<String> {
             .filter(|k| k.in_rule_files())
             .map(|k| k.name().to_string()),
     );
-    keys.extend(["allow", "rules", "geoip", "feeds", "baseline", "notify"].map(String::from));
+    keys.extend(
+        [
+            "allow", "rules", "geoip", "feeds", "baseline", "notify", "sigma",
+        ]
+        .map(String::from),
+    );
     keys
 }
 
@@ -57,20 +63,21 @@ fn top_keys() -> Vec<String> {
 pub fn load(sources: &RuleSources) -> Result<RuleSet, RuleErrors> {
     let mut diags = Vec::new();
     let files = gather(sources, &mut diags);
-    load_gathered(files, diags)
+    load_gathered(files, diags, &sources.sigma)
 }
 
 /// Loads and validates rule files given as (display name, TOML text) pairs, in order, exactly
 /// as [`load`] does once it has read its files (no built-in pack unless passed in). For tests
 /// and the fuzz targets.
 pub fn load_texts(files: Vec<(String, String)>) -> Result<RuleSet, RuleErrors> {
-    load_gathered(files, Vec::new())
+    load_gathered(files, Vec::new(), &[])
 }
 
 /// The shared path of [`load`] and [`load_texts`]: `diags` holds problems met while reading.
 fn load_gathered(
     files: Vec<(String, String)>,
     mut diags: Vec<Diag>,
+    cli_sigma: &[std::path::PathBuf],
 ) -> Result<RuleSet, RuleErrors> {
     let mut set = RuleSet::default();
     for (name, text) in files {
@@ -99,6 +106,7 @@ fn load_gathered(
     }
     let mut first_definition: BTreeMap<String, Loc> = BTreeMap::new();
     let mut overrides = Vec::new();
+    let mut sigma_paths = Vec::new();
     for (id, doc) in &docs {
         let root = doc.as_table();
         // The pack's text wherever it was read from (embedded, or a named copy of it).
@@ -127,6 +135,13 @@ fn load_gathered(
                     key_loc.clone(),
                     &set.sources,
                     &mut set.enrich,
+                    &mut diags,
+                ),
+                "sigma" => read_sigma(
+                    item,
+                    key_loc.clone(),
+                    &set.sources,
+                    &mut sigma_paths,
                     &mut diags,
                 ),
                 "notify" => read_notify(item, key_loc.clone(), *id, &mut set.notify, &mut diags),
@@ -243,6 +258,11 @@ fn load_gathered(
                 }
             }
         }
+    }
+    // Sigma rules join before overrides, so `[rules.ID]` and `[[allow]]` reach them by id.
+    sigma_paths.extend(cli_sigma.iter().cloned());
+    if !sigma_paths.is_empty() {
+        sigma::load(&sigma_paths, &mut set, &mut first_definition, &mut diags);
     }
     apply_overrides(&mut set, overrides, &mut diags);
     if diags.is_empty() {

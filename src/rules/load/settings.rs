@@ -1,4 +1,5 @@
-//! The settings rule files carry beside rules: `[lists]`, `[geoip]`, `[feeds]`, `[notify]`.
+//! The settings rule files carry beside rules: `[lists]`, `[geoip]`, `[feeds]`, `[notify]`,
+//! `[sigma]`.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,8 @@ use crate::rules::spec::Lists;
 const NOTIFY_KEYS: &[&str] = &["enabled", "timeout-seconds"];
 /// Keys of the `[geoip]` table.
 const GEOIP_KEYS: &[&str] = &["databases", "max-age-days"];
+/// Keys of the `[sigma]` table.
+const SIGMA_KEYS: &[&str] = &["paths"];
 /// Keys of a `[feeds]` entry written as a table.
 const FEED_KEYS: &[&str] = &["path", "max-age-days"];
 /// Reads the `[notify]` table.
@@ -116,6 +119,38 @@ pub(super) fn read_geoip(
     }
     if let Some(days) = max_age(&mut reader, diags) {
         settings.geoip_max_age_days = Some(days);
+    }
+    reader.finish(diags);
+}
+
+/// `[sigma] paths = [...]`: Sigma files or directories, relative to the file naming them.
+pub(super) fn read_sigma(
+    item: &Item,
+    loc: Loc,
+    sources: &Sources,
+    paths: &mut Vec<PathBuf>,
+    diags: &mut Vec<Diag>,
+) {
+    let Some(table) = item.as_table_like() else {
+        diags.push(Diag::at(
+            loc,
+            "`sigma` must be a table: [sigma] paths = [...]",
+            "expected a table",
+        ));
+        return;
+    };
+    let mut reader = TableReader::new(table, loc.file, SIGMA_KEYS, "[sigma]");
+    if let Some(items) = reader.items("paths", diags) {
+        for item in items {
+            match item.value {
+                Scalar::Str(path) => paths.push(resolve(sources, loc.file, &path)),
+                Scalar::Int(_) => diags.push(Diag::at(
+                    item.loc,
+                    "a Sigma path is a file or directory path string",
+                    "not a path",
+                )),
+            }
+        }
     }
     reader.finish(diags);
 }

@@ -14,6 +14,8 @@ pub struct RuleSources {
     pub optional_dirs: Vec<PathBuf>,
     /// Files or directories the user named; they must exist.
     pub paths: Vec<PathBuf>,
+    /// Sigma files or directories (`--sigma`), read after every `[sigma] paths` entry.
+    pub sigma: Vec<PathBuf>,
 }
 
 impl RuleSources {
@@ -27,7 +29,14 @@ impl RuleSources {
             builtin: !no_default,
             optional_dirs,
             paths,
+            sigma: Vec::new(),
         }
+    }
+
+    /// The same sources with Sigma files or directories to read too.
+    pub fn with_sigma(mut self, sigma: Vec<PathBuf>) -> RuleSources {
+        self.sigma = sigma;
+        self
     }
 
     /// Only the given files, no built-in pack and no system directories (`rules check`).
@@ -36,6 +45,7 @@ impl RuleSources {
             builtin: with_builtin,
             optional_dirs: Vec::new(),
             paths,
+            sigma: Vec::new(),
         }
     }
 }
