@@ -1,0 +1,119 @@
+//! `sockaudit watch --events` with real BPF programs (docs/events.md): as root, or skipped
+//! with a line (a failure under `SOCKAUDIT_REQUIRE_TOOLS=1`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use common::events::{Stream, can_run, socket_events};
+use common::{Holder, copy_self_to, sockaudit_path};
+
+/// Accepts `n` connections on `listener` in the background, reading each until EOF.
+fn accept_n(listener: TcpListener, n: usize) -> std::thread::JoinHandle<usize> {
+    std::thread::spawn(move || {
+        let mut accepted = 0;
+        for _ in 0..n {
+            let Ok((mut c, _)) = listener.accept() else {
+                break;
+            };
+            accepted += 1;
+            c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut sink = Vec::new();
+            let _ = c.read_to_end(&mut sink);
+        }
+        accepted
+    })
+}
+
+fn find<'a>(
+    events: &[&'a serde_json::Value],
+    local: u16,
+    remote: u16,
+) -> Option<&'a serde_json::Value> {
+    events
+        .iter()
+        .copied()
+        .find(|e| e["local_port"] == local && e["remote_port"] == remote)
+}
+
+/// Issue #22: a beacon of 100 connections of ~20 ms each, spread over 10 s, every one seen
+/// with the right PID and exe, including from processes that exit right after.
+#[test]
+fn every_connection_of_a_beacon_is_seen_with_its_owner() {
+    if !can_run("every_connection_of_a_beacon_is_seen_with_its_owner") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let beacon = copy_self_to(dir.path(), "sa-beacon");
+    let stream = Stream::start(&[], &sockaudit_path(), &["--no-default-rules"], &[]);
+    assert_eq!(stream.first()["mode"], "ebpf", "{}", stream.first());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let acceptor = accept_n(listener, 100);
+    let me = std::process::id();
+    let my_name = std::env::current_exe()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    // (local port, pid, exe file name); every tenth from a process that exits at once.
+    let mut made = Vec::new();
+    for i in 0..100 {
+        let started = Instant::now();
+        if i % 10 == 9 {
+            let holder = Holder::spawn_exe(&beacon, &format!("connect:127.0.0.1:{port}"));
+            let local = holder.ports[0];
+            let pid = holder.pid;
+            std::thread::sleep(Duration::from_millis(20));
+            holder.stop();
+            made.push((local, pid, "sa-beacon".to_string()));
+        } else {
+            let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            let local = c.local_addr().unwrap().port();
+            c.write_all(b"beacon").unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+            drop(c);
+            made.push((local, me, my_name.clone()));
+        }
+        std::thread::sleep(Duration::from_millis(100).saturating_sub(started.elapsed()));
+    }
+    assert_eq!(acceptor.join().unwrap(), 100);
+    let lines = stream.stop(Duration::from_secs(1));
+    let listens = socket_events(&lines, "listen");
+    assert!(
+        listens
+            .iter()
+            .any(|e| e["local_port"] == port && e["owner"]["pid"] == me),
+        "the listen event names this process: {listens:?}"
+    );
+    let connects = socket_events(&lines, "connect");
+    let closes = socket_events(&lines, "close");
+    let accepts = socket_events(&lines, "accept");
+    for (local, pid, name) in &made {
+        let c = find(&connects, *local, port)
+            .unwrap_or_else(|| panic!("no connect event for port {local} (pid {pid})"));
+        assert_eq!(c["owner"]["pid"], *pid, "{c}");
+        assert_eq!(c["owner"]["exe_name"], name.as_str(), "{c}");
+        let close = find(&closes, *local, port)
+            .unwrap_or_else(|| panic!("no close event for port {local} (pid {pid})"));
+        assert_eq!(close["owner"]["pid"], *pid, "{close}");
+        // It was held open 20 ms before closing: a lower bound, not a timing.
+        assert!(close["duration_ms"].as_f64().unwrap() >= 20.0, "{close}");
+        let accept = find(&accepts, port, *local)
+            .unwrap_or_else(|| panic!("no accept event for port {local}"));
+        assert_eq!(
+            accept["owner"]["pid"], me,
+            "the acceptor is this process: {accept}"
+        );
+    }
+    let own = made.iter().filter(|(_, pid, _)| *pid == me).count();
+    assert_eq!(own, 90);
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["event"], "summary", "{summary}");
+    assert!(summary["dropped"].is_u64(), "{summary}");
+}
