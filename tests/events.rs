@@ -117,3 +117,79 @@ fn every_connection_of_a_beacon_is_seen_with_its_owner() {
     assert_eq!(summary["event"], "summary", "{summary}");
     assert!(summary["dropped"].is_u64(), "{summary}");
 }
+
+fn findings_of<'a>(lines: &'a [serde_json::Value], rule: &str) -> Vec<&'a serde_json::Value> {
+    lines
+        .iter()
+        .filter(|l| l["event"] == "new" && l["finding"]["rule"] == rule)
+        .map(|l| &l["finding"])
+        .collect()
+}
+
+/// Issue #22: a rule on a denied port fires for a 10 ms connection no poll would see, and a
+/// bounded scan of 200 closed ports is one port-scan finding; drops are reported.
+#[test]
+fn a_ten_ms_connection_to_a_denied_port_and_a_port_scan_are_findings() {
+    if !can_run("a_ten_ms_connection_to_a_denied_port_and_a_port_scan_are_findings") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let denied = TcpListener::bind("127.0.0.1:0").unwrap();
+    let denied_port = denied.local_addr().unwrap().port();
+    // 200 ports that were free a moment ago: closed when the scan comes.
+    let closed: Vec<u16> = (0..200)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect::<Vec<_>>()
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect();
+    let rules = dir.path().join("events.toml");
+    std::fs::write(
+        &rules,
+        format!(
+            "[[remote]]\nid = \"denied-port\"\nseverity = \"high\"\ndirection = \"outbound\"\nremote-port = [{denied_port}]\n\n\
+             [[port-scan]]\nid = \"scan\"\nseverity = \"high\"\nthreshold = 100\nwindow = 60\n"
+        ),
+    )
+    .unwrap();
+    let rules = rules.to_string_lossy().into_owned();
+    let stream = Stream::start(
+        &[],
+        &sockaudit_path(),
+        &["--no-default-rules", "--rules", &rules],
+        &[],
+    );
+    let acceptor = accept_n(denied, 1);
+    let c = TcpStream::connect(("127.0.0.1", denied_port)).unwrap();
+    let local = c.local_addr().unwrap().port();
+    std::thread::sleep(Duration::from_millis(10));
+    drop(c);
+    assert_eq!(acceptor.join().unwrap(), 1);
+    let mut refused = 0;
+    for port in &closed {
+        refused += usize::from(TcpStream::connect(("127.0.0.1", *port)).is_err());
+    }
+    let lines = stream.stop(Duration::from_secs(1));
+    let hits = findings_of(&lines, "denied-port");
+    assert_eq!(hits.len(), 1, "one finding for the denied port: {hits:?}");
+    assert_eq!(hits[0]["socket"]["remote_port"], denied_port, "{}", hits[0]);
+    assert_eq!(hits[0]["socket"]["local_port"], local, "{}", hits[0]);
+    assert_eq!(hits[0]["process"]["pid"], std::process::id(), "{}", hits[0]);
+    // Ports someone else took in between are not closed; the rest are a scan.
+    assert!(refused >= 100, "only {refused} of 200 ports were closed");
+    let scans = findings_of(&lines, "scan");
+    assert_eq!(scans.len(), 1, "one scan is one finding: {scans:?}");
+    assert_eq!(scans[0]["evidence"]["count"], 100, "{}", scans[0]);
+    assert!(
+        scans[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("distinct TCP ports of 127.0.0.1"),
+        "{}",
+        scans[0]
+    );
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["event"], "summary", "{summary}");
+    assert_eq!(summary["dropped"], 0, "{summary}");
+    assert!(summary["evaluated"].as_u64().unwrap() >= 201, "{summary}");
+}

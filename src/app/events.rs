@@ -52,6 +52,9 @@ pub(super) fn run(args: &WatchArgs, quiet: bool) -> Result<ExitStatus, AppError>
         scanner.rules.rules.len(),
     ))?;
     let host = crate::model::Host::default();
+    // Scans are judged over a window of events, not one event (bounded per key).
+    let mut windows =
+        crate::rules::kinds::port_scan::window::ScanWindows::for_rules(&scanner.rules);
     let mut memory = State::default();
     let mut worst_failed = false;
     let mut dropped_said = 0;
@@ -70,6 +73,9 @@ pub(super) fn run(args: &WatchArgs, quiet: bool) -> Result<ExitStatus, AppError>
             if event.is_evaluated() {
                 evaluated += 1;
                 findings.extend(evaluate(&scanner, &host, event)?);
+            }
+            if let Some(snapshot) = windows.as_mut().and_then(|w| w.observe(&host, event)) {
+                findings.extend(scanner.evaluate(snapshot)?.1.findings);
             }
         }
         source.count_evaluated(evaluated);

@@ -24,6 +24,7 @@ registry! {
     hidden::Hidden,
     counter::Counter,
     raw::Raw,
+    port_scan::PortScan,
 }
 
 /// The kind called `name`.
