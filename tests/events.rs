@@ -193,3 +193,76 @@ fn a_ten_ms_connection_to_a_denied_port_and_a_port_scan_are_findings() {
     assert_eq!(summary["dropped"], 0, "{summary}");
     assert!(summary["evaluated"].as_u64().unwrap() >= 201, "{summary}");
 }
+
+/// Issue #22: without eBPF (unprivileged, or turned off) the stream says it runs on sock_diag
+/// destroy notifications plus polling, and still reports every TCP close; as root the poll
+/// names the owner of a connection that lived across it.
+#[test]
+fn the_fallback_says_what_it_is_and_still_reports_closes() {
+    if !can_run("the_fallback_says_what_it_is_and_still_reports_closes")
+        || !common::privileged::require_tool("setpriv")
+    {
+        return;
+    }
+    let (_dir, nobody_bin) = common::privileged::binary_for_nobody();
+    let unprivileged = Stream::start(
+        &[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+        ],
+        &nobody_bin,
+        &["--no-default-rules"],
+        &[],
+    );
+    let no_bpf = Stream::start(
+        &[],
+        &sockaudit_path(),
+        &["--no-default-rules"],
+        &[("SOCKAUDIT_EVENTS_NO_BPF", "1")],
+    );
+    for first in [unprivileged.first(), no_bpf.first()] {
+        assert_eq!(first["mode"], "sock-diag+poll", "{first}");
+        assert!(
+            first["misses"]
+                .as_str()
+                .unwrap()
+                .contains("exits before the next poll"),
+            "{first}"
+        );
+        assert!(first["fallback_reason"].is_string(), "{first}");
+    }
+    assert!(
+        no_bpf.first()["fallback_reason"]
+            .as_str()
+            .unwrap()
+            .contains("SOCKAUDIT_EVENTS_NO_BPF"),
+        "{}",
+        no_bpf.first()
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let acceptor = accept_n(listener, 1);
+    let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let local = c.local_addr().unwrap().port();
+    c.write_all(b"hello").unwrap();
+    // Several owner polls (every 500 ms) see it open.
+    std::thread::sleep(Duration::from_secs(3));
+    drop(c);
+    assert_eq!(acceptor.join().unwrap(), 1);
+    let unprivileged = unprivileged.stop(Duration::from_secs(1));
+    let no_bpf = no_bpf.stop(Duration::from_millis(100));
+    for lines in [&unprivileged, &no_bpf] {
+        let closes = socket_events(lines, "close");
+        let close = find(&closes, local, port)
+            .unwrap_or_else(|| panic!("no close for port {local}: {closes:?}"));
+        // tcpi_bytes_acked: the 5 bytes, plus one each for the SYN and the FIN once acked.
+        let sent = close["bytes_sent"].as_u64().unwrap();
+        assert!((5..=7).contains(&sent), "{close}");
+        assert_eq!(lines.last().unwrap()["mode"], "sock-diag+poll");
+    }
+    let closes = socket_events(&no_bpf, "close");
+    let close = find(&closes, local, port).unwrap();
+    assert_eq!(close["owner"]["pid"], std::process::id(), "{close}");
+}

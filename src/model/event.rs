@@ -133,7 +133,8 @@ pub struct SocketEvent {
     /// Close: milliseconds since connect or accept handshake; `null` when that start was
     /// not seen (the socket predates the stream).
     pub duration_ms: Option<f64>,
-    /// Close: bytes the peer acknowledged.
+    /// Close: bytes the peer acknowledged (the kernel's `bytes_acked`, which counts the SYN
+    /// and the FIN as one byte each).
     pub bytes_sent: Option<u64>,
     /// Close: bytes received.
     pub bytes_received: Option<u64>,

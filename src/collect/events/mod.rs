@@ -6,6 +6,8 @@
 mod bpf;
 mod error;
 #[cfg(target_os = "linux")]
+mod fallback;
+#[cfg(target_os = "linux")]
 mod owner;
 #[cfg(target_os = "linux")]
 pub mod wire;
@@ -33,6 +35,8 @@ pub struct EventSource {
 enum Inner {
     #[cfg(target_os = "linux")]
     Bpf(Box<bpf::BpfSource>, Box<owner::Completer>),
+    #[cfg(target_os = "linux")]
+    Fallback(Box<fallback::Fallback>),
     /// Never built (`open` says `Unsupported` there): other systems poll instead.
     #[cfg(not(target_os = "linux"))]
     #[allow(dead_code)]
@@ -48,17 +52,33 @@ impl EventSource {
     pub fn open() -> Result<EventSource, EventsError> {
         #[cfg(target_os = "linux")]
         {
-            if std::env::var_os(NO_BPF_ENV).is_some() {
-                return Err(EventsError::Bpf(format!("disabled by {NO_BPF_ENV}")));
+            let bpf = if std::env::var_os(NO_BPF_ENV).is_some() {
+                Err(EventsError::Bpf(format!("disabled by {NO_BPF_ENV}")))
+            } else {
+                bpf::BpfSource::open()
+            };
+            match bpf {
+                Ok(source) => {
+                    let degraded = source.failed.clone();
+                    Ok(EventSource {
+                        inner: Inner::Bpf(Box::new(source), Box::new(owner::Completer::new())),
+                        fallback_reason: None,
+                        degraded,
+                        stats: StreamStats::default(),
+                    })
+                }
+                Err(why) => {
+                    tracing::info!("events: {why}; trying sock_diag destroy notifications");
+                    let fallback = fallback::Fallback::open()
+                        .map_err(|e| EventsError::Fallback(format!("{e} (and {why})")))?;
+                    Ok(EventSource {
+                        inner: Inner::Fallback(Box::new(fallback)),
+                        fallback_reason: Some(why.to_string()),
+                        degraded: Vec::new(),
+                        stats: StreamStats::default(),
+                    })
+                }
             }
-            let source = bpf::BpfSource::open()?;
-            let degraded = source.failed.clone();
-            Ok(EventSource {
-                inner: Inner::Bpf(Box::new(source), Box::new(owner::Completer::new())),
-                fallback_reason: None,
-                degraded,
-                stats: StreamStats::default(),
-            })
         }
         #[cfg(not(target_os = "linux"))]
         {
@@ -71,6 +91,8 @@ impl EventSource {
         match &self.inner {
             #[cfg(target_os = "linux")]
             Inner::Bpf(..) => EventMode::Ebpf,
+            #[cfg(target_os = "linux")]
+            Inner::Fallback(..) => EventMode::SockDiagPoll,
             #[cfg(not(target_os = "linux"))]
             Inner::Poll => EventMode::Poll,
         }
@@ -85,6 +107,8 @@ impl EventSource {
                 .iter()
                 .filter_map(|r| completer.event(r))
                 .collect(),
+            #[cfg(target_os = "linux")]
+            Inner::Fallback(f) => f.read(timeout, BATCH),
             #[cfg(not(target_os = "linux"))]
             Inner::Poll => {
                 std::thread::sleep(timeout);
@@ -100,6 +124,9 @@ impl EventSource {
         let dropped = match &self.inner {
             #[cfg(target_os = "linux")]
             Inner::Bpf(source, _) => source.dropped(),
+            // Overruns of the netlink buffer: each lost an unknown number of closes.
+            #[cfg(target_os = "linux")]
+            Inner::Fallback(f) => f.overruns,
             #[cfg(not(target_os = "linux"))]
             Inner::Poll => 0,
         };
