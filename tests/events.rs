@@ -266,3 +266,64 @@ fn the_fallback_says_what_it_is_and_still_reports_closes() {
     let close = find(&closes, local, port).unwrap();
     assert_eq!(close["owner"]["pid"], std::process::id(), "{close}");
 }
+
+/// Issue #22: the first UDP send of a process to each peer (not every datagram), raw and
+/// packet socket creation, and a connection inside a network namespace this test created,
+/// which carries that namespace.
+#[test]
+fn udp_first_sends_raw_sockets_and_namespaced_connections_are_events() {
+    if !can_run("udp_first_sends_raw_sockets_and_namespaced_connections_are_events")
+        || !common::netns::can_create()
+    {
+        return;
+    }
+    use socket2::{Domain, Protocol as SockProto, Socket, Type};
+    let ns = common::netns::TestNetns::create("sa-events");
+    let stream = Stream::start(&[], &sockaudit_path(), &["--no-default-rules"], &[]);
+    let sink_a = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let sink_b = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let (a, b) = (
+        sink_a.local_addr().unwrap().port(),
+        sink_b.local_addr().unwrap().port(),
+    );
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let udp_port = udp.local_addr().unwrap().port();
+    for _ in 0..5 {
+        udp.send_to(b"x", ("127.0.0.1", a)).unwrap();
+    }
+    udp.send_to(b"y", ("127.0.0.1", b)).unwrap();
+    let raw = Socket::new(Domain::IPV4, Type::RAW, Some(SockProto::ICMPV4)).unwrap();
+    // ETH_P_ALL in network byte order, as tcpdump asks for it.
+    let packet = Socket::new(Domain::PACKET, Type::RAW, Some(SockProto::from(0x0300))).unwrap();
+    let holder = Holder::spawn_in(&ns.exec(), "pair");
+    let ns_port = holder.ports[0];
+    let ns_pid = holder.pid;
+    holder.stop();
+    drop((raw, packet));
+    let lines = stream.stop(Duration::from_secs(1));
+    let sends: Vec<_> = socket_events(&lines, "udp-send")
+        .into_iter()
+        .filter(|e| e["local_port"] == udp_port)
+        .collect();
+    let peers: Vec<&serde_json::Value> = sends.iter().map(|e| &e["remote_port"]).collect();
+    assert_eq!(
+        peers,
+        [a, b],
+        "one event per peer, not per datagram: {sends:?}"
+    );
+    assert_eq!(sends[0]["owner"]["pid"], std::process::id());
+    let me = std::process::id();
+    let raws: Vec<_> = socket_events(&lines, "raw-socket")
+        .into_iter()
+        .filter(|e| e["owner"]["pid"] == me)
+        .collect();
+    let domains: Vec<&serde_json::Value> = raws.iter().map(|e| &e["raw"]["domain"]).collect();
+    assert_eq!(domains, ["raw", "packet"], "{raws:?}");
+    assert_eq!(raws[0]["raw"]["protocol"], 1, "ICMP: {raws:?}");
+    let connects = socket_events(&lines, "connect");
+    let inside = connects
+        .iter()
+        .find(|e| e["remote_port"] == ns_port && e["owner"]["pid"] == ns_pid)
+        .unwrap_or_else(|| panic!("no connect of pid {ns_pid} to port {ns_port}: {connects:?}"));
+    assert_eq!(inside["netns"], ns.name.as_str(), "{inside}");
+}
