@@ -727,3 +727,26 @@ fn a_user_file_reusing_a_builtin_id_is_still_a_duplicate() {
         String::from_utf8_lossy(&alone.stderr)
     );
 }
+
+/// Issue #22: `[[port-scan]]` over a snapshot: 120 distinct ports of one peer from one
+/// program is one finding; 30 ports of another peer and a browser's two ports stay quiet.
+#[test]
+fn port_scan_rule_fires_once_per_program_and_peer_over_the_threshold() {
+    let eval = scan(
+        "fixtures/snapshots/port-scan.json",
+        &["fixtures/rules/good/port-scan.toml"],
+    );
+    let scans: Vec<_> = eval
+        .findings
+        .iter()
+        .filter(|f| f.kind == sockaudit::rules::kinds::port_scan::KIND)
+        .collect();
+    assert_eq!(scans.len(), 1, "{}", summary(&eval));
+    assert_eq!(scans[0].evidence.count, 120);
+    assert!(
+        scans[0].message.contains("of 10.0.0.9 (1-120)"),
+        "{}",
+        scans[0].message
+    );
+    insta::assert_snapshot!(summary(&eval));
+}

@@ -46,6 +46,9 @@ pub enum AppError {
     /// A command-line value is wrong in a way clap cannot check.
     #[error("{0}")]
     Usage(String),
+    /// No event source could be opened (`watch --events`).
+    #[error("watch --events: {0}")]
+    Events(String),
 }
 
 /// Why `routes` could not produce its tables.

@@ -4,6 +4,7 @@
 mod baseline;
 mod counters;
 mod error;
+mod events;
 mod inputs;
 mod list;
 mod netstat;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, AppError> {
         Command::Scan(args) => scan::run(&args, color),
         Command::Rules(command) => rules::run(&command),
         Command::Baseline(command) => baseline::run(&command, color),
+        Command::Watch(args) if args.events => events::run(&args, cli.global.quiet),
         Command::Watch(args) => watch::run(&args, cli.global.quiet),
         Command::Top(args) => top::run(&args, color),
         Command::Routes(args) => routes::run(&args, color),

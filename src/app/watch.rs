@@ -11,6 +11,8 @@ use crate::cli::{ScanFormat, WatchArgs};
 use crate::files::state::{State, StateFile};
 use crate::text::escape::{MESSAGE_MAX_CHARS, for_display};
 
+/// The polling watch: a scan every interval (also what `--events` falls back to where there
+/// is no event source).
 pub(super) fn run(args: &WatchArgs, quiet: bool) -> Result<ExitStatus, AppError> {
     // Long-running: databases are copied into memory, so rewriting one in place cannot crash
     // us, and reloaded when they change (super::reload).

@@ -20,6 +20,12 @@ pub struct WatchArgs {
     /// Stop after N scans, N >= 1 (default: until Ctrl-C or SIGTERM).
     #[arg(long, value_name = "N", value_parser = parse_count)]
     pub count: Option<u64>,
+    /// Stream socket events instead of polling (docs/events.md): every TCP connect, accept,
+    /// listen and close, first UDP sends and raw sockets, each with its owner at that moment
+    /// (eBPF on Linux as root; otherwise a fallback that says what it misses). With --count N,
+    /// stop after N events.
+    #[arg(long)]
+    pub events: bool,
 }
 
 /// Output formats of `scan`.

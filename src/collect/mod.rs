@@ -7,6 +7,7 @@
 
 pub mod cap;
 pub mod error;
+pub mod events;
 pub mod file;
 pub mod import;
 pub mod live;

@@ -134,6 +134,63 @@ impl State {
     }
 }
 
+/// Most findings an event stream remembers (`watch --events`): beyond it the least recently
+/// seen are forgotten, so memory stays bounded whatever the event rate.
+pub const EVENT_FINDINGS_MAX: usize = 10_000;
+
+impl State {
+    /// For event streams: returns the findings not reported yet (new, or due again with
+    /// `renotify`) and records every one as seen `now`. Nothing resolves: an event that
+    /// happened does not stop having happened.
+    pub fn record_new(
+        &mut self,
+        findings: &[Finding],
+        now: jiff::Timestamp,
+        renotify: Option<Duration>,
+    ) -> Vec<Finding> {
+        let mut report = Vec::new();
+        for f in findings {
+            let k = key(f);
+            let entry = self.findings.entry(k).or_insert_with(|| {
+                report.push(f.clone());
+                Seen {
+                    rule: f.rule.clone(),
+                    kind: f.kind.clone(),
+                    severity: f.severity,
+                    fingerprint: f.fingerprint.clone(),
+                    message: f.message.clone(),
+                    first_seen: now,
+                    last_seen: now,
+                    last_reported: now,
+                }
+            });
+            let due = renotify.is_some_and(|every| {
+                let elapsed = now.as_millisecond() - entry.last_reported.as_millisecond();
+                u128::try_from(elapsed).is_ok_and(|ms| ms >= every.as_millis())
+            });
+            if due {
+                entry.last_reported = now;
+                report.push(f.clone());
+            }
+            entry.last_seen = now;
+        }
+        if self.findings.len() > EVENT_FINDINGS_MAX {
+            let mut by_age: Vec<(jiff::Timestamp, String)> = self
+                .findings
+                .iter()
+                .map(|(k, s)| (s.last_seen, k.clone()))
+                .collect();
+            by_age.sort();
+            let excess = self.findings.len() - EVENT_FINDINGS_MAX;
+            for (_, k) in by_age.into_iter().take(excess) {
+                self.findings.remove(&k);
+            }
+        }
+        self.updated_at = Some(now);
+        report
+    }
+}
+
 /// Why the state file could not be used; the run still fails only for write errors.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {

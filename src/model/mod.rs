@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod capture;
 pub mod counters;
 pub mod deep;
+pub mod event;
 pub mod fact;
 pub mod filter;
 pub mod finding;

@@ -1,6 +1,7 @@
 //! Reporters: each owns its writer and renders plain data; none collects or evaluates.
 
 pub mod drift;
+pub mod events;
 pub mod jsonl;
 pub mod junit;
 pub mod list;

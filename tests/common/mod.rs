@@ -10,6 +10,7 @@
 
 pub mod desktop;
 pub mod docker;
+pub mod events;
 pub mod geo;
 pub mod group;
 pub mod inherit;

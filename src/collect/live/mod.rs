@@ -6,7 +6,7 @@
 //! peers from `/proc/net/udp*`; process facts from sysinfo for the owning PIDs only. Other
 //! systems: netstat2 with its own PID attachment.
 
-mod accounts;
+pub(crate) mod accounts;
 pub mod counters;
 pub mod docker_proxy;
 pub mod hint;

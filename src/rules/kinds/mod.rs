@@ -25,6 +25,7 @@ registry! {
     counter::Counter,
     raw::Raw,
     sigma::Sigma,
+    port_scan::PortScan,
 }
 
 /// The kind called `name`.

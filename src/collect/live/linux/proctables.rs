@@ -123,7 +123,7 @@ pub fn parse_hex_endpoint(text: &str) -> Option<(IpAddr, u16)> {
 }
 
 /// The kernel's TCP state numbers (include/net/tcp_states.h).
-fn tcp_state(code: u8) -> TcpState {
+pub(crate) fn tcp_state(code: u8) -> TcpState {
     match code {
         1 => TcpState::Established,
         2 => TcpState::SynSent,
