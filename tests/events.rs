@@ -40,6 +40,22 @@ fn find<'a>(
         .find(|e| e["local_port"] == local && e["remote_port"] == remote)
 }
 
+/// The first event of `events` on this port pair that `taken` has not handed out yet, marked
+/// taken. Loopback reuses a closed connection's 4-tuple (tcp_tw_reuse = 2 for loopback), so a
+/// beacon's connections must be matched in order, not by ports alone.
+fn take<'a>(
+    events: &[&'a serde_json::Value],
+    taken: &mut std::collections::BTreeSet<usize>,
+    local: u16,
+    remote: u16,
+) -> Option<&'a serde_json::Value> {
+    let (index, event) = events.iter().enumerate().find(|(i, e)| {
+        !taken.contains(i) && e["local_port"] == local && e["remote_port"] == remote
+    })?;
+    taken.insert(index);
+    Some(*event)
+}
+
 /// Issue #22: a beacon of 100 connections of ~20 ms each, spread over 10 s, every one seen
 /// with the right PID and exe, including from processes that exit right after.
 #[test]
@@ -94,17 +110,18 @@ fn every_connection_of_a_beacon_is_seen_with_its_owner() {
     let connects = socket_events(&lines, "connect");
     let closes = socket_events(&lines, "close");
     let accepts = socket_events(&lines, "accept");
+    let (mut taken_connects, mut taken_closes, mut taken_accepts) = Default::default();
     for (local, pid, name) in &made {
-        let c = find(&connects, *local, port)
+        let c = take(&connects, &mut taken_connects, *local, port)
             .unwrap_or_else(|| panic!("no connect event for port {local} (pid {pid})"));
         assert_eq!(c["owner"]["pid"], *pid, "{c}");
         assert_eq!(c["owner"]["exe_name"], name.as_str(), "{c}");
-        let close = find(&closes, *local, port)
+        let close = take(&closes, &mut taken_closes, *local, port)
             .unwrap_or_else(|| panic!("no close event for port {local} (pid {pid})"));
         assert_eq!(close["owner"]["pid"], *pid, "{close}");
         // It was held open 20 ms before closing: a lower bound, not a timing.
         assert!(close["duration_ms"].as_f64().unwrap() >= 20.0, "{close}");
-        let accept = find(&accepts, port, *local)
+        let accept = take(&accepts, &mut taken_accepts, port, *local)
             .unwrap_or_else(|| panic!("no accept event for port {local}"));
         assert_eq!(
             accept["owner"]["pid"], me,
