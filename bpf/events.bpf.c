@@ -43,6 +43,9 @@ enum kind {
 
 struct owner {
 	__u64 cgroup_id;
+	/* The process's start (its leader's start_boottime, ns): with tgid, a key no PID reuse
+	 * repeats, for userspace's cache of /proc facts (0 when this kernel has no such field). */
+	__u64 start_ns;
 	__u32 tgid;
 	__u32 pid;
 	__u32 uid;
@@ -131,6 +134,8 @@ static __always_inline void current_owner(struct owner *o)
 	o->uid = (__u32)bpf_get_current_uid_gid();
 	o->cgroup_id = bpf_get_current_cgroup_id();
 	o->known = 1;
+	if (bpf_core_field_exists(task->start_boottime))
+		o->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 	const unsigned char *name = BPF_CORE_READ(task, mm, exe_file, f_path.dentry, d_name.name);
 	if (name)

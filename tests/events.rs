@@ -344,3 +344,87 @@ fn udp_first_sends_raw_sockets_and_namespaced_connections_are_events() {
         .unwrap_or_else(|| panic!("no connect of pid {ns_pid} to port {ns_port}: {connects:?}"));
     assert_eq!(inside["netns"], ns.name.as_str(), "{inside}");
 }
+
+/// Gap 2 of issue #22: `--write prometheus=FILE` holds the stream's event counts per kind and
+/// the ring buffer's drop count, written atomically (no temp file left next to it), and
+/// passes `promtool check metrics`.
+#[test]
+fn the_prometheus_file_counts_events_and_drops() {
+    if !can_run("the_prometheus_file_counts_events_and_drops") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let prom = dir.path().join("sockaudit.prom");
+    let write = format!("prometheus={}", prom.display());
+    let stream = Stream::start(
+        &[],
+        &sockaudit_path(),
+        &["--no-default-rules", "--write", &write],
+        &[],
+    );
+    // Written once attached, before any event.
+    let first = std::fs::read_to_string(&prom).unwrap();
+    assert!(
+        first.contains("sockaudit_events_mode{mode=\"ebpf\"} 1"),
+        "{first}"
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let acceptor = accept_n(listener, 5);
+    for _ in 0..5 {
+        let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        c.write_all(b"x").unwrap();
+    }
+    assert_eq!(acceptor.join().unwrap(), 5);
+    let lines = stream.stop(Duration::from_secs(1));
+    let text = std::fs::read_to_string(&prom).unwrap();
+    let value = |name: &str| -> u64 {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+            .unwrap_or_else(|| panic!("{name} in\n{text}"));
+        line[name.len()..].trim().parse().unwrap()
+    };
+    // Other processes of this machine connect too: at least ours, and the file agrees with
+    // the stream's own summary (written after it, at the end).
+    assert!(
+        value("sockaudit_events_total{kind=\"connect\"}") >= 5,
+        "{text}"
+    );
+    assert!(
+        value("sockaudit_events_total{kind=\"accept\"}") >= 5,
+        "{text}"
+    );
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["event"], "summary", "{summary}");
+    assert_eq!(
+        value("sockaudit_events_dropped_total"),
+        summary["dropped"].as_u64().unwrap(),
+        "{text}"
+    );
+    let total: u64 = text
+        .lines()
+        .filter(|l| l.starts_with("sockaudit_events_total{"))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(total, summary["events"].as_u64().unwrap(), "{text}");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["sockaudit.prom"], "no temp file is left behind");
+    if !common::privileged::require_tool("promtool") {
+        return;
+    }
+    let out = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::fs::File::open(&prom).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "promtool: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

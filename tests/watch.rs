@@ -203,3 +203,25 @@ fn a_watch_with_nothing_to_report_says_what_it_watches_and_how_often() {
     }
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
 }
+
+/// `watch --events` writes only the stream's Prometheus counters: another `--write` format
+/// (a report of one scan, which a stream never makes) is refused before anything runs, not
+/// silently ignored.
+#[test]
+fn watch_events_refuses_a_write_it_would_never_make() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("last.json");
+    let out = Command::new(sockaudit_path())
+        .args(["watch", "--events", "--no-default-rules", "--write"])
+        .arg(format!("json={}", target.display()))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("writes only --write prometheus=FILE"),
+        "{stderr}"
+    );
+    assert!(!target.exists());
+}

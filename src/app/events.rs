@@ -11,6 +11,7 @@ use super::inputs::print;
 use super::pipeline::{Scanner, state_path};
 use crate::cli::{ScanFormat, WatchArgs};
 use crate::collect::events::{EventSource, EventsError};
+use crate::files::atomic::{NewFileMode, write_atomic};
 use crate::files::state::{State, StateFile};
 use crate::model::event::SocketEvent;
 use crate::model::finding::Finding;
@@ -23,6 +24,7 @@ const WAIT: Duration = Duration::from_millis(100);
 pub(super) fn run(args: &WatchArgs, quiet: bool) -> Result<ExitStatus, AppError> {
     crate::enrich::geoip::never_map();
     let scanner = Scanner::new(&args.scan)?;
+    let metric_paths = metric_paths(args)?;
     let mut source = match EventSource::open() {
         Ok(source) => source,
         Err(EventsError::Unsupported) => {
@@ -43,9 +45,15 @@ pub(super) fn run(args: &WatchArgs, quiet: bool) -> Result<ExitStatus, AppError>
     }
     let json = args.scan.format != ScanFormat::Text;
     let mode = source.mode();
+    let started = jiff::Timestamp::now();
+    let mut metrics = Metrics::new(metric_paths, started);
+    // The first write, before the first line, says at once whether the file can be written (a
+    // missing directory is an error now, not something to find out in an hour), and a reader
+    // of the first line finds the file there.
+    metrics.write(mode, &source.stats(), false, started)?;
     print(&lines::start(
         json,
-        &jiff::Timestamp::now(),
+        &started,
         mode,
         source.fallback_reason.as_deref(),
         &source.degraded,
@@ -59,17 +67,32 @@ pub(super) fn run(args: &WatchArgs, quiet: bool) -> Result<ExitStatus, AppError>
     let mut worst_failed = false;
     let mut dropped_said = 0;
     let mut seen_events: u64 = 0;
+    let mut aggregate = lines::Aggregator::default();
     while !stop.load(Ordering::SeqCst) {
         let batch = source.next_batch(WAIT);
+        let now = jiff::Timestamp::now();
         let mut out = String::new();
+        // Drops first: the lost events came before the ones read now, and the lines of this
+        // batch are already aggregated when the reader is behind.
+        let stats = source.stats();
+        if stats.dropped > dropped_said {
+            dropped_said = stats.dropped;
+            out.push_str(&lines::drops(json, &now, mode, &stats));
+            aggregate.on_drops(now);
+        }
         let mut findings = Vec::new();
         let mut evaluated = 0;
         for event in &batch {
-            out.push_str(&if json {
-                lines::event_json(event)
+            metrics.by_kind.add(event.event);
+            if aggregate.active() {
+                aggregate.add(event);
             } else {
-                lines::event_text(event)
-            });
+                out.push_str(&if json {
+                    lines::event_json(event)
+                } else {
+                    lines::event_text(event)
+                });
+            }
             if event.is_evaluated() {
                 evaluated += 1;
                 findings.extend(evaluate(&scanner, &host, event)?);
@@ -78,37 +101,115 @@ pub(super) fn run(args: &WatchArgs, quiet: bool) -> Result<ExitStatus, AppError>
                 findings.extend(scanner.evaluate(snapshot)?.1.findings);
             }
         }
+        out.push_str(&aggregate.flush(json, now));
         source.count_evaluated(evaluated);
         seen_events += batch.len() as u64;
-        let now = jiff::Timestamp::now();
         let report = dedupe(args, &mut memory, &findings, now, &scanner)?;
         let bar = args.scan.fail_on.threshold();
         worst_failed |= bar.is_some_and(|b| report.iter().any(|f| f.severity >= b));
         for f in &report {
+            *metrics.new_findings.entry(f.severity).or_default() += 1;
             out.push_str(&finding_line(json, &now, f));
         }
-        let stats = source.stats();
-        if stats.dropped > dropped_said {
-            dropped_said = stats.dropped;
-            out.push_str(&lines::drops(json, &now, mode, &stats));
-        }
         print(&out)?;
+        if metrics.due(now) {
+            // A later failure (a full disk) is said but does not end the stream.
+            if let Err(err) = metrics.write(mode, &source.stats(), aggregate.active(), now) {
+                tracing::warn!("{err}; the stream goes on");
+            }
+        }
         super::pipeline::maybe_notify(args.scan.notify, &scanner.rules, &report, None);
         if args.count.is_some_and(|n| seen_events >= n) {
             break;
         }
     }
-    print(&lines::summary(
-        json,
-        &jiff::Timestamp::now(),
-        mode,
-        &source.stats(),
-    ))?;
+    let end = jiff::Timestamp::now();
+    let stats = source.stats();
+    // What is still being aggregated is printed before the summary, never dropped.
+    let mut tail = aggregate.flush_all(json, end);
+    tail.push_str(&lines::summary(json, &end, mode, &stats));
+    print(&tail)?;
+    metrics.write(mode, &stats, false, end)?;
     Ok(if worst_failed {
         ExitStatus::Findings
     } else {
         ExitStatus::Clean
     })
+}
+
+/// How often the Prometheus file is rewritten while the stream runs.
+const METRICS_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_secs(1);
+
+/// The `--write prometheus=FILE` files of `watch --events` and the counts they show.
+struct Metrics {
+    paths: Vec<std::path::PathBuf>,
+    by_kind: crate::model::event::KindCounts,
+    new_findings: std::collections::BTreeMap<crate::model::finding::Severity, u64>,
+    started: jiff::Timestamp,
+    written: Option<jiff::Timestamp>,
+}
+
+impl Metrics {
+    fn new(paths: Vec<std::path::PathBuf>, started: jiff::Timestamp) -> Metrics {
+        Metrics {
+            paths,
+            by_kind: Default::default(),
+            new_findings: Default::default(),
+            started,
+            written: None,
+        }
+    }
+
+    fn due(&self, now: jiff::Timestamp) -> bool {
+        !self.paths.is_empty()
+            && self
+                .written
+                .is_none_or(|at| now.duration_since(at) >= METRICS_EVERY)
+    }
+
+    /// Rewrites every file atomically (temp file + rename: the textfile collector never reads
+    /// half a file).
+    fn write(
+        &mut self,
+        mode: crate::model::event::EventMode,
+        stats: &crate::model::event::StreamStats,
+        aggregating: bool,
+        now: jiff::Timestamp,
+    ) -> Result<(), AppError> {
+        if self.paths.is_empty() {
+            return Ok(());
+        }
+        self.written = Some(now);
+        let text = crate::report::prometheus::events(&crate::report::prometheus::EventsMetrics {
+            mode,
+            stats,
+            by_kind: &self.by_kind,
+            new_findings: &self.new_findings,
+            aggregating,
+            started: self.started,
+            now,
+        });
+        for path in &self.paths {
+            write_atomic(path, text.as_bytes(), NewFileMode::Public)?;
+        }
+        Ok(())
+    }
+}
+
+/// The files of `--write prometheus=FILE`; any other format is refused: a stream has no
+/// report of one scan to write, and silently ignoring the flag would leave a stale file.
+fn metric_paths(args: &WatchArgs) -> Result<Vec<std::path::PathBuf>, AppError> {
+    args.scan
+        .write
+        .iter()
+        .map(|(format, path)| match format {
+            ScanFormat::Prometheus => Ok(path.clone()),
+            other => Err(AppError::Usage(format!(
+                "watch --events writes only --write prometheus=FILE (the stream's counters), not {}",
+                other.name()
+            ))),
+        })
+        .collect()
 }
 
 /// The findings of one event: its one-socket snapshot through the engine.

@@ -26,6 +26,27 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every kind, in the order of [`KindCounts`].
+    pub const ALL: [EventKind; 6] = [
+        EventKind::Connect,
+        EventKind::Accept,
+        EventKind::Listen,
+        EventKind::Close,
+        EventKind::UdpSend,
+        EventKind::RawSocket,
+    ];
+
+    fn index(self) -> usize {
+        match self {
+            EventKind::Connect => 0,
+            EventKind::Accept => 1,
+            EventKind::Listen => 2,
+            EventKind::Close => 3,
+            EventKind::UdpSend => 4,
+            EventKind::RawSocket => 5,
+        }
+    }
+
     /// Kebab-case name, as in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -166,6 +187,35 @@ pub struct StreamStats {
     pub dropped: u64,
     /// Events that were matched against the rules.
     pub evaluated: u64,
+}
+
+/// A count per event kind (fixed size: no allocation per event).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KindCounts([u64; 6]);
+
+impl KindCounts {
+    /// Counts one event of `kind`.
+    pub fn add(&mut self, kind: EventKind) {
+        self.0[kind.index()] += 1;
+    }
+
+    /// The count of `kind`.
+    pub fn get(&self, kind: EventKind) -> u64 {
+        self.0[kind.index()]
+    }
+
+    /// The sum over kinds.
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+
+    /// `(kind, count)` for every kind with a count, in [`EventKind::ALL`] order.
+    pub fn nonzero(&self) -> impl Iterator<Item = (EventKind, u64)> + '_ {
+        EventKind::ALL
+            .into_iter()
+            .map(|k| (k, self.get(k)))
+            .filter(|(_, n)| *n > 0)
+    }
 }
 
 impl SocketEvent {

@@ -30,6 +30,11 @@ const PROGRAMS: &[(&str, &str)] = &[
 /// are unnamed and UDP and raw sockets are missing, which the stream says.
 const REQUIRED: &[&str] = &["on_set_state"];
 
+/// How long a read lets records accumulate after the first one arrived (see
+/// [`BpfSource::read`]): well under the 100 ms connect-to-event goal, and at most 100 reader
+/// wakeups a second whatever the event rate.
+pub const COALESCE: Duration = Duration::from_millis(10);
+
 /// A loaded and attached set of programs (detached when dropped) and its ring buffer.
 pub struct BpfSource {
     // Owns the programs and their links: dropping it detaches everything.
@@ -99,6 +104,12 @@ impl BpfSource {
     }
 
     /// Waits up to `timeout` for records, then takes every queued one (at most `max`).
+    ///
+    /// Once the ring's fd says a record is there, it waits [`COALESCE`] more before draining:
+    /// the kernel wakes a reader only when the ring was empty, so a reader that drains at
+    /// once is woken for nearly every record at a high rate (measured: 18.8% of a core at
+    /// 5,000 connections/s). Waiting lets the records of that time pile up and be taken in
+    /// one pass, at the price of up to [`COALESCE`] of latency.
     pub fn read(&mut self, timeout: Duration, max: usize) -> Vec<Record> {
         let mut out = Vec::new();
         self.drain(&mut out, max);
@@ -107,14 +118,17 @@ impl BpfSource {
                 tv_sec: i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX),
                 tv_nsec: i64::from(timeout.subsec_nanos()),
             };
-            {
+            let ready = {
                 let fd = self.ring.as_fd();
                 let mut fds = [rustix::event::PollFd::new(
                     &fd,
                     rustix::event::PollFlags::IN,
                 )];
                 // EINTR (a signal: Ctrl-C) just ends the wait early.
-                let _ = rustix::event::poll(&mut fds, Some(&ts));
+                rustix::event::poll(&mut fds, Some(&ts)).is_ok_and(|n| n > 0)
+            };
+            if ready {
+                std::thread::sleep(COALESCE);
             }
             self.drain(&mut out, max);
         }

@@ -20,13 +20,18 @@ struct ProcFacts {
 
 const CACHE_MAX: usize = 4096;
 
+/// A process for ever: its tgid and start (ns since boot, from the kernel), so a reused PID
+/// is another key, and what `/proc` said about a process (even that it was gone) stays true.
+type ProcKey = (u32, u64);
+
 /// Per-stream state of the conversion.
 pub struct Completer {
     /// Wall clock minus CLOCK_MONOTONIC, nanoseconds: the kernel stamps monotonic time.
     offset_ns: i128,
     own_netns: Option<u64>,
     names: HashMap<u64, String>,
-    procs: HashMap<u32, Option<ProcFacts>>,
+    /// `None`: the process was gone (or was another one) when `/proc` was read.
+    procs: HashMap<ProcKey, Option<std::sync::Arc<ProcFacts>>>,
     accounts: crate::collect::live::accounts::Accounts,
 }
 
@@ -78,20 +83,29 @@ impl Completer {
             .unwrap_or_else(|_| jiff::Timestamp::now())
     }
 
-    fn proc_facts(&mut self, tgid: u32, comm: &[u8]) -> Option<ProcFacts> {
-        if let Some(Some(f)) = self.procs.get(&tgid)
-            && f.comm == comm
-        {
-            return Some(f.clone());
+    /// The `/proc` facts of the record's process, read once per (tgid, start): later events
+    /// of the same process cost a map lookup, not a `/proc` read.
+    fn proc_facts(&mut self, r: &Record) -> Option<std::sync::Arc<ProcFacts>> {
+        if r.start_ns == 0 {
+            // No start time from this kernel: the PID alone could be a reused one, so every
+            // event reads /proc (checking the comm), as before the start was recorded.
+            return read_proc(r.tgid, &r.comm, None).map(std::sync::Arc::new);
+        }
+        let key = (r.tgid, r.start_ns);
+        match self.procs.get(&key) {
+            // Same process, same name: the facts hold (an exec to another file name is
+            // caught by the caller's exe-name check).
+            Some(Some(f)) if f.comm == r.comm => return Some(f.clone()),
+            // Gone when looked at: it cannot come back.
+            Some(None) => return None,
+            // Renamed itself or exec'd since: read again.
+            _ => {}
         }
         if self.procs.len() >= CACHE_MAX {
             self.procs.clear();
         }
-        let facts = read_proc(tgid, comm);
-        // Only a live process is cached: the PID of an exited one may come back as another.
-        if facts.is_some() {
-            self.procs.insert(tgid, facts.clone());
-        }
+        let facts = read_proc(r.tgid, &r.comm, Some(r.start_ns)).map(std::sync::Arc::new);
+        self.procs.insert(key, facts.clone());
         facts
     }
 
@@ -102,8 +116,8 @@ impl Completer {
             return None;
         }
         let exe_name = (!r.exe.is_empty()).then(|| String::from_utf8_lossy(&r.exe).into_owned());
-        let live = self.proc_facts(r.tgid, &r.comm);
-        let same_exe = |f: &ProcFacts| match (&f.exe, &exe_name) {
+        let live = self.proc_facts(r);
+        let same_exe = |f: &std::sync::Arc<ProcFacts>| match (&f.exe, &exe_name) {
             (Some(path), Some(name)) => Path::new(path)
                 .file_name()
                 .is_some_and(|n| n.to_string_lossy() == *name),
@@ -202,13 +216,37 @@ impl Completer {
     }
 }
 
-/// `/proc/PID/exe` and `cmdline`, when the process is there and still has the kernel's comm.
-fn read_proc(tgid: u32, comm: &[u8]) -> Option<ProcFacts> {
+/// Clock ticks per second of `/proc/PID/stat`'s start time (USER_HZ, from the aux vector).
+fn clock_ticks() -> u64 {
+    rustix::param::clock_ticks_per_second().max(1)
+}
+
+/// The comm and start time (clock ticks since boot) in a `/proc/PID/stat` line. The comm is
+/// between the first `(` and the last `)`: it may hold spaces and parentheses itself.
+fn parse_stat(stat: &[u8]) -> Option<(&[u8], u64)> {
+    let open = stat.iter().position(|&c| c == b'(')?;
+    let close = stat.iter().rposition(|&c| c == b')')?;
+    let comm = stat.get(open + 1..close)?;
+    let rest = std::str::from_utf8(stat.get(close + 1..)?).ok()?;
+    // After the comm: state is field 3, starttime field 22.
+    let start = rest.split_ascii_whitespace().nth(19)?.parse().ok()?;
+    Some((comm, start))
+}
+
+/// `/proc/PID/exe` and `cmdline`, when the process is there, still has the kernel's comm
+/// and, when `start_ns` is given, started when the kernel said (else it is another process
+/// with a reused PID).
+fn read_proc(tgid: u32, comm: &[u8], start_ns: Option<u64>) -> Option<ProcFacts> {
     let dir = format!("/proc/{tgid}");
-    let now_comm = std::fs::read(format!("{dir}/comm")).ok()?;
-    let now_comm = now_comm.strip_suffix(b"\n").unwrap_or(&now_comm);
+    let stat = std::fs::read(format!("{dir}/stat")).ok()?;
+    let (now_comm, start_ticks) = parse_stat(&stat)?;
     // Another comm: the PID was reused, or the process exec'd since; facts would be wrong.
     if now_comm != comm {
+        return None;
+    }
+    if let Some(ns) = start_ns
+        && start_ticks != ns / (1_000_000_000 / clock_ticks())
+    {
         return None;
     }
     let exe = std::fs::read_link(format!("{dir}/exe")).ok().map(|p| {
@@ -230,4 +268,28 @@ fn read_proc(tgid: u32, comm: &[u8]) -> Option<ProcFacts> {
         exe,
         cmdline,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_comm_may_hold_parentheses_and_spaces() {
+        let line =
+            b"42 (a) (b c) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 12345 1000 10\n";
+        assert_eq!(parse_stat(line), Some((&b"a) (b c"[..], 12345)));
+        assert_eq!(parse_stat(b"42 (x) S 1"), None);
+    }
+
+    #[test]
+    fn this_process_is_read_once_and_found_by_its_start() {
+        let me = std::process::id();
+        let stat = std::fs::read(format!("/proc/{me}/stat")).unwrap();
+        let (comm, ticks) = parse_stat(&stat).unwrap();
+        let start_ns = ticks * (1_000_000_000 / clock_ticks());
+        assert!(read_proc(me, comm, Some(start_ns)).is_some());
+        // Another start time: another process that had this PID, never described as us.
+        assert!(read_proc(me, comm, Some(start_ns + 5_000_000_000)).is_none());
+    }
 }

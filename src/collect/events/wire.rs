@@ -4,8 +4,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// Size of `struct event`: 88 bytes of socket facts, then the 104-byte `struct owner`.
-pub const EVENT_SIZE: usize = 192;
+/// Size of `struct event`: 88 bytes of socket facts, then the 112-byte `struct owner`.
+pub const EVENT_SIZE: usize = 200;
 
 /// `enum kind` of bpf/events.bpf.c.
 pub const EV_CONNECT: u16 = 1;
@@ -60,6 +60,9 @@ pub struct Record {
     pub owner_known: bool,
     /// cgroup v2 id.
     pub cgroup_id: u64,
+    /// The process's start, nanoseconds since boot (its leader's `start_boottime`; 0 when
+    /// unknown): with `tgid`, names one process for ever, whatever PIDs are reused.
+    pub start_ns: u64,
     /// Thread group id.
     pub tgid: u32,
     /// Thread id.
@@ -121,12 +124,13 @@ pub fn decode(b: &[u8]) -> Option<Record> {
         saddr: array16(b, 56),
         daddr: array16(b, 72),
         cgroup_id: u64_at(b, 88),
-        tgid: u32_at(b, 96),
-        tid: u32_at(b, 100),
-        uid: u32_at(b, 104),
-        owner_known: u32_at(b, 108) != 0,
-        comm: c_string(&b[112..128]),
-        exe: c_string(&b[128..192]),
+        start_ns: u64_at(b, 96),
+        tgid: u32_at(b, 104),
+        tid: u32_at(b, 108),
+        uid: u32_at(b, 112),
+        owner_known: u32_at(b, 116) != 0,
+        comm: c_string(&b[120..136]),
+        exe: c_string(&b[136..200]),
     })
 }
 
@@ -152,12 +156,14 @@ mod tests {
         b[38..40].copy_from_slice(&AF_INET.to_ne_bytes());
         b[42..44].copy_from_slice(&443u16.to_ne_bytes());
         b[72..76].copy_from_slice(&[192, 0, 2, 7]);
-        b[96..100].copy_from_slice(&4242u32.to_ne_bytes());
-        b[108] = 1;
-        b[112..116].copy_from_slice(b"curl");
-        b[128..132].copy_from_slice(b"curl");
+        b[96..104].copy_from_slice(&7_000_000_000u64.to_ne_bytes());
+        b[104..108].copy_from_slice(&4242u32.to_ne_bytes());
+        b[116] = 1;
+        b[120..124].copy_from_slice(b"curl");
+        b[136..140].copy_from_slice(b"curl");
         let r = decode(&b).unwrap();
         assert_eq!((r.kind, r.dport, r.tgid), (EV_CLOSE, 443, 4242));
+        assert_eq!(r.start_ns, 7_000_000_000);
         assert!(r.owner_known);
         assert_eq!(r.comm, b"curl");
         assert_eq!(addr(r.family, &r.daddr), Some("192.0.2.7".parse().unwrap()));
