@@ -88,6 +88,7 @@ fn main() {
             netns: None,
             listen: None,
             traffic: None,
+            initiated: None,
         })
         .collect();
     let snapshot = Snapshot {

@@ -243,6 +243,12 @@ impl SocketEvent {
             s.unattributed = Some(super::Unattributed::NoOwner);
         }
         s.netns = self.netns.as_deref().map(std::sync::Arc::from);
+        // The stream saw which side opened it; a table only lets readers guess.
+        s.initiated = match self.event {
+            EventKind::Connect | EventKind::UdpSend => Some(true),
+            EventKind::Accept => Some(false),
+            EventKind::Listen | EventKind::Close | EventKind::RawSocket => None,
+        };
         Some(s)
     }
 

@@ -144,6 +144,11 @@ pub struct Socket {
     /// Boxed: most collections do not read them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic: Option<Box<Traffic>>,
+    /// Whether this host opened the connection (`true`) or accepted it (`false`), where the
+    /// source saw which (an event stream's connect and accept); absent where only a table was
+    /// read, and readers infer it from the listeners (docs/sigma.md, `Initiated`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initiated: Option<bool>,
 }
 
 impl Socket {
@@ -167,6 +172,7 @@ impl Socket {
             netns: None,
             listen: None,
             traffic: None,
+            initiated: None,
         }
     }
 
@@ -297,6 +303,8 @@ mod wire {
         listen: Option<&'a ListenFacts>,
         #[serde(skip_serializing_if = "Option::is_none")]
         traffic: Option<&'a Traffic>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        initiated: Option<bool>,
     }
 
     impl Serialize for Socket {
@@ -319,6 +327,7 @@ mod wire {
                 netns: self.netns.as_deref(),
                 listen: self.listen.as_deref(),
                 traffic: self.traffic.as_deref(),
+                initiated: self.initiated,
             }
             .serialize(serializer)
         }
@@ -347,6 +356,8 @@ mod wire {
         listen: Option<Box<ListenFacts>>,
         #[serde(default)]
         traffic: Option<Box<Traffic>>,
+        #[serde(default)]
+        initiated: Option<bool>,
     }
 
     fn unspecified(family: Family) -> IpAddr {
@@ -396,6 +407,7 @@ mod wire {
                 netns: w.netns,
                 listen: w.listen,
                 traffic: w.traffic,
+                initiated: w.initiated,
             }
         }
     }

@@ -214,6 +214,7 @@ pub fn build(rows: Vec<Row>, info: &CaptureInfo, finish: &Finish<'_>) -> Snapsho
                 })
             }),
             traffic: None,
+            initiated: None,
         });
     }
     attribute_requests(&mut sockets);

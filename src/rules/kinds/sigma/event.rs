@@ -1,7 +1,8 @@
 //! A snapshot seen as Sysmon network-connection events: one event per connected socket, its
 //! fields computed once per evaluation and shared by every Sigma rule.
 //!
-//! `Initiated` from a snapshot is a heuristic: a connection whose local end is the port of a
+//! `Initiated` is what the source saw when it saw it (an event stream's connect or accept:
+//! `Socket::initiated`); from a table it is a heuristic: a connection whose local end is the port of a
 //! LISTEN socket on the same address (or a wildcard) held by the same owner was accepted
 //! (`false`); every other connection was opened by this host (`true`). Sysmon names the
 //! initiator `Source`, so for an accepted connection the peer is the source and the local end
@@ -221,7 +222,10 @@ fn proc_fields(snapshot: &Snapshot, p: &Process) -> (ProcFields, ProcFields) {
 }
 
 fn event(listeners: &Listeners<'_>, index: usize, socket: &Socket, proc_index: Option<usize>) -> Event {
-    let initiated = !accepted(listeners, socket);
+    // What the source saw (an event stream), else the listener heuristic.
+    let initiated = socket
+        .initiated
+        .unwrap_or_else(|| !accepted(listeners, socket));
     let local_ip = socket.local_ip().map(canonical);
     let remote_ip = socket.remote_ip().map(canonical);
     let local_port = Some(socket.local_port);
@@ -247,5 +251,38 @@ fn event(listeners: &Listeners<'_>, index: usize, socket: &Socket, proc_index: O
         dst_port: dst_port.map(|p| p.to_string()),
         src_host,
         dst_host,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Events;
+    use crate::model::{Protocol, Socket, TcpState};
+
+    fn connection(initiated: Option<bool>) -> Socket {
+        let mut socket = Socket::new(Protocol::Tcp, [127, 0, 0, 1].into(), 5000);
+        socket.remote_addr = Some([127, 0, 0, 1].into());
+        socket.remote_port = Some(6000);
+        socket.state = Some(TcpState::Established);
+        socket.initiated = initiated;
+        socket
+    }
+
+    /// An event stream's accept is inbound although no listener is in its one-socket snapshot.
+    #[test]
+    fn the_direction_a_source_saw_wins_over_the_listener_heuristic() {
+        let initiated = |socket: Socket| {
+            let snapshot = crate::model::event::snapshot_of(
+                &crate::model::Host::default(),
+                jiff::Timestamp::UNIX_EPOCH,
+                vec![socket],
+                Vec::new(),
+            );
+            Events::of(&snapshot).events[0].initiated
+        };
+        assert!(!initiated(connection(Some(false))));
+        assert!(initiated(connection(Some(true))));
+        // A table without its listener: opened by this host, as far as anyone can tell.
+        assert!(initiated(connection(None)));
     }
 }
